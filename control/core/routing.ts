@@ -1,0 +1,161 @@
+/**
+ * The route decision, as a pure function of a snapshot of the market and one call setup.
+ *
+ *   source address ─▶ ingress trunk ─▶ buyer (active?) ─▶ number (E.164) ─▶ destination
+ *        ─▶ the buyer's live trades for it, cheapest first ─▶ each seller's egress trunks
+ *
+ * Every outcome is a value: either an ordered list of legs, or a reject with a reason code that
+ * one function (rejectReply) maps to the SIP reply the buyer sees.
+ */
+import { normaliseNumber, type PrefixTable } from './numbers.ts';
+
+export interface IngressTrunk {
+  readonly id: string;
+  readonly carrier_id: string;
+  readonly host: string;
+  readonly tech_prefix: string | null;
+}
+
+export interface EgressTrunk {
+  readonly id: string;
+  readonly carrier_id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly transport: 'udp' | 'tcp';
+}
+
+export interface RoutableTrade {
+  readonly id: string;
+  readonly buyer_id: string;
+  readonly seller_id: string;
+  readonly destination_id: string;
+  readonly currency: string;
+  readonly price_per_minute_micros: bigint;
+  readonly first_increment_s: number;
+  readonly next_increment_s: number;
+  readonly connect_fee_micros: bigint;
+  readonly channels: number;
+  /** Creation order: the earlier trade wins a price tie. */
+  readonly seq: number;
+}
+
+export interface RoutingSnapshot {
+  readonly carrierStatus: ReadonlyMap<string, 'active' | 'suspended'>;
+  /** Ingress trunks by source host. */
+  readonly ingressByHost: ReadonlyMap<string, readonly IngressTrunk[]>;
+  readonly egressBySeller: ReadonlyMap<string, readonly EgressTrunk[]>;
+  readonly destinations: PrefixTable<string>;
+  /** Live trades by `${buyer_id}|${destination_id}`. */
+  readonly tradesByBuyerDestination: ReadonlyMap<string, readonly RoutableTrade[]>;
+}
+
+export interface CallSetup {
+  readonly source_ip: string;
+  readonly called: string;
+}
+
+export interface Leg {
+  readonly trade: RoutableTrade;
+  readonly trunk: EgressTrunk;
+}
+
+export type RejectReason = 'unknown_trunk' | 'carrier_suspended' | 'invalid_number' | 'unknown_destination' | 'no_trade' | 'no_seller_trunk';
+
+export type RoutingOutcome =
+  | {
+      readonly ok: true;
+      readonly buyer_id: string;
+      readonly ingress_trunk_id: string;
+      readonly number: string;
+      readonly destination_id: string;
+      readonly legs: readonly Leg[];
+    }
+  | {
+      readonly ok: false;
+      readonly reason: RejectReason;
+      readonly buyer_id: string | null;
+      readonly ingress_trunk_id: string | null;
+      readonly number: string | null;
+      readonly destination_id: string | null;
+    };
+
+/** More legs than this add setup delay without a real chance of completing the call. */
+export const MAX_LEGS = 8;
+
+export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup): RoutingOutcome {
+  const reject = (reason: RejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
+    ok: false,
+    reason,
+    buyer_id: context.buyer_id ?? null,
+    ingress_trunk_id: context.ingress_trunk_id ?? null,
+    number: context.number ?? null,
+    destination_id: context.destination_id ?? null,
+  });
+
+  const trunk = findIngressTrunk(snapshot, setup);
+  if (!trunk) return reject('unknown_trunk');
+  const known = { buyer_id: trunk.carrier_id, ingress_trunk_id: trunk.id };
+  if (snapshot.carrierStatus.get(trunk.carrier_id) !== 'active') return reject('carrier_suspended', known);
+
+  const normalised = normaliseNumber(setup.called, trunk.tech_prefix);
+  if (!normalised.ok) return reject('invalid_number', known);
+  const number = normalised.e164;
+  const destination = snapshot.destinations.lookup(number);
+  if (!destination) return reject('unknown_destination', { ...known, number });
+  const destination_id = destination.value;
+  const context = { ...known, number, destination_id };
+
+  const trades = snapshot.tradesByBuyerDestination.get(`${trunk.carrier_id}|${destination_id}`) ?? [];
+  if (trades.length === 0) return reject('no_trade', context);
+  const legs: Leg[] = [];
+  for (const trade of [...trades].sort(cheapestFirst)) {
+    if (snapshot.carrierStatus.get(trade.seller_id) !== 'active') continue;
+    for (const egress of snapshot.egressBySeller.get(trade.seller_id) ?? []) {
+      if (legs.length < MAX_LEGS) legs.push({ trade, trunk: egress });
+    }
+  }
+  if (legs.length === 0) return reject('no_seller_trunk', context);
+  return { ok: true, ...known, number, destination_id, legs };
+}
+
+function cheapestFirst(a: RoutableTrade, b: RoutableTrade): number {
+  if (a.price_per_minute_micros !== b.price_per_minute_micros) return a.price_per_minute_micros < b.price_per_minute_micros ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/** A trunk with a tech prefix matches only numbers that start with it; the longest such prefix wins
+ * over a trunk without one at the same address. */
+function findIngressTrunk(snapshot: RoutingSnapshot, setup: CallSetup): IngressTrunk | undefined {
+  let best: IngressTrunk | undefined;
+  for (const trunk of snapshot.ingressByHost.get(setup.source_ip) ?? []) {
+    const prefix = trunk.tech_prefix ?? '';
+    if (!setup.called.startsWith(prefix)) continue;
+    if (!best || prefix.length > (best.tech_prefix ?? '').length) best = trunk;
+  }
+  return best;
+}
+
+export interface SipReject {
+  readonly code: number;
+  readonly phrase: string;
+  readonly reason: string;
+}
+
+/** The one place a routing reason becomes what the buyer's switch sees. 503 where another carrier
+ * might complete the call (so the buyer's switch fails over); 403/404/484 where it is final. */
+export function rejectReply(reason: RejectReason): SipReject {
+  switch (reason) {
+    case 'unknown_trunk':
+      return { code: 403, phrase: 'Forbidden', reason: 'unknown trunk' };
+    case 'carrier_suspended':
+      return { code: 403, phrase: 'Forbidden', reason: 'carrier suspended' };
+    case 'invalid_number':
+      return { code: 484, phrase: 'Address Incomplete', reason: 'invalid number' };
+    case 'unknown_destination':
+      return { code: 404, phrase: 'Not Found', reason: 'unknown destination' };
+    case 'no_trade':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'no trade for destination' };
+    case 'no_seller_trunk':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'no seller available' };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Renders Kamailio's configuration for one switch node from the minutex config: the static
+ * kamailio.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
+ * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatHostPort, type HostPort } from '../common/config.ts';
+
+const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kamailio');
+const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'];
+
+export interface KamailioSettings {
+  readonly sipAddr: HostPort;
+  readonly evapiAddr: HostPort;
+  readonly jsonrpcAddr: HostPort;
+  /** Address the agent connects from, besides 127.0.0.1 (another host in a deployment). */
+  readonly agentAddress: string;
+  readonly children: number;
+  readonly routeTimeoutMs: number;
+  readonly sellerNoReplyTimeoutMs: number;
+  readonly sellerRingTimeoutMs: number;
+  readonly maxCallDurationS: number;
+  readonly modulesDir?: string;
+}
+
+export function findModulesDir(): string {
+  const found = MODULE_DIRS.find((dir) => existsSync(path.join(dir, 'evapi.so')));
+  if (!found) throw new Error('Kamailio modules with evapi.so not found: install kamailio and kamailio-extra-modules');
+  return found;
+}
+
+export function renderSettings(settings: KamailioSettings): string {
+  const values: Array<[string, string | number, string]> = [
+    ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
+    ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
+    ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
+    ['MINUTEX_JSONRPC_PORT', settings.jsonrpcAddr.port, 'TCP port for JSON-RPC over HTTP'],
+    ['MINUTEX_AGENT_ADDRESS', settings.agentAddress, 'address the control plane connects from'],
+    ['MINUTEX_CHILDREN', settings.children, 'SIP worker processes'],
+    ['MINUTEX_ROUTE_TIMEOUT_MS', settings.routeTimeoutMs, 'ms to wait for a route decision'],
+    ['MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS', settings.sellerNoReplyTimeoutMs, 'ms a seller may stay silent'],
+    ['MINUTEX_SELLER_RING_TIMEOUT_MS', settings.sellerRingTimeoutMs, 'ms a seller may ring'],
+    ['MINUTEX_MAX_CALL_DURATION_S', settings.maxCallDurationS, 's a call may last at most'],
+    ['MINUTEX_MODULES_DIR', settings.modulesDir ?? findModulesDir(), 'where Kamailio modules are'],
+  ];
+  const lines = values.map(([name, value, comment]) => {
+    const text = String(value);
+    if (text.includes('!') || text.includes('\n')) throw new Error(`${name} cannot contain "!" or a newline`);
+    return `# ${comment}\n#!substdef "!${name}!${text}!g"`;
+  });
+  return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
+}
+
+/** Writes the three files into `dir` and returns the path of the main config. */
+export function writeKamailioConfig(dir: string, settings: KamailioSettings): string {
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['kamailio.cfg', 'minutex-routing.cfg']) {
+    copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
+  }
+  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings));
+  return path.join(dir, 'kamailio.cfg');
+}
