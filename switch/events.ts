@@ -117,7 +117,8 @@ function sipCode(fields: Fields): number {
 
 /** "1700000000.123456" → 1700000000123456n, without a float. */
 function epochMicros(fields: Fields, name: string): EpochMicros {
-  const match = /^(\d{9,11})\.(\d{1,6})$/.exec(text(fields, name));
+  // Kamailio pads the microseconds to six digits; anything else is refused rather than misread.
+  const match = /^(\d{9,11})\.(\d{6})$/.exec(text(fields, name));
   if (!match) throw new FieldError(`${name} is not seconds.microseconds`);
-  return BigInt(match[1]!) * 1_000_000n + BigInt(match[2]!.padEnd(6, '0'));
+  return BigInt(match[1]!) * 1_000_000n + BigInt(match[2]!);
 }

@@ -1,0 +1,26 @@
+/** What the API's handlers need, passed in at start so tests can build the API around a test database. */
+import type { Db } from '../../common/db/database.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { LedgerStore } from '../../billing/ledger-store.ts';
+import type { CallTracker } from '../calls/call-tracker.ts';
+import type { MemberStore } from '../store/members.ts';
+import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
+import type { Exchange } from '../exchange/exchange.ts';
+
+export interface HealthReport {
+  readonly database: boolean;
+  readonly switch: boolean;
+  readonly agent: boolean;
+}
+
+export interface ApiDependencies {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly operatorToken: string;
+  readonly members: MemberStore;
+  readonly ledger: LedgerStore;
+  readonly calls: CallTracker;
+  readonly exchange: Exchange;
+  readonly snapshots: RoutingSnapshotCache;
+  health(): Promise<HealthReport>;
+}

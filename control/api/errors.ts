@@ -1,0 +1,34 @@
+/**
+ * API errors: an HTTP status and a stable, machine-readable reason code. Handlers throw
+ * ApiError for bad input; the server's error handler turns it (and Fastify's own validation and
+ * JSON errors) into `{ "error": "<reason>", "message": "..." }`.
+ */
+export type ApiReason =
+  | 'invalid_request'
+  | 'malformed_json'
+  | 'body_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'unknown_carrier'
+  | 'unknown_destination'
+  | 'invalid_price'
+  | 'invalid_amount'
+  | 'invalid_currency'
+  | 'invalid_increments'
+  | 'invalid_address'
+  | 'invalid_prefix'
+  | 'duplicate'
+  | 'conflict'
+  | 'internal_error'
+  | (string & {});
+
+export class ApiError extends Error {
+  constructor(readonly statusCode: number, readonly reason: ApiReason, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (reason: ApiReason, message: string) => new ApiError(400, reason, message);
+export const notFound = (message = 'not found') => new ApiError(404, 'not_found', message);

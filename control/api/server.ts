@@ -1,0 +1,79 @@
+/**
+ * The HTTP API (Fastify): JSON in and out, money as decimal strings with a currency code, an
+ * OpenAPI document at /openapi.json, errors as `{ error, message }` with a stable reason code.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiError } from './errors.ts';
+import { operatorAuthenticator, type Principal } from './auth.ts';
+import type { ApiDependencies } from './dependencies.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerMemberRoutes } from './routes/members.ts';
+import { registerOrderRoutes } from './routes/orders.ts';
+import { registerReportRoutes } from './routes/reports.ts';
+import { registerLiveRoutes } from './routes/live.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+/** Largest request body we read, in bytes: orders and trunks are a few hundred bytes. */
+const BODY_LIMIT_BYTES = 65_536;
+const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web');
+
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: deps.log, bodyLimit: BODY_LIMIT_BYTES, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const authenticate = operatorAuthenticator(deps.operatorToken);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'minutex API', version: '1.0.0', description: 'Carriers, trunks, orders, trades, CDRs and balances of the minutex exchange.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request) => {
+    const url = request.url;
+    if (!url.startsWith('/v1/')) return;
+    request.principal = authenticate(request);
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.status(error.statusCode).send({ error: error.reason, message: error.message });
+    }
+    if (error.validation) {
+      return reply.status(400).send({ error: 'invalid_request', message: error.message });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+      return reply.status(400).send({ error: 'malformed_json', message: 'the body is not valid JSON' });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send({ error: 'body_too_large', message: `bodies are limited to ${BODY_LIMIT_BYTES} bytes` });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return reply.status(400).send({ error: 'invalid_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({ error: 'internal_error', message: 'internal error' });
+  });
+
+  registerHealthRoutes(app, deps);
+  registerMemberRoutes(app, deps);
+  registerOrderRoutes(app, deps);
+  registerReportRoutes(app, deps);
+  registerLiveRoutes(app, deps);
+  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,132 @@
+/**
+ * A live call as the control plane follows it, and the CDR it becomes when it ends.
+ * Pure: times are the switch's own microsecond timestamps, passed in.
+ */
+import type { CallState } from './call-lifecycle.ts';
+import type { Leg } from './routing.ts';
+
+export interface TriedLeg {
+  readonly leg: Leg;
+  /** The seller's final SIP code for this leg (200 when it answered), null while pending. */
+  sip_code: number | null;
+}
+
+export interface LiveCall {
+  readonly call_id: string;
+  readonly buyer_id: string;
+  readonly ingress_trunk_id: string;
+  readonly dialled_number: string;
+  readonly number: string;
+  readonly destination_id: string;
+  readonly legs: TriedLeg[];
+  state: CallState;
+  readonly setup_us: bigint;
+  ring_us: bigint | null;
+  answer_us: bigint | null;
+  answered_leg: number | null;
+}
+
+export type EndedBy = 'caller' | 'callee' | 'switch' | 'not_answered';
+
+export interface CdrRecord {
+  readonly call_id: string;
+  readonly buyer_id: string | null;
+  readonly seller_id: string | null;
+  readonly ingress_trunk_id: string | null;
+  readonly egress_trunk_id: string | null;
+  readonly trade_id: string | null;
+  readonly dialled_number: string;
+  readonly destination_id: string | null;
+  readonly legs: ReadonlyArray<{ seller_id: string; trunk_id: string; trade_id: string; sip_code: number | null }>;
+  readonly setup_us: bigint;
+  readonly ring_us: bigint | null;
+  readonly answer_us: bigint | null;
+  readonly end_us: bigint;
+  /** Answered time, truncated to whole milliseconds (rating rounds up to increments after). */
+  readonly duration_ms: bigint;
+  readonly final_sip_code: number;
+  readonly final_reason: string;
+  readonly ended_by: EndedBy;
+}
+
+export function legsTried(call: LiveCall): CdrRecord['legs'] {
+  return call.legs
+    .filter((tried) => tried.sip_code !== null)
+    .map((tried) => ({ seller_id: tried.leg.trade.seller_id, trunk_id: tried.leg.trunk.id, trade_id: tried.leg.trade.id, sip_code: tried.sip_code }));
+}
+
+/** The CDR of a call that was answered and then hung up (by a party or by the switch). */
+export function answeredCdr(call: LiveCall, end_us: bigint, ended_by: EndedBy, final_reason: string): CdrRecord {
+  if (call.answer_us === null || call.answered_leg === null) throw new Error(`call ${call.call_id} was not answered`);
+  const answered = call.legs[call.answered_leg];
+  if (!answered) throw new Error(`call ${call.call_id} has no leg ${call.answered_leg}`);
+  const end = end_us > call.answer_us ? end_us : call.answer_us;
+  return {
+    call_id: call.call_id,
+    buyer_id: call.buyer_id,
+    seller_id: answered.leg.trade.seller_id,
+    ingress_trunk_id: call.ingress_trunk_id,
+    egress_trunk_id: answered.leg.trunk.id,
+    trade_id: answered.leg.trade.id,
+    dialled_number: call.dialled_number,
+    destination_id: call.destination_id,
+    legs: legsTried(call),
+    setup_us: call.setup_us,
+    ring_us: call.ring_us,
+    answer_us: call.answer_us,
+    end_us: end,
+    duration_ms: (end - call.answer_us) / 1000n,
+    final_sip_code: 200,
+    final_reason,
+    ended_by,
+  };
+}
+
+/** The CDR of a call that no seller answered. */
+export function failedCdr(call: LiveCall, end_us: bigint, final_sip_code: number): CdrRecord {
+  return {
+    call_id: call.call_id,
+    buyer_id: call.buyer_id,
+    seller_id: null,
+    ingress_trunk_id: call.ingress_trunk_id,
+    egress_trunk_id: null,
+    trade_id: null,
+    dialled_number: call.dialled_number,
+    destination_id: call.destination_id,
+    legs: legsTried(call),
+    setup_us: call.setup_us,
+    ring_us: call.ring_us,
+    answer_us: null,
+    end_us,
+    duration_ms: 0n,
+    final_sip_code,
+    final_reason: `not answered: ${final_sip_code}`,
+    ended_by: 'not_answered',
+  };
+}
+
+/** The CDR of a call refused at setup (unknown trunk, no trade ...): nothing to bill. */
+export function rejectedCdr(input: {
+  call_id: string; buyer_id: string | null; ingress_trunk_id: string | null; dialled_number: string;
+  destination_id: string | null; setup_us: bigint; code: number; reason: string;
+}): CdrRecord {
+  return {
+    call_id: input.call_id,
+    buyer_id: input.buyer_id,
+    seller_id: null,
+    ingress_trunk_id: input.ingress_trunk_id,
+    egress_trunk_id: null,
+    trade_id: null,
+    dialled_number: input.dialled_number,
+    destination_id: input.destination_id,
+    legs: [],
+    setup_us: input.setup_us,
+    ring_us: null,
+    answer_us: null,
+    end_us: input.setup_us,
+    duration_ms: 0n,
+    final_sip_code: input.code,
+    final_reason: `rejected: ${input.reason}`,
+    ended_by: 'not_answered',
+  };
+}

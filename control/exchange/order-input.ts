@@ -1,0 +1,90 @@
+/**
+ * Parses an order as a carrier submits it (decimal strings, "30/6" increments) into exact values,
+ * with one reason code per kind of bad input.
+ */
+import { isCurrencyCode, parseDecimalToMicros } from '../../common/money.ts';
+import type { Quality, Side } from '../core/matching/types.ts';
+
+export interface OrderInput {
+  readonly carrier_id: string;
+  readonly side: Side;
+  readonly prefix: string;
+  readonly price_per_minute: string;
+  readonly currency: string;
+  readonly increments: string;
+  readonly connect_fee?: string;
+  readonly channels: number;
+  readonly client_order_id?: string;
+  readonly quality?: { asr_percent: number; acd_s: number; pdd_ms: number };
+  readonly valid_until?: string;
+}
+
+export interface ParsedOrder {
+  readonly carrier_id: string;
+  readonly side: Side;
+  readonly prefix: string;
+  readonly currency: string;
+  readonly price_per_minute_micros: bigint;
+  readonly first_increment_s: number;
+  readonly next_increment_s: number;
+  readonly connect_fee_micros: bigint;
+  readonly channels: number;
+  readonly client_order_id: string | null;
+  readonly quality: Quality | null;
+  readonly valid_until_ms: number | null;
+}
+
+export type OrderInputProblem = 'invalid_price' | 'invalid_currency' | 'invalid_increments' | 'invalid_amount' | 'invalid_channels' | 'invalid_validity';
+
+/** Longest increment we accept, in seconds: an hour is already far beyond any carrier's plan. */
+const MAX_INCREMENT_S = 3600;
+
+export function parseOrderInput(input: OrderInput, now_ms: number): { ok: true; order: ParsedOrder } | { ok: false; reason: OrderInputProblem; message: string } {
+  const fail = (reason: OrderInputProblem, message: string) => ({ ok: false as const, reason, message });
+  let price: bigint;
+  try {
+    price = parseDecimalToMicros(input.price_per_minute);
+  } catch {
+    return fail('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals');
+  }
+  if (price <= 0n) return fail('invalid_price', 'price_per_minute must be greater than zero');
+  if (!isCurrencyCode(input.currency)) return fail('invalid_currency', 'currency must be an ISO 4217 code');
+  const increments = /^([1-9]\d{0,3})\/([1-9]\d{0,3})$/.exec(input.increments);
+  if (!increments) return fail('invalid_increments', 'increments must be N/M with positive whole seconds, e.g. 60/60 or 30/6');
+  const first = Number(increments[1]);
+  const next = Number(increments[2]);
+  if (first > MAX_INCREMENT_S || next > MAX_INCREMENT_S) return fail('invalid_increments', `increments are at most ${MAX_INCREMENT_S} s`);
+  let connectFee = 0n;
+  if (input.connect_fee !== undefined) {
+    try {
+      connectFee = parseDecimalToMicros(input.connect_fee);
+    } catch {
+      return fail('invalid_amount', 'connect_fee must be a decimal string with at most 6 decimals');
+    }
+    if (connectFee < 0n) return fail('invalid_amount', 'connect_fee cannot be negative');
+  }
+  if (!Number.isSafeInteger(input.channels) || input.channels <= 0) return fail('invalid_channels', 'channels must be a positive whole number');
+  let validUntil: number | null = null;
+  if (input.valid_until !== undefined) {
+    validUntil = Date.parse(input.valid_until);
+    if (Number.isNaN(validUntil)) return fail('invalid_validity', 'valid_until must be an ISO 8601 time');
+    if (validUntil <= now_ms) return fail('invalid_validity', 'valid_until is in the past');
+  }
+  return {
+    ok: true,
+    order: {
+      carrier_id: input.carrier_id,
+      side: input.side,
+      prefix: input.prefix,
+      currency: input.currency,
+      price_per_minute_micros: price,
+      first_increment_s: first,
+      next_increment_s: next,
+      connect_fee_micros: connectFee,
+      channels: input.channels,
+      client_order_id: input.client_order_id ?? null,
+      quality: input.quality ?? null,
+      valid_until_ms: validUntil,
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * `npm start`: the whole of minutex until Ctrl-C. SIGINT and SIGTERM stop every child process
+ * (Kamailio, the embedded PostgreSQL) before the process exits.
+ */
+import { ConfigError, loadConfig } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { startSystem, type System } from './system.ts';
+
+export async function runUntilSignal(onStarted?: (system: System) => Promise<void>): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const system = await startSystem(config, log);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await system.waitForSwitch(15_000);
+  const pageUrl = `${system.apiUrl}/#token=${encodeURIComponent(system.operatorToken)}`;
+  console.log(`\nminutex is running.\n  live page: ${pageUrl}\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  Ctrl-C stops everything.\n`);
+  if (onStarted) await onStarted(system);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runUntilSignal().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Starts the whole of minutex in one process tree, in dependency order, and stops it in reverse:
+ * PostgreSQL (embedded unless DATABASE_URL), migrations, the exchange, Kamailio, the switch agent,
+ * billing's batch processor and the HTTP API with the live page.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../common/config.ts';
+import { connect, startEmbeddedPostgres, type Db, type EmbeddedDatabase } from '../common/db/database.ts';
+import { migrate } from '../common/db/migrate.ts';
+import type { Logger } from '../common/logger.ts';
+import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-processor.ts';
+import { LedgerStore } from '../billing/ledger-store.ts';
+import { SwitchAgent } from '../switch/agent.ts';
+import { EvapiClient } from '../switch/evapi/client.ts';
+import { writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { checkKamailioConfig, startKamailio, type KamailioProcess } from '../switch/kamailio-process.ts';
+import { buildApi } from './api/server.ts';
+import { CallTracker } from './calls/call-tracker.ts';
+import { Exchange } from './exchange/exchange.ts';
+import { ExchangeRouteDecider } from './route-decider.ts';
+import { CallStore } from './store/calls.ts';
+import { MemberStore } from './store/members.ts';
+import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+
+export interface System {
+  readonly db: Db;
+  readonly api: FastifyInstance;
+  readonly apiUrl: string;
+  readonly operatorToken: string;
+  readonly calls: CallTracker;
+  readonly billing: CdrBatchProcessor;
+  readonly ledger: LedgerStore;
+  readonly exchange: Exchange;
+  readonly agent: SwitchAgent;
+  /** Resolves once the agent holds an evapi connection to Kamailio. */
+  waitForSwitch(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(config: Config, log: Logger): Promise<System> {
+  const stops: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.error({ err: error }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (databaseUrl === undefined) {
+      log.info({ port: config.embeddedPgPort }, 'no DATABASE_URL: starting the embedded PostgreSQL');
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(path.join(config.runDir, 'pgdata'), config.embeddedPgPort, log);
+      stops.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const db = connect(databaseUrl, 20);
+    stops.push(() => db.$pool.end());
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+
+    const ledger = new LedgerStore(db);
+    const members = new MemberStore(db);
+    const snapshots = new RoutingSnapshotCache(db);
+    const exchange = new Exchange(db, log.child({ part: 'exchange' }));
+    exchange.addListener({ onMarketChanged: () => snapshots.invalidate() });
+    await exchange.start();
+    stops.push(() => exchange.stop());
+
+    const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
+    const billing = new CdrBatchProcessor(db, ledger, { ...DEFAULT_BATCH_OPTIONS, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros }, log.child({ part: 'billing' }));
+    calls.addCdrListener(billing);
+    billing.start();
+    stops.push(() => billing.stop());
+    stops.push(() => calls.settled());
+
+    const kamailioDir = path.resolve(config.runDir, 'kamailio');
+    const configFile = writeKamailioConfig(kamailioDir, {
+      sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: '127.0.0.1',
+      children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
+      sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
+    });
+    checkKamailioConfig({ bin: config.kamailioBin, configFile });
+    const kamailio: KamailioProcess = startKamailio(
+      { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
+      log.child({ part: 'kamailio' }),
+    );
+    stops.push(() => kamailio.stop());
+    let kamailioRunning = true;
+    void kamailio.exited.then(() => {
+      kamailioRunning = false;
+    });
+
+    const evapi = new EvapiClient(config.evapiAddr, log.child({ part: 'evapi' }));
+    const decider = new ExchangeRouteDecider(snapshots, calls, { maxCallDurationS: config.maxCallDurationS }, log.child({ part: 'routing' }));
+    const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    agent.addSink(calls);
+    evapi.start();
+    stops.push(() => evapi.stop());
+
+    const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
+    const api = await buildApi({
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots,
+      health: async () => ({
+        database: await db.one('select 1 as up').then(() => true, () => false),
+        switch: kamailioRunning,
+        agent: evapi.connected,
+      }),
+    });
+    await api.listen({ host: config.apiAddr.host, port: config.apiAddr.port });
+    stops.push(() => api.close());
+
+    return {
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent,
+      waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
