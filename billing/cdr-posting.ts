@@ -1,0 +1,148 @@
+/**
+ * Rates CDRs and posts them to the ledger, keyed by Call-ID, exactly once: the CDR row is locked
+ * while it is rated, its rated_at marks it done, and the ledger transaction's idempotency key
+ * (`cdr:<Call-ID>`) makes even a replay that slips past that mark post nothing twice.
+ */
+import type { ITask } from 'pg-promise';
+import type { Db } from '../common/db/database.ts';
+import { cdrTransaction } from './core/ledger.ts';
+import { rateTradeCall, type RatedCall, type Tariff } from './core/rating.ts';
+import type { LedgerStore } from './ledger-store.ts';
+
+export type PostingOutcome = 'posted' | 'already_posted' | 'nothing_to_post' | 'not_found';
+
+export interface PostingResult {
+  call_id: string;
+  outcome: PostingOutcome;
+}
+
+/** The most CDRs one batch may hold, so that one database transaction stays short. */
+export const MAX_CDR_BATCH = 10_000;
+
+/** A CDR with the tariff of its trade (the trade columns are null when it has no trade). */
+interface CdrForRating {
+  call_id: string;
+  buyer_id: string | null;
+  seller_id: string | null;
+  answer_at: Date | null;
+  duration_ms: bigint;
+  rated_at: Date | null;
+  ledger_transaction_id: bigint | null;
+  trade_id: string | null;
+  trade_buyer_id: string | null;
+  trade_seller_id: string | null;
+  currency: string | null;
+  price_per_minute_micros: bigint | null;
+  first_increment_s: number | null;
+  next_increment_s: number | null;
+  connect_fee_micros: bigint | null;
+}
+
+const SELECT_CDR_FOR_RATING = `
+  select c.call_id, c.buyer_id, c.seller_id, c.answer_at, c.duration_ms, c.rated_at, c.ledger_transaction_id,
+         t.id as trade_id, t.buyer_id as trade_buyer_id, t.seller_id as trade_seller_id, t.currency,
+         t.price_per_minute_micros, t.first_increment_s, t.next_increment_s, t.connect_fee_micros
+  from cdrs c left join trades t on t.id = c.trade_id`;
+
+const NOTHING_RATED: RatedCall = { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, buyer_amount_micros: 0n };
+
+/** Rates and posts one CDR in its own database transaction. */
+export async function rateAndPostCdr(
+  db: Db,
+  ledger: LedgerStore,
+  call_id: string,
+  exchange_fee_per_minute_micros: bigint,
+): Promise<PostingResult> {
+  return db.tx('rate-and-post-cdr', async (t) => {
+    const cdr = await t.oneOrNone<CdrForRating>(`${SELECT_CDR_FOR_RATING} where c.call_id = $1 for update of c`, [call_id]);
+    if (cdr === null) return { call_id, outcome: 'not_found' };
+    return rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros);
+  });
+}
+
+/**
+ * The batch processor: rates and posts up to `max_batch` unrated CDRs, oldest first, all in one
+ * database transaction. CDRs another processor holds are skipped, not waited for.
+ */
+export async function postPendingCdrs(
+  db: Db,
+  ledger: LedgerStore,
+  exchange_fee_per_minute_micros: bigint,
+  max_batch: number,
+): Promise<PostingResult[]> {
+  if (!Number.isSafeInteger(max_batch) || max_batch < 1 || max_batch > MAX_CDR_BATCH) {
+    throw new RangeError(`max_batch must be a whole number from 1 to ${MAX_CDR_BATCH}, got ${max_batch}`);
+  }
+  return db.tx('post-pending-cdrs', async (t) => {
+    const cdrs = await t.manyOrNone<CdrForRating>(
+      `${SELECT_CDR_FOR_RATING} where c.rated_at is null order by c.created_at, c.call_id limit $1 for update of c skip locked`,
+      [max_batch],
+    );
+    const results: PostingResult[] = [];
+    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros));
+    return results;
+  });
+}
+
+/** Rates a CDR whose row the transaction `t` holds locked, records the rating and posts it. */
+async function rateAndPostLocked(
+  t: ITask<object>,
+  ledger: LedgerStore,
+  cdr: CdrForRating,
+  exchange_fee_per_minute_micros: bigint,
+): Promise<PostingResult> {
+  const call_id = cdr.call_id;
+  if (cdr.rated_at !== null) {
+    return { call_id, outcome: cdr.ledger_transaction_id === null ? 'nothing_to_post' : 'already_posted' };
+  }
+  const rated = rate(cdr, exchange_fee_per_minute_micros);
+  const draft =
+    cdr.currency === null || cdr.trade_buyer_id === null || cdr.trade_seller_id === null
+      ? null
+      : cdrTransaction({ call_id, buyer_id: cdr.trade_buyer_id, seller_id: cdr.trade_seller_id, currency: cdr.currency, rated });
+  const posted = draft === null ? null : await ledger.post(draft, t);
+  await t.none(
+    `update cdrs set currency = $<currency>, billed_s = $<billed_s>, buyer_amount_micros = $<buyer_amount_micros>,
+       seller_amount_micros = $<seller_amount_micros>, fee_amount_micros = $<fee_amount_micros>, rated_at = now(),
+       ledger_transaction_id = $<ledger_transaction_id>
+     where call_id = $<call_id>`,
+    { ...rated, call_id, currency: cdr.currency, ledger_transaction_id: posted?.transaction_id ?? null },
+  );
+  if (posted === null) return { call_id, outcome: 'nothing_to_post' };
+  return { call_id, outcome: posted.created ? 'posted' : 'already_posted' };
+}
+
+/** The rating of a CDR at its trade's tariff; zero when it has no trade. */
+function rate(cdr: CdrForRating, exchange_fee_per_minute_micros: bigint): RatedCall {
+  const tariff = tariffOf(cdr);
+  if (tariff === null) return NOTHING_RATED;
+  assertSameParties(cdr);
+  // The duration_ms column holds the answered duration; a call never answered has answer_at null.
+  const duration_ms = cdr.answer_at === null ? null : cdr.duration_ms;
+  return rateTradeCall(tariff, exchange_fee_per_minute_micros, duration_ms);
+}
+
+function tariffOf(cdr: CdrForRating): Tariff | null {
+  if (
+    cdr.trade_id === null ||
+    cdr.price_per_minute_micros === null ||
+    cdr.first_increment_s === null ||
+    cdr.next_increment_s === null ||
+    cdr.connect_fee_micros === null
+  ) {
+    return null;
+  }
+  return {
+    price_per_minute_micros: cdr.price_per_minute_micros,
+    first_increment_s: cdr.first_increment_s,
+    next_increment_s: cdr.next_increment_s,
+    connect_fee_micros: cdr.connect_fee_micros,
+  };
+}
+
+/** A CDR bills the parties of its trade; one that names other parties is a broken invariant. */
+function assertSameParties(cdr: CdrForRating): void {
+  if ((cdr.buyer_id !== null && cdr.buyer_id !== cdr.trade_buyer_id) || (cdr.seller_id !== null && cdr.seller_id !== cdr.trade_seller_id)) {
+    throw new Error(`CDR ${cdr.call_id} names a buyer or seller other than those of its trade ${cdr.trade_id}`);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The ledger in PostgreSQL (tables ledger_accounts, ledger_transactions, ledger_postings of
+ * db/migrations/001_init.sql). A transaction is checked in TypeScript before it is written, and
+ * PostgreSQL checks it again at commit with a deferred trigger; account balances are kept by a
+ * trigger in the same transaction as the postings.
+ */
+import type { ITask } from 'pg-promise';
+import type { Db } from '../common/db/database.ts';
+import { pgp } from '../common/db/database.ts';
+import { assertBalanced, type AccountKind, type AccountRef, type TransactionDraft } from './core/ledger.ts';
+
+/** Stands for "the exchange itself" in the unique index ledger_accounts_identity. */
+const EXCHANGE_CARRIER_ID = '00000000-0000-0000-0000-000000000000';
+
+const SAME_ACCOUNT = `coalesce(carrier_id, '${EXCHANGE_CARRIER_ID}'::uuid) = coalesce($<carrier_id>::uuid, '${EXCHANGE_CARRIER_ID}'::uuid)
+  and kind = $<kind> and currency = $<currency>`;
+
+const postingColumns = new pgp.helpers.ColumnSet(['transaction_id', 'account_id', 'currency', 'amount_micros'], {
+  table: 'ledger_postings',
+});
+
+type Queryable = ITask<object>;
+
+export interface PostResult {
+  transaction_id: bigint;
+  /** False when a transaction with the same idempotency key already existed: nothing was written. */
+  created: boolean;
+}
+
+export interface AccountBalance {
+  kind: AccountKind;
+  currency: string;
+  balance_micros: bigint;
+}
+
+export interface CurrencyTotal {
+  currency: string;
+  total_micros: bigint;
+}
+
+export class LedgerStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Posts a balanced draft; idempotent by idempotency_key: a second post with the same key
+   * changes nothing and returns the first transaction's id with created=false. Pass a pg-promise
+   * task or transaction to join it (outside a transaction, one is opened within the task).
+   */
+  async post(draft: TransactionDraft, t?: Queryable): Promise<PostResult> {
+    assertBalanced(draft);
+    if (t?.ctx.inTransaction) return this.postWithin(t, draft);
+    return (t ?? this.db).tx('ledger-post', (tx) => this.postWithin(tx, draft));
+  }
+
+  /** Every account of a carrier, with its balance (signed: debit positive, credit negative). */
+  async balances(carrier_id: string): Promise<AccountBalance[]> {
+    return this.db.map(
+      'select kind, currency, balance_micros from ledger_accounts where carrier_id = $1 order by kind, currency',
+      [carrier_id],
+      (row: AccountBalance) => ({ kind: row.kind, currency: row.currency, balance_micros: row.balance_micros }),
+    );
+  }
+
+  /** The balance of one account; 0 for an account that has never been used. */
+  async accountBalance(account: AccountRef): Promise<bigint> {
+    const row = await this.db.oneOrNone<{ balance_micros: bigint }>(
+      `select balance_micros from ledger_accounts where ${SAME_ACCOUNT}`,
+      account,
+    );
+    return row?.balance_micros ?? 0n;
+  }
+
+  /** The sum of all postings per currency: always 0 in a sound ledger. */
+  async trialBalance(): Promise<CurrencyTotal[]> {
+    return this.db.map(
+      'select currency, sum(amount_micros) as total_micros from ledger_postings group by currency order by currency',
+      [],
+      (row: CurrencyTotal) => ({ currency: row.currency, total_micros: row.total_micros }),
+    );
+  }
+
+  /** How many accounts' cached balance differs from the sum of their postings: always 0 when sound. */
+  async balanceMismatches(): Promise<number> {
+    const row = await this.db.one<{ count: number }>('select count(*)::integer as count from ledger_balance_mismatches()');
+    return row.count;
+  }
+
+  private async postWithin(t: Queryable, draft: TransactionDraft): Promise<PostResult> {
+    const inserted = await t.oneOrNone<{ id: bigint }>(
+      `insert into ledger_transactions (idempotency_key, kind, description)
+       values ($<idempotency_key>, $<kind>, $<description>)
+       on conflict (idempotency_key) do nothing returning id`,
+      draft,
+    );
+    if (inserted === null) {
+      const existing = await t.one<{ id: bigint }>('select id from ledger_transactions where idempotency_key = $1', [
+        draft.idempotency_key,
+      ]);
+      return { transaction_id: existing.id, created: false };
+    }
+    const rows = [];
+    for (const posting of draft.postings) {
+      const account_id = await this.accountId(t, posting.account);
+      rows.push({ transaction_id: inserted.id, account_id, currency: posting.account.currency, amount_micros: posting.amount_micros });
+    }
+    // Accounts are updated (their cached balance) in id order, so that two transactions touching
+    // the same accounts take their row locks in the same order rather than deadlocking.
+    rows.sort((left, right) => (left.account_id < right.account_id ? -1 : left.account_id > right.account_id ? 1 : 0));
+    await t.none(pgp.helpers.insert(rows, postingColumns));
+    return { transaction_id: inserted.id, created: true };
+  }
+
+  /** The account's id, creating the account on first use. */
+  private async accountId(t: Queryable, account: AccountRef): Promise<bigint> {
+    const existing = await t.oneOrNone<{ id: bigint }>(`select id from ledger_accounts where ${SAME_ACCOUNT}`, account);
+    if (existing !== null) return existing.id;
+    // A concurrent transaction may create the same account first: then the insert does nothing
+    // (after waiting for it to commit) and the select below, a new statement, sees its row.
+    const created = await t.oneOrNone<{ id: bigint }>(
+      `insert into ledger_accounts (carrier_id, kind, currency) values ($<carrier_id>, $<kind>, $<currency>)
+       on conflict do nothing returning id`,
+      account,
+    );
+    if (created !== null) return created.id;
+    const raced = await t.one<{ id: bigint }>(`select id from ledger_accounts where ${SAME_ACCOUNT}`, account);
+    return raced.id;
+  }
+}
