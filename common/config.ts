@@ -29,6 +29,12 @@ export interface Config {
   readonly operatorToken: string | undefined;
   /** Folder for Kamailio's rendered config, pid file, the embedded database and logs. */
   readonly runDir: string;
+  /** True when Kamailio runs elsewhere (another container or host): connect to it, do not start one. */
+  readonly externalSwitch: boolean;
+  /** Address the control plane connects to evapi from, as Kamailio sees it (accepted besides 127.0.0.1). */
+  readonly agentAddress: string;
+  /** Folder of Kamailio's modules; undefined: found among Debian's usual places at start. */
+  readonly kamailioModulesDir: string | undefined;
   /** Path of the kamailio binary. */
   readonly kamailioBin: string;
   /** Kamailio shared memory in MiB (-m). 128 ran out at 800 calls/s on trials here; 512 held. */
@@ -81,6 +87,12 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPgPort: read('MINUTEX_EMBEDDED_PG_PORT', '54329', (raw) => parseIntInRange(raw, 1, 65535)),
     operatorToken: read('MINUTEX_OPERATOR_TOKEN', '', parseOperatorToken),
     runDir: read('MINUTEX_RUN_DIR', 'run', nonEmpty),
+    externalSwitch: read('MINUTEX_EXTERNAL_SWITCH', 'false', parseBoolean),
+    agentAddress: read('MINUTEX_AGENT_ADDRESS', '127.0.0.1', (raw) => {
+      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw)) throw new Error('expected an IPv4 address');
+      return raw;
+    }),
+    kamailioModulesDir: optional(env['MINUTEX_KAMAILIO_MODULES_DIR']),
     kamailioBin: read('MINUTEX_KAMAILIO_BIN', '/usr/sbin/kamailio', nonEmpty),
     kamailioShmMb: read('MINUTEX_KAMAILIO_SHM_MB', '512', (raw) => parseIntInRange(raw, 64, 65536)),
     kamailioPkgMb: read('MINUTEX_KAMAILIO_PKG_MB', '16', (raw) => parseIntInRange(raw, 4, 1024)),
@@ -111,6 +123,12 @@ function parseIntInRange(raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (value < min || value > max) throw new Error(`expected ${min}..${max}`);
   return value;
+}
+
+function parseBoolean(raw: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error('expected true or false');
 }
 
 function parseOperatorToken(raw: string): string | undefined {

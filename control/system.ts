@@ -14,7 +14,7 @@ import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-p
 import { LedgerStore } from '../billing/ledger-store.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
-import { writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { kamailioSettings, writeKamailioConfig } from '../switch/kamailio-config.ts';
 import { checkKamailioConfig, startKamailio, type KamailioProcess } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
@@ -36,6 +36,9 @@ export interface System {
   readonly agent: SwitchAgent;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
+  /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
+  disconnectSwitch(): Promise<void>;
+  reconnectSwitch(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,22 +81,20 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => billing.stop());
     stops.push(() => calls.settled());
 
-    const kamailioDir = path.resolve(config.runDir, 'kamailio');
-    const configFile = writeKamailioConfig(kamailioDir, {
-      sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: '127.0.0.1',
-      children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
-      sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
-    });
-    checkKamailioConfig({ bin: config.kamailioBin, configFile });
-    const kamailio: KamailioProcess = startKamailio(
-      { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
-      log.child({ part: 'kamailio' }),
-    );
-    stops.push(() => kamailio.stop());
     let kamailioRunning = true;
-    void kamailio.exited.then(() => {
-      kamailioRunning = false;
-    });
+    if (!config.externalSwitch) {
+      const kamailioDir = path.resolve(config.runDir, 'kamailio');
+      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config));
+      checkKamailioConfig({ bin: config.kamailioBin, configFile });
+      const kamailio: KamailioProcess = startKamailio(
+        { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
+        log.child({ part: 'kamailio' }),
+      );
+      stops.push(() => kamailio.stop());
+      void kamailio.exited.then(() => {
+        kamailioRunning = false;
+      });
+    }
 
     const evapi = new EvapiClient(config.evapiAddr, log.child({ part: 'evapi' }));
     const decider = new ExchangeRouteDecider(snapshots, calls, { maxCallDurationS: config.maxCallDurationS }, log.child({ part: 'routing' }));
@@ -117,6 +118,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     return {
       db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent,
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
+      disconnectSwitch: () => evapi.stop(),
+      async reconnectSwitch() {
+        evapi.start();
+        await waitFor(() => evapi.connected, 10_000, 'the switch agent to reconnect');
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatHostPort, type HostPort } from '../common/config.ts';
+import { formatHostPort, type Config, type HostPort } from '../common/config.ts';
 
 const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kamailio');
 const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'];
@@ -23,6 +23,16 @@ export interface KamailioSettings {
   readonly sellerRingTimeoutMs: number;
   readonly maxCallDurationS: number;
   readonly modulesDir?: string;
+}
+
+/** The switch settings of a minutex config. */
+export function kamailioSettings(config: Config): KamailioSettings {
+  return {
+    sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
+    children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
+    sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
+    ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
+  };
 }
 
 export function findModulesDir(): string {

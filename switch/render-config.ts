@@ -1,0 +1,16 @@
+/**
+ * `npm run render-kamailio-config -- DIR`: writes Kamailio's config for a deployment where
+ * Kamailio runs on its own (docker-compose), from the same settings the control plane reads.
+ */
+import { loadConfig } from '../common/config.ts';
+import { kamailioSettings, writeKamailioConfig } from './kamailio-config.ts';
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: npm run render-kamailio-config -- DIR');
+  process.exit(2);
+}
+const config = loadConfig();
+// The container's module folder, whatever this machine has.
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+console.log(`wrote ${file}`);

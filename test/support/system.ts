@@ -1,0 +1,77 @@
+/**
+ * The whole of minutex for an integration test: a fresh database on the local PostgreSQL, Kamailio
+ * on its own ports, the control plane and the API, all stopped again afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../common/config.ts';
+import { createLogger } from '../../common/logger.ts';
+import { startSystem, type System } from '../../control/system.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_OPERATOR_TOKEN = 'integration-test-operator-token';
+
+export interface TestPorts {
+  readonly sip: number;
+  readonly evapi: number;
+  readonly jsonrpc: number;
+  readonly api: number;
+}
+
+export interface RunningSystem {
+  readonly system: System;
+  readonly config: Config;
+  readonly database: TestDatabase;
+  readonly sipTarget: string;
+  api<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(ports: TestPorts, env: Record<string, string> = {}): Promise<RunningSystem> {
+  const database = await createTestDatabase();
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-test-'));
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    MINUTEX_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
+    MINUTEX_SIP_ADDR: `127.0.0.1:${ports.sip}`,
+    MINUTEX_EVAPI_ADDR: `127.0.0.1:${ports.evapi}`,
+    MINUTEX_JSONRPC_ADDR: `127.0.0.1:${ports.jsonrpc}`,
+    MINUTEX_API_ADDR: `127.0.0.1:${ports.api}`,
+    MINUTEX_RUN_DIR: runDir,
+    MINUTEX_KAMAILIO_SHM_MB: '128',
+    MINUTEX_KAMAILIO_CHILDREN: '4',
+    MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
+    ...env,
+  });
+  const system = await startSystem(config, createLogger(config.logLevel));
+  await system.waitForSwitch(15_000);
+  const api = async <T>(method: string, url: string, body?: unknown) => {
+    const response = await fetch(`${system.apiUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  };
+  return {
+    system, config, database, sipTarget: `127.0.0.1:${ports.sip}`, api,
+    async stop() {
+      await system.stop();
+      await database.drop();
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
