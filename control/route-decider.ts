@@ -52,6 +52,7 @@ export class ExchangeRouteDecider implements RouteDecider {
       ring_us: null,
       answer_us: null,
       answered_leg: null,
+      dialog: null,
     });
     return {
       kind: 'route',

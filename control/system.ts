@@ -106,6 +106,13 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots,
+      switchControl: {
+        endCall(call_id, reason) {
+          const call = calls.liveCall(call_id);
+          if (call?.state !== 'answered' || call.dialog === null) return false;
+          return agent.endCall(call_id, call.dialog, reason);
+        },
+      },
       health: async () => ({
         database: await db.one('select 1 as up').then(() => true, () => false),
         switch: kamailioRunning,

@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../common/logger.ts';
 import type { EvapiClient } from './evapi/client.ts';
-import { parseSwitchEvent, type SwitchEvent } from './events.ts';
-import { encodeDecision, type RouteDecision } from './decisions.ts';
+import { parseSwitchEvent, type DialogRef, type SwitchEvent } from './events.ts';
+import { encodeDecision, SAFE_REASON, type RouteDecision } from './decisions.ts';
 
 export type RouteRequest = Extract<SwitchEvent, { kind: 'route_request' }>;
 export type CallEvent = Exclude<SwitchEvent, RouteRequest>;
@@ -39,6 +39,18 @@ export class SwitchAgent {
 
   get connected(): boolean {
     return this.client.connected;
+  }
+
+  /** Moves a call's hard maximum duration to `timeout_s` seconds from now; false when not connected. */
+  setCallTimeout(dialog: DialogRef, timeout_s: number): boolean {
+    if (!Number.isSafeInteger(timeout_s) || timeout_s < 1) throw new RangeError(`timeout_s must be a whole number >= 1, got ${timeout_s}`);
+    return this.client.send(JSON.stringify({ action: 'set_timeout', h_entry: dialog.h_entry, h_id: dialog.h_id, timeout_s }));
+  }
+
+  /** Ends a call now: the switch sends BYE to both legs, with `reason` in a Reason header. */
+  endCall(call_id: string, dialog: DialogRef, reason: string): boolean {
+    if (!SAFE_REASON.test(reason)) throw new Error(`unsafe reason text ${JSON.stringify(reason)}`);
+    return this.client.send(JSON.stringify({ action: 'end_call', call_id, h_entry: dialog.h_entry, h_id: dialog.h_id, reason }));
   }
 
   private onFrame(payload: string): void {

@@ -18,7 +18,7 @@ export type RouteDecision =
   | { readonly kind: 'reject'; readonly code: number; readonly phrase: string; readonly reason: string };
 
 /** Characters we allow in a reason text: it is copied into a quoted header parameter. */
-const SAFE_REASON = /^[A-Za-z0-9 ,.:;()_/-]{1,120}$/;
+export const SAFE_REASON = /^[A-Za-z0-9 ,.:;()_/-]{1,120}$/;
 
 export function encodeDecision(transaction: TransactionRef, decision: RouteDecision): string {
   const base = { tindex: transaction.index, tlabel: transaction.label };

@@ -11,6 +11,11 @@ export interface TransactionRef {
   readonly label: number;
 }
 
+export interface DialogRef {
+  readonly h_entry: number;
+  readonly h_id: number;
+}
+
 export type SwitchEvent =
   | {
       readonly kind: 'route_request';
@@ -23,7 +28,15 @@ export type SwitchEvent =
       readonly at_us: EpochMicros;
     }
   | { readonly kind: 'leg_ringing'; readonly call_id: string; readonly leg: number; readonly code: number; readonly at_us: EpochMicros }
-  | { readonly kind: 'call_answered'; readonly call_id: string; readonly leg: number; readonly code: number; readonly at_us: EpochMicros }
+  | {
+      readonly kind: 'call_answered';
+      readonly call_id: string;
+      readonly leg: number;
+      readonly code: number;
+      /** The dialog's hash handles: how the switch is asked to move its timeout or end it. */
+      readonly dialog: DialogRef;
+      readonly at_us: EpochMicros;
+    }
   | {
       readonly kind: 'leg_failed';
       readonly call_id: string;
@@ -74,8 +87,16 @@ function toEvent(fields: Fields): SwitchEvent {
         at_us: epochMicros(fields, 'at'),
       };
     case 'leg_ringing':
-    case 'call_answered':
       return { kind, call_id: text(fields, 'call_id', 1), leg: integer(fields, 'leg'), code: sipCode(fields), at_us: epochMicros(fields, 'at') };
+    case 'call_answered':
+      return {
+        kind,
+        call_id: text(fields, 'call_id', 1),
+        leg: integer(fields, 'leg'),
+        code: sipCode(fields),
+        dialog: { h_entry: integer(fields, 'h_entry'), h_id: integer(fields, 'h_id') },
+        at_us: epochMicros(fields, 'at'),
+      };
     case 'leg_failed':
       return {
         kind,

@@ -13,6 +13,12 @@ export interface HealthReport {
   readonly agent: boolean;
 }
 
+/** Commands to the switch that operators may give. */
+export interface SwitchControl {
+  /** Ends a live call now (BYE to both sides); false when the call is unknown or not answered. */
+  endCall(call_id: string, reason: string): boolean;
+}
+
 export interface ApiDependencies {
   readonly db: Db;
   readonly log: Logger;
@@ -22,5 +28,6 @@ export interface ApiDependencies {
   readonly calls: CallTracker;
   readonly exchange: Exchange;
   readonly snapshots: RoutingSnapshotCache;
+  readonly switchControl: SwitchControl;
   health(): Promise<HealthReport>;
 }

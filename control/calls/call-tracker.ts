@@ -32,6 +32,10 @@ export class CallTracker {
     this.cdrListeners.push(listener);
   }
 
+  liveCall(call_id: string): LiveCall | undefined {
+    return this.live.get(call_id);
+  }
+
   liveCalls(): LiveCall[] {
     return [...this.live.values()];
   }
@@ -80,6 +84,7 @@ export class CallTracker {
         if (!this.move(call, 'answered')) return;
         call.answer_us = event.at_us;
         call.answered_leg = event.leg;
+        call.dialog = event.dialog;
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
         await this.store.updateCall(call);

@@ -24,6 +24,8 @@ export interface LiveCall {
   ring_us: bigint | null;
   answer_us: bigint | null;
   answered_leg: number | null;
+  /** The switch's handles of the answered dialog (to move its timeout or end it). */
+  dialog: { readonly h_entry: number; readonly h_id: number } | null;
 }
 
 export type EndedBy = 'caller' | 'callee' | 'switch' | 'not_answered';

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Subscription } from 'rxjs';
 import type { LiveCall } from '../../core/cdr.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { notFound } from '../errors.ts';
+import { audit } from '../../store/audit.ts';
 
 /** Events a slow client may fall behind by before it is disconnected (it can reconnect). */
 const MAX_PENDING_STREAM_BYTES = 1_048_576;
@@ -29,6 +31,13 @@ const bigintSafe = (_key: string, value: unknown) => (typeof value === 'bigint' 
 
 export function registerLiveRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   app.get('/v1/calls/live', { schema: { tags: ['live'] } }, async () => ({ calls: deps.calls.liveCalls().map(liveCallJson) }));
+
+  app.post<{ Params: { call_id: string } }>('/v1/calls/:call_id/hangup', { schema: { tags: ['live'] } }, async (request) => {
+    const call_id = request.params.call_id;
+    if (!deps.switchControl.endCall(call_id, 'ended by operator')) throw notFound('no answered live call with this Call-ID');
+    await audit(deps.db, request.principal?.name ?? 'unknown', 'call.hangup', `call:${call_id}`);
+    return { call_id, status: 'ending' };
+  });
 
   app.get('/v1/stream', { schema: { tags: ['live'] } }, (request, reply) => {
     reply.hijack();
