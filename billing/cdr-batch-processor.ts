@@ -5,7 +5,7 @@
  */
 import type { Db } from '../common/db/database.ts';
 import type { Logger } from '../common/logger.ts';
-import { postPendingCdrs } from './cdr-posting.ts';
+import { postPendingCdrs, type ReservationSettler } from './cdr-posting.ts';
 import type { LedgerStore } from './ledger-store.ts';
 
 export interface BatchProcessorOptions {
@@ -33,6 +33,7 @@ export class CdrBatchProcessor {
     private readonly ledger: LedgerStore,
     private readonly options: BatchProcessorOptions,
     private readonly log: Logger,
+    private readonly settler?: ReservationSettler,
   ) {}
 
   start(): void {
@@ -77,7 +78,7 @@ export class CdrBatchProcessor {
       this.again = false;
       let results;
       try {
-        results = await postPendingCdrs(this.db, this.ledger, this.options.exchangeFeePerMinuteMicros, this.options.maxBatch);
+        results = await postPendingCdrs(this.db, this.ledger, this.options.exchangeFeePerMinuteMicros, this.options.maxBatch, this.settler);
       } catch (error) {
         this.log.error({ err: error }, 'CDR batch failed; it will be retried by the next sweep');
         return;

@@ -16,6 +16,14 @@ export interface PostingResult {
   outcome: PostingOutcome;
 }
 
+/**
+ * Releases the credit a call held, in the same database transaction that posts its charge, so the
+ * money is never counted both as reserved and as spent, nor as neither. Credit control implements it.
+ */
+export interface ReservationSettler {
+  settleInTransaction(t: ITask<object>, call_id: string, charged_micros: bigint): Promise<'posted' | 'voided' | 'none'>;
+}
+
 /** The most CDRs one batch may hold, so that one database transaction stays short. */
 export const MAX_CDR_BATCH = 10_000;
 
@@ -52,11 +60,12 @@ export async function rateAndPostCdr(
   ledger: LedgerStore,
   call_id: string,
   exchange_fee_per_minute_micros: bigint,
+  settler?: ReservationSettler,
 ): Promise<PostingResult> {
   return db.tx('rate-and-post-cdr', async (t) => {
     const cdr = await t.oneOrNone<CdrForRating>(`${SELECT_CDR_FOR_RATING} where c.call_id = $1 for update of c`, [call_id]);
     if (cdr === null) return { call_id, outcome: 'not_found' };
-    return rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros);
+    return rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settler);
   });
 }
 
@@ -69,6 +78,7 @@ export async function postPendingCdrs(
   ledger: LedgerStore,
   exchange_fee_per_minute_micros: bigint,
   max_batch: number,
+  settler?: ReservationSettler,
 ): Promise<PostingResult[]> {
   if (!Number.isSafeInteger(max_batch) || max_batch < 1 || max_batch > MAX_CDR_BATCH) {
     throw new RangeError(`max_batch must be a whole number from 1 to ${MAX_CDR_BATCH}, got ${max_batch}`);
@@ -79,7 +89,7 @@ export async function postPendingCdrs(
       [max_batch],
     );
     const results: PostingResult[] = [];
-    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros));
+    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settler));
     return results;
   });
 }
@@ -90,6 +100,7 @@ async function rateAndPostLocked(
   ledger: LedgerStore,
   cdr: CdrForRating,
   exchange_fee_per_minute_micros: bigint,
+  settler: ReservationSettler | undefined,
 ): Promise<PostingResult> {
   const call_id = cdr.call_id;
   if (cdr.rated_at !== null) {
@@ -108,6 +119,8 @@ async function rateAndPostLocked(
      where call_id = $<call_id>`,
     { ...rated, call_id, currency: cdr.currency, ledger_transaction_id: posted?.transaction_id ?? null },
   );
+  // After the post, so that concurrent batches take the ledger's locks before the credit account's.
+  if (settler) await settler.settleInTransaction(t, call_id, rated.buyer_amount_micros);
   if (posted === null) return { call_id, outcome: 'nothing_to_post' };
   return { call_id, outcome: posted.created ? 'posted' : 'already_posted' };
 }

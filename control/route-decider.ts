@@ -1,63 +1,91 @@
 /**
- * Answers the switch's route requests: the pure route choice over the current snapshot, then the
- * call is followed (or its reject recorded) before the answer goes back to Kamailio.
+ * Answers the switch's route requests: the pure route choice over the current snapshot and the
+ * live channel counts, the trunk's call-rate limit, then the credit reservation; the call is
+ * followed (or its reject recorded) before the answer goes back to Kamailio.
  */
 import type { Logger } from '../common/logger.ts';
 import type { RouteDecider, RouteRequest } from '../switch/agent.ts';
 import type { RouteDecision } from '../switch/decisions.ts';
 import type { CallTracker } from './calls/call-tracker.ts';
-import { rejectReply, routeCall } from './core/routing.ts';
+import { CallRateLimiter } from './core/capacity.ts';
+import type { LiveCall } from './core/cdr.ts';
+import { rejectReply, routeCall, type RejectReason } from './core/routing.ts';
+import type { CreditController } from './credit/credit-controller.ts';
 import type { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 
-export interface RouteDeciderOptions {
-  readonly maxCallDurationS: number;
-}
-
 export class ExchangeRouteDecider implements RouteDecider {
+  private readonly callRate = new CallRateLimiter();
+  /** Planned end of each routed call's first reservation, until it is answered. */
+  private readonly plannedEnds = new Map<string, bigint>();
+
   constructor(
     private readonly snapshots: RoutingSnapshotCache,
     private readonly calls: CallTracker,
-    private readonly options: RouteDeciderOptions,
+    private readonly credit: CreditController,
     private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  /** The planned end reserved for a call at setup (taken once, when it is answered). */
+  takePlannedEnd(call_id: string): bigint | undefined {
+    const planned = this.plannedEnds.get(call_id);
+    this.plannedEnds.delete(call_id);
+    return planned;
+  }
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = await this.snapshots.get();
-    const outcome = routeCall(snapshot, { source_ip: request.source_ip, called: request.called });
-    if (!outcome.ok) {
-      const reply = rejectReply(outcome.reason);
-      this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason: outcome.reason }, 'call rejected');
-      await this.calls.callRejected({
-        call_id: request.call_id,
-        buyer_id: outcome.buyer_id,
-        ingress_trunk_id: outcome.ingress_trunk_id,
-        dialled_number: request.called,
-        destination_id: outcome.destination_id,
-        setup_us: request.at_us,
-        code: reply.code,
-        reason: reply.reason,
-      });
-      return { kind: 'reject', ...reply };
+    const outcome = routeCall(snapshot, { source_ip: request.source_ip, called: request.called }, this.calls.channelCounts());
+    if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
+    if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
+    if (!this.callRate.tryAcquire(outcome.ingress_trunk.id, outcome.ingress_trunk.cps, this.clock())) {
+      return this.reject(request, 'call_rate_exceeded', outcome);
     }
-    await this.calls.callRouted({
-      call_id: request.call_id,
-      buyer_id: outcome.buyer_id,
-      ingress_trunk_id: outcome.ingress_trunk_id,
-      dialled_number: request.called,
-      number: outcome.number,
-      destination_id: outcome.destination_id,
-      legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
-      state: 'routing',
-      setup_us: request.at_us,
-      ring_us: null,
-      answer_us: null,
-      answered_leg: null,
-      dialog: null,
-    });
+    const call: LiveCall = {
+      call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
+      number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
+      state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
+    };
+    // Hold the channels before the first await, so concurrent setups see them taken.
+    this.calls.hold(call);
+    let reservation;
+    try {
+      reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs);
+    } catch (error) {
+      this.calls.abandon(call.call_id);
+      throw error;
+    }
+    if (!reservation.ok) {
+      this.calls.abandon(call.call_id);
+      return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
+    }
+    this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
+    await this.calls.callRouted(call);
     return {
       kind: 'route',
-      max_duration_s: this.options.maxCallDurationS,
+      max_duration_s: reservation.max_duration_s,
       targets: outcome.legs.map(({ trunk }) => ({ number: outcome.number, host: trunk.host, port: trunk.port, transport: trunk.transport })),
     };
+  }
+
+  /** Forgets what a call that ended unanswered had reserved at setup. */
+  forget(call_id: string): void {
+    this.plannedEnds.delete(call_id);
+  }
+
+  private async reject(
+    request: RouteRequest,
+    reason: RejectReason,
+    context: { buyer_id: string | null; ingress_trunk_id: string | null; destination_id: string | null },
+  ): Promise<RouteDecision> {
+    const reply = rejectReply(reason);
+    this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason }, 'call refused at setup');
+    if (reason !== 'duplicate_call') {
+      await this.calls.callRejected({
+        call_id: request.call_id, buyer_id: context.buyer_id, ingress_trunk_id: context.ingress_trunk_id, dialled_number: request.called,
+        destination_id: context.destination_id, setup_us: request.at_us, code: reply.code, reason: reply.reason,
+      });
+    }
+    return { kind: 'reject', ...reply };
   }
 }

@@ -20,6 +20,8 @@ import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
 import { Exchange } from './exchange/exchange.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
+import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
+import { CreditStore } from './credit/credit-store.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
@@ -34,6 +36,8 @@ export interface System {
   readonly ledger: LedgerStore;
   readonly exchange: Exchange;
   readonly agent: SwitchAgent;
+  readonly credits: CreditStore;
+  readonly credit: CreditController;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
   /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
@@ -75,7 +79,8 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchange.stop());
 
     const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
-    const billing = new CdrBatchProcessor(db, ledger, { ...DEFAULT_BATCH_OPTIONS, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros }, log.child({ part: 'billing' }));
+    const credits = new CreditStore(db, ledger);
+    const billing = new CdrBatchProcessor(db, ledger, { ...DEFAULT_BATCH_OPTIONS, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros }, log.child({ part: 'billing' }), credits);
     calls.addCdrListener(billing);
     billing.start();
     stops.push(() => billing.stop());
@@ -97,20 +102,39 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     }
 
     const evapi = new EvapiClient(config.evapiAddr, log.child({ part: 'evapi' }));
-    const decider = new ExchangeRouteDecider(snapshots, calls, { maxCallDurationS: config.maxCallDurationS }, log.child({ part: 'routing' }));
-    const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    let agent: SwitchAgent | undefined;
+    const switchCommands: SwitchCommands = {
+      setCallTimeout: (dialog, timeout_s) => agent?.setCallTimeout(dialog, timeout_s) ?? false,
+      endCall: (call_id, dialog, reason) => agent?.endCall(call_id, dialog, reason) ?? false,
+    };
+    const credit = new CreditController(credits, switchCommands, {
+      chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,
+    }, log.child({ part: 'credit' }));
+    stops.push(() => credit.stop());
+    const decider = new ExchangeRouteDecider(snapshots, calls, credit, log.child({ part: 'routing' }));
+    calls.updates.subscribe((update) => {
+      if (update.kind === 'call_updated' && update.call.state === 'answered') {
+        const planned = decider.takePlannedEnd(update.call.call_id);
+        if (planned !== undefined) credit.answered(update.call, planned);
+      } else if (update.kind === 'cdr_written') {
+        credit.ended(update.cdr.call_id);
+        decider.forget(update.cdr.call_id);
+      }
+    });
+    agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
     agent.addSink(calls);
     evapi.start();
     stops.push(() => evapi.stop());
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
       switchControl: {
         endCall(call_id, reason) {
           const call = calls.liveCall(call_id);
           if (call?.state !== 'answered' || call.dialog === null) return false;
-          return agent.endCall(call_id, call.dialog, reason);
+          call.end_reason = `ended by operator`;
+          return switchCommands.endCall(call_id, call.dialog, reason);
         },
       },
       health: async () => ({
@@ -123,7 +147,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => api.close());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit,
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
       disconnectSwitch: () => evapi.stop(),
       async reconnectSwitch() {

@@ -6,6 +6,7 @@ import type { CallTracker } from '../calls/call-tracker.ts';
 import type { MemberStore } from '../store/members.ts';
 import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
 import type { Exchange } from '../exchange/exchange.ts';
+import type { CreditStore } from '../credit/credit-store.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -29,5 +30,6 @@ export interface ApiDependencies {
   readonly exchange: Exchange;
   readonly snapshots: RoutingSnapshotCache;
   readonly switchControl: SwitchControl;
+  readonly credits: CreditStore;
   health(): Promise<HealthReport>;
 }

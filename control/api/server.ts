@@ -17,6 +17,7 @@ import { registerMemberRoutes } from './routes/members.ts';
 import { registerOrderRoutes } from './routes/orders.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerLiveRoutes } from './routes/live.ts';
+import { registerCreditRoutes } from './routes/credit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +30,13 @@ const BODY_LIMIT_BYTES = 65_536;
 const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
-  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: deps.log, bodyLimit: BODY_LIMIT_BYTES, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: deps.log,
+    bodyLimit: BODY_LIMIT_BYTES,
+    disableRequestLogging: true,
+    // Live streams never end on their own: close them so a shutdown does not wait for clients.
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
   const authenticate = operatorAuthenticator(deps.operatorToken);
 
   await app.register(swagger, {
@@ -73,6 +80,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerOrderRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerLiveRoutes(app, deps);
+  registerCreditRoutes(app, deps);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

@@ -10,6 +10,7 @@ import type { CallEvent } from '../../switch/agent.ts';
 import { nextCallState, type CallTrigger } from '../core/call-lifecycle.ts';
 import { answeredCdr, failedCdr, rejectedCdr, type CdrRecord, type LiveCall } from '../core/cdr.ts';
 import type { CallStore } from '../store/calls.ts';
+import type { ChannelCounts } from '../core/capacity.ts';
 
 export type CallUpdate =
   | { readonly kind: 'call_started' | 'call_updated'; readonly call: LiveCall }
@@ -40,11 +41,40 @@ export class CallTracker {
     return [...this.live.values()];
   }
 
-  /** A routed call starts being followed before Kamailio relays it, so no event can come first. */
+  /**
+   * Holds a call's channels from the moment routing chose its legs (synchronously, so two setups
+   * racing for the last channel cannot both win); `callRouted` or `abandon` follows.
+   */
+  hold(call: LiveCall): void {
+    this.live.set(call.call_id, call);
+  }
+
+  /** Drops a held call that was refused after routing (e.g. for credit). */
+  abandon(call_id: string): void {
+    this.live.delete(call_id);
+  }
+
+  /** A routed call is written before Kamailio relays it, so no event can come first. */
   async callRouted(call: LiveCall): Promise<void> {
     this.live.set(call.call_id, call);
     await this.store.insertCall(call);
     this.updates.next({ kind: 'call_started', call });
+  }
+
+  /** Live calls per ingress trunk, and per trade and seller trunk of the leg each is on now. */
+  channelCounts(): ChannelCounts {
+    const byIngressTrunk = new Map<string, number>();
+    const byEgressTrunk = new Map<string, number>();
+    const byTrade = new Map<string, number>();
+    const add = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+    for (const call of this.live.values()) {
+      add(byIngressTrunk, call.ingress_trunk_id);
+      const leg = call.legs[call.current_leg];
+      if (!leg) continue;
+      add(byEgressTrunk, leg.leg.trunk.id);
+      add(byTrade, leg.leg.trade.id);
+    }
+    return { byIngressTrunk, byEgressTrunk, byTrade };
   }
 
   async callRejected(input: Parameters<typeof rejectedCdr>[0]): Promise<void> {
@@ -84,6 +114,7 @@ export class CallTracker {
         if (!this.move(call, 'answered')) return;
         call.answer_us = event.at_us;
         call.answered_leg = event.leg;
+        call.current_leg = event.leg;
         call.dialog = event.dialog;
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
@@ -94,6 +125,7 @@ export class CallTracker {
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
         if (!event.final) {
+          call.current_leg = event.leg + 1;
           await this.store.updateCall(call);
           break;
         }
@@ -107,7 +139,7 @@ export class CallTracker {
         break;
       case 'bye_sent':
         if (!this.move(call, 'hung_up')) return;
-        await this.finish(answeredCdr(call, event.at_us, 'switch', 'ended by the switch'));
+        await this.finish(answeredCdr(call, event.at_us, 'switch', call.end_reason ?? 'ended by the switch: maximum duration'));
         break;
     }
     this.updates.next({ kind: 'call_updated', call });

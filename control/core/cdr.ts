@@ -24,6 +24,10 @@ export interface LiveCall {
   ring_us: bigint | null;
   answer_us: bigint | null;
   answered_leg: number | null;
+  /** The leg being tried now (the answered one once answered): it holds a channel of its trade and trunk. */
+  current_leg: number;
+  /** Set when the exchange ends the call itself (credit cutoff, operator): goes into the CDR. */
+  end_reason: string | null;
   /** The switch's handles of the answered dialog (to move its timeout or end it). */
   dialog: { readonly h_entry: number; readonly h_id: number } | null;
 }

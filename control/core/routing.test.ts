@@ -18,10 +18,10 @@ function snapshot(overrides: Partial<RoutingSnapshot> = {}): RoutingSnapshot {
   destinations.set('44', 'uk');
   destinations.set('4420', 'uk-london');
   const ingress: IngressTrunk[] = [
-    { id: 'in-plain', carrier_id: BUYER, host: '127.0.0.2', tech_prefix: null },
-    { id: 'in-prefixed', carrier_id: 'buyer-2', host: '127.0.0.2', tech_prefix: '7001#' },
+    { id: 'in-plain', carrier_id: BUYER, host: '127.0.0.2', tech_prefix: null, channels: 2, cps: 10 },
+    { id: 'in-prefixed', carrier_id: 'buyer-2', host: '127.0.0.2', tech_prefix: '7001#', channels: 2, cps: 10 },
   ];
-  const egress = (id: string, carrier_id: string, host: string): EgressTrunk => ({ id, carrier_id, host, port: 5080, transport: 'udp' });
+  const egress = (id: string, carrier_id: string, host: string): EgressTrunk => ({ id, carrier_id, host, port: 5080, transport: 'udp', channels: 5 });
   return {
     carrierStatus: new Map([[BUYER, 'active'], ['buyer-2', 'active'], [CHEAP, 'active'], [DEAR, 'active']]),
     ingressByHost: new Map([['127.0.0.2', ingress]]),
@@ -77,11 +77,25 @@ describe('routeCall', () => {
     expect(!none.ok && none.reason).to.equal('no_seller_trunk');
   });
 
+  it('skips a trade or a seller trunk at its channel limit, and refuses a full ingress trunk', () => {
+    const setup = { source_ip: '127.0.0.2', called: '442079460000' };
+    const tradeFull = routeCall(snapshot(), setup, { byIngressTrunk: new Map(), byEgressTrunk: new Map(), byTrade: new Map([['t-cheap', 10]]) });
+    expect(tradeFull.ok && tradeFull.legs.map((leg) => leg.trade.id)).to.deep.equal(['t-dear']);
+    const trunkFull = routeCall(snapshot(), setup, { byIngressTrunk: new Map(), byEgressTrunk: new Map([['out-dear', 5]]), byTrade: new Map() });
+    expect(trunkFull.ok && trunkFull.legs.map((leg) => leg.trade.id)).to.deep.equal(['t-cheap']);
+    const allFull = routeCall(snapshot(), setup, { byIngressTrunk: new Map(), byEgressTrunk: new Map([['out-dear', 5], ['out-cheap', 9]]), byTrade: new Map([['t-cheap', 10]]) });
+    expect(!allFull.ok && allFull.reason).to.equal('no_capacity');
+    const ingressFull = routeCall(snapshot(), setup, { byIngressTrunk: new Map([['in-plain', 2]]), byEgressTrunk: new Map(), byTrade: new Map() });
+    expect(!ingressFull.ok && ingressFull.reason).to.equal('ingress_channels_full');
+  });
+
   it('maps reasons to SIP: 403 for who you are, 404/484 for the number, 503 where another carrier may help', () => {
     expect(rejectReply('unknown_trunk').code).to.equal(403);
     expect(rejectReply('carrier_suspended').code).to.equal(403);
     expect(rejectReply('invalid_number').code).to.equal(484);
     expect(rejectReply('unknown_destination').code).to.equal(404);
     expect(rejectReply('no_trade')).to.deep.equal({ code: 503, phrase: 'Service Unavailable', reason: 'no trade for destination' });
+    expect(rejectReply('insufficient_credit')).to.deep.equal({ code: 402, phrase: 'Payment Required', reason: 'insufficient credit' });
+    expect(rejectReply('call_rate_exceeded').code).to.equal(503);
   });
 });

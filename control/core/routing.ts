@@ -7,6 +7,7 @@
  * Every outcome is a value: either an ordered list of legs, or a reject with a reason code that
  * one function (rejectReply) maps to the SIP reply the buyer sees.
  */
+import { hasFreeChannel, NO_CALLS, type ChannelCounts } from './capacity.ts';
 import { normaliseNumber, type PrefixTable } from './numbers.ts';
 
 export interface IngressTrunk {
@@ -14,6 +15,8 @@ export interface IngressTrunk {
   readonly carrier_id: string;
   readonly host: string;
   readonly tech_prefix: string | null;
+  readonly channels: number;
+  readonly cps: number;
 }
 
 export interface EgressTrunk {
@@ -22,6 +25,7 @@ export interface EgressTrunk {
   readonly host: string;
   readonly port: number;
   readonly transport: 'udp' | 'tcp';
+  readonly channels: number;
 }
 
 export interface RoutableTrade {
@@ -59,12 +63,24 @@ export interface Leg {
   readonly trunk: EgressTrunk;
 }
 
-export type RejectReason = 'unknown_trunk' | 'carrier_suspended' | 'invalid_number' | 'unknown_destination' | 'no_trade' | 'no_seller_trunk';
+export type RoutingRejectReason =
+  | 'unknown_trunk'
+  | 'carrier_suspended'
+  | 'invalid_number'
+  | 'unknown_destination'
+  | 'no_trade'
+  | 'no_seller_trunk'
+  | 'ingress_channels_full'
+  | 'no_capacity';
+
+/** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
+export type RejectReason = RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call';
 
 export type RoutingOutcome =
   | {
       readonly ok: true;
       readonly buyer_id: string;
+      readonly ingress_trunk: IngressTrunk;
       readonly ingress_trunk_id: string;
       readonly number: string;
       readonly destination_id: string;
@@ -72,7 +88,7 @@ export type RoutingOutcome =
     }
   | {
       readonly ok: false;
-      readonly reason: RejectReason;
+      readonly reason: RoutingRejectReason;
       readonly buyer_id: string | null;
       readonly ingress_trunk_id: string | null;
       readonly number: string | null;
@@ -82,8 +98,8 @@ export type RoutingOutcome =
 /** More legs than this add setup delay without a real chance of completing the call. */
 export const MAX_LEGS = 8;
 
-export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup): RoutingOutcome {
-  const reject = (reason: RejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
+export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: ChannelCounts = NO_CALLS): RoutingOutcome {
+  const reject = (reason: RoutingRejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
     ok: false,
     reason,
     buyer_id: context.buyer_id ?? null,
@@ -96,6 +112,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup): RoutingO
   if (!trunk) return reject('unknown_trunk');
   const known = { buyer_id: trunk.carrier_id, ingress_trunk_id: trunk.id };
   if (snapshot.carrierStatus.get(trunk.carrier_id) !== 'active') return reject('carrier_suspended', known);
+  if (!hasFreeChannel(counts.byIngressTrunk, trunk.id, trunk.channels)) return reject('ingress_channels_full', known);
 
   const normalised = normaliseNumber(setup.called, trunk.tech_prefix);
   if (!normalised.ok) return reject('invalid_number', known);
@@ -108,14 +125,20 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup): RoutingO
   const trades = snapshot.tradesByBuyerDestination.get(`${trunk.carrier_id}|${destination_id}`) ?? [];
   if (trades.length === 0) return reject('no_trade', context);
   const legs: Leg[] = [];
+  let full = 0;
   for (const trade of [...trades].sort(cheapestFirst)) {
     if (snapshot.carrierStatus.get(trade.seller_id) !== 'active') continue;
     for (const egress of snapshot.egressBySeller.get(trade.seller_id) ?? []) {
+      // A trade or a seller's trunk already carrying all its channels is skipped for this call.
+      if (!hasFreeChannel(counts.byTrade, trade.id, trade.channels) || !hasFreeChannel(counts.byEgressTrunk, egress.id, egress.channels)) {
+        full += 1;
+        continue;
+      }
       if (legs.length < MAX_LEGS) legs.push({ trade, trunk: egress });
     }
   }
-  if (legs.length === 0) return reject('no_seller_trunk', context);
-  return { ok: true, ...known, number, destination_id, legs };
+  if (legs.length === 0) return reject(full > 0 ? 'no_capacity' : 'no_seller_trunk', context);
+  return { ok: true, ...known, ingress_trunk: trunk, number, destination_id, legs };
 }
 
 function cheapestFirst(a: RoutableTrade, b: RoutableTrade): number {
@@ -157,5 +180,19 @@ export function rejectReply(reason: RejectReason): SipReject {
       return { code: 503, phrase: 'Service Unavailable', reason: 'no trade for destination' };
     case 'no_seller_trunk':
       return { code: 503, phrase: 'Service Unavailable', reason: 'no seller available' };
+    case 'ingress_channels_full':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'channel limit reached' };
+    case 'no_capacity':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'all sellers at channel limit' };
+    case 'call_rate_exceeded':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'call rate limit exceeded' };
+    case 'no_credit':
+      return { code: 402, phrase: 'Payment Required', reason: 'no credit' };
+    case 'credit_limit_reached':
+      return { code: 402, phrase: 'Payment Required', reason: 'credit limit reached' };
+    case 'insufficient_credit':
+      return { code: 402, phrase: 'Payment Required', reason: 'insufficient credit' };
+    case 'duplicate_call':
+      return { code: 482, phrase: 'Loop Detected', reason: 'call already handled' };
   }
 }

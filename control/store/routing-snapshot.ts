@@ -15,6 +15,8 @@ interface TrunkRow {
   port: number | null;
   transport: 'udp' | 'tcp';
   tech_prefix: string | null;
+  channels: number;
+  cps: number;
 }
 
 interface TradeRow {
@@ -36,7 +38,7 @@ const DEFAULT_SIP_PORT = 5060;
 export async function loadRoutingSnapshot(db: Db): Promise<RoutingSnapshot> {
   return db.task('routing-snapshot', async (t) => {
     const carriers = await t.any<{ id: string; status: 'active' | 'suspended' }>('select id, status from carriers');
-    const trunks = await t.any<TrunkRow>('select id, carrier_id, direction, host(host) as host, port, transport, tech_prefix from trunks');
+    const trunks = await t.any<TrunkRow>('select id, carrier_id, direction, host(host) as host, port, transport, tech_prefix, channels, cps from trunks');
     const prefixes = await t.any<{ prefix: string; destination_id: string }>('select prefix, destination_id from destination_prefixes where effective_from <= now()');
     const trades = await t.any<TradeRow>(
       `select t.id, t.buyer_id, t.seller_id, t.destination_id, t.currency, t.price_per_minute_micros, t.first_increment_s,
@@ -48,9 +50,9 @@ export async function loadRoutingSnapshot(db: Db): Promise<RoutingSnapshot> {
     const egressBySeller = new Map<string, EgressTrunk[]>();
     for (const row of trunks) {
       if (row.direction === 'ingress') {
-        push(ingressByHost, row.host, { id: row.id, carrier_id: row.carrier_id, host: row.host, tech_prefix: row.tech_prefix });
+        push(ingressByHost, row.host, { id: row.id, carrier_id: row.carrier_id, host: row.host, tech_prefix: row.tech_prefix, channels: row.channels, cps: row.cps });
       } else {
-        push(egressBySeller, row.carrier_id, { id: row.id, carrier_id: row.carrier_id, host: row.host, port: row.port ?? DEFAULT_SIP_PORT, transport: row.transport });
+        push(egressBySeller, row.carrier_id, { id: row.id, carrier_id: row.carrier_id, host: row.host, port: row.port ?? DEFAULT_SIP_PORT, transport: row.transport, channels: row.channels });
       }
     }
     const destinations = new PrefixTable<string>();

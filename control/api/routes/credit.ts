@@ -1,0 +1,90 @@
+/** Credit limits and collateral (operators), and each carrier's credit position. All changes audited. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../../../common/money.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { CurrencyCode, DecimalAmount, IdParams } from '../schemas.ts';
+
+const LimitBody = Type.Object({ amount: DecimalAmount, currency: CurrencyCode }, { additionalProperties: false });
+const CollateralBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('deposit'), Type.Literal('letter_of_credit')]),
+    amount: DecimalAmount,
+    currency: CurrencyCode,
+    reference: Type.String({ minLength: 1, maxLength: 200, description: "the bank's or the payment's reference" }),
+    valid_until: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+const CurrencyQuery = Type.Object({ currency: Type.Optional(CurrencyCode) });
+
+function amountMicros(text: string, allowZero: boolean): bigint {
+  let micros: bigint;
+  try {
+    micros = parseDecimalToMicros(text);
+  } catch {
+    throw badRequest('invalid_amount', 'amount must be a decimal string with at most 6 decimals');
+  }
+  if (micros < 0n || (!allowZero && micros === 0n)) throw badRequest('invalid_amount', allowZero ? 'amount cannot be negative' : 'amount must be positive');
+  return micros;
+}
+
+function currencyOf(code: string): string {
+  if (!isCurrencyCode(code)) throw badRequest('invalid_currency', 'unknown currency');
+  return code;
+}
+
+export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const actor = (request: { principal?: { name: string } }) => request.principal?.name ?? 'unknown';
+  const view = async (carrier_id: string, currency: string) => {
+    const credit = await deps.credits.creditView(carrier_id, currency);
+    return {
+      carrier_id, currency,
+      limit: formatMicros(credit.limit_micros, currency),
+      collateral: formatMicros(credit.collateral_micros, currency),
+      balance: formatMicros(credit.balance_micros, currency),
+      reserved: formatMicros(credit.reserved_micros, currency),
+      available: formatMicros(credit.available_micros, currency),
+    };
+  };
+  const requireCarrier = async (id: string) => {
+    const carrier = await deps.members.carrier(id);
+    if (!carrier) throw notFound('unknown carrier');
+    return carrier;
+  };
+
+  api.put('/v1/carriers/:id/credit-limit', { schema: { tags: ['credit'], params: IdParams, body: LimitBody } }, async (request) => {
+    const carrier = await requireCarrier(request.params.id);
+    const currency = currencyOf(request.body.currency);
+    await deps.credits.setCreditLimit(carrier.id, currency, amountMicros(request.body.amount, true), actor(request));
+    return view(carrier.id, currency);
+  });
+
+  api.post('/v1/carriers/:id/collateral', { schema: { tags: ['credit'], params: IdParams, body: CollateralBody } }, async (request, reply) => {
+    const carrier = await requireCarrier(request.params.id);
+    const body = request.body;
+    const valid_until = body.valid_until === undefined ? null : new Date(body.valid_until);
+    if (valid_until !== null && valid_until.getTime() <= Date.now()) throw badRequest('invalid_validity', 'valid_until is in the past');
+    const { id } = await deps.credits.addCollateral(
+      carrier.id,
+      { kind: body.kind, currency: currencyOf(body.currency), amount_micros: amountMicros(body.amount, false), reference: body.reference, valid_until },
+      actor(request),
+    );
+    return reply.status(201).send({ id, credit: await view(carrier.id, body.currency) });
+  });
+
+  api.delete('/v1/collateral/:id', { schema: { tags: ['credit'], params: IdParams } }, async (request) => {
+    const result = await deps.credits.releaseCollateral(request.params.id, actor(request));
+    if (!result.ok && result.reason === 'not_found') throw notFound('unknown collateral');
+    if (!result.ok) throw new ApiError(409, result.reason, result.reason === 'collateral_in_use' ? 'the collateral backs calls in progress' : 'the collateral is not active');
+    return { id: request.params.id, status: 'released' };
+  });
+
+  api.get('/v1/carriers/:id/credit', { schema: { tags: ['credit'], params: IdParams, querystring: CurrencyQuery } }, async (request) => {
+    const carrier = await requireCarrier(request.params.id);
+    return view(carrier.id, currencyOf(request.query.currency ?? 'USD'));
+  });
+}
