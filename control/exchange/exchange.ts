@@ -25,7 +25,7 @@ export interface MarketListener {
 
 export type SubmitOutcome =
   | { readonly ok: true; readonly order_id: string; readonly duplicate: boolean; readonly trade_ids: readonly string[] }
-  | { readonly ok: false; readonly reason: 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'rejected'; readonly message: string };
+  | { readonly ok: false; readonly reason: 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'rejected'; readonly message: string };
 
 export type CancelOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: 'not_found' | 'already_closed' };
 
@@ -140,6 +140,11 @@ export class Exchange {
     if (carrier.status !== 'active') return { ok: false, reason: 'carrier_suspended', message: 'the carrier is suspended' };
     const destination = await t.oneOrNone<{ destination_id: string }>('select destination_id from destination_prefixes where prefix = $1', [order.prefix]);
     if (!destination) return { ok: false, reason: 'unknown_destination', message: `no destination has prefix ${order.prefix}` };
+    if (order.side === 'buy' && !(await this.approvedToBuy(t, order.carrier_id, order.currency))) {
+      // Pre-trading approval: a refused order stores nothing but the audit entry.
+      await audit(t, actor, 'order.refused', `carrier:${order.carrier_id}`, { reason: 'credit_not_approved', currency: order.currency });
+      return { ok: false, reason: 'credit_not_approved', message: `no credit limit or collateral on file in ${order.currency}: buying is not approved` };
+    }
     if (order.client_order_id !== null) {
       const existing = await t.oneOrNone<{ id: string }>('select id from orders where carrier_id = $1 and client_order_id = $2', [order.carrier_id, order.client_order_id]);
       if (existing) return { ok: true, order_id: existing.id, duplicate: true, trade_ids: [] };
@@ -165,6 +170,14 @@ export class Exchange {
     await audit(t, actor, 'order.submit', `order:${row.id}`, { side: order.side, carrier_id: order.carrier_id, trades: [...tradeIds.values()] });
     this.emit({ kind: 'order_changed', order_id: row.id, destination_id: destination.destination_id, status: 'open' });
     return { ok: true, order_id: row.id, duplicate: false, trade_ids: [...tradeIds.values()] };
+  }
+
+  /** A carrier may buy once it has a credit limit or collateral on file in the order's currency. */
+  private async approvedToBuy(t: ITask<object>, carrier_id: string, currency: string): Promise<boolean> {
+    const account = await t.oneOrNone<{ approved: boolean }>(
+      'select (limit_micros > 0 or collateral_micros > 0) as approved from credit_accounts where carrier_id = $1 and currency = $2',
+      [carrier_id, currency]);
+    return account?.approved ?? false;
   }
 
   /** Stores what the engine did: trades, open channels and status of each order, and its history. */

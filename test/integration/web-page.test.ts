@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { addTrunk, createCarrier, createDestination, placeOrder, type Carrier } from '../support/market.ts';
+import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
 import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 5360, evapi: 8748, jsonrpc: 5371, api: 8380 };
@@ -64,6 +64,7 @@ describe('the NOC live page in Chromium', function () {
     await addTrunk(running, seller, { direction: 'egress', address: '127.0.0.32:5090' });
     await createDestination(running, 'United Kingdom London', ['4420']);
     await createDestination(running, 'Germany Mobile', ['4915']);
+    await setCreditLimit(running, buyer, '50.000000');
     await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '4420', price_per_minute: '0.012500', increments: '60/6', channels: 10 });
     const { trades } = await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4420', price_per_minute: '0.014000', increments: '60/6', channels: 10 });
     expect(trades).to.have.length(1);

@@ -30,3 +30,8 @@ export async function placeOrder(running: RunningSystem, order: Record<string, u
   if (response.status !== 201) throw new Error(`order: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+export async function setCreditLimit(running: RunningSystem, carrier: Carrier, amount: string, currency = 'USD'): Promise<void> {
+  const response = await running.api('PUT', `/v1/carriers/${carrier.id}/credit-limit`, { amount, currency });
+  if (response.status !== 200) throw new Error(`credit limit: ${response.status} ${JSON.stringify(response.body)}`);
+}

@@ -62,7 +62,7 @@ export function tradeJson(row: TradeRow) {
   };
 }
 
-const REASON_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, rejected: 400 };
+const REASON_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, credit_not_approved: 403, rejected: 400 };
 
 export function registerOrderRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
