@@ -36,11 +36,12 @@ export class ExchangeRouteDecider implements RouteDecider {
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = await this.snapshots.get();
     const outcome = routeCall(snapshot, { source_ip: request.source_ip, called: request.called }, this.calls.channelCounts());
+    // The call rate counts every setup a known trunk sends, routable or not, so a flood of calls
+    // to unknown numbers is held back like any other.
+    const trunk = outcome.ingress_trunk;
+    if (trunk && !this.callRate.tryAcquire(trunk.id, trunk.cps, this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
     if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
-    if (!this.callRate.tryAcquire(outcome.ingress_trunk.id, outcome.ingress_trunk.cps, this.clock())) {
-      return this.reject(request, 'call_rate_exceeded', outcome);
-    }
     const call: LiveCall = {
       call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),

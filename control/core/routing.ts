@@ -89,6 +89,7 @@ export type RoutingOutcome =
   | {
       readonly ok: false;
       readonly reason: RoutingRejectReason;
+      readonly ingress_trunk: IngressTrunk | null;
       readonly buyer_id: string | null;
       readonly ingress_trunk_id: string | null;
       readonly number: string | null;
@@ -99,16 +100,17 @@ export type RoutingOutcome =
 export const MAX_LEGS = 8;
 
 export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: ChannelCounts = NO_CALLS): RoutingOutcome {
+  const trunk = findIngressTrunk(snapshot, setup);
   const reject = (reason: RoutingRejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
     ok: false,
     reason,
+    ingress_trunk: trunk ?? null,
     buyer_id: context.buyer_id ?? null,
     ingress_trunk_id: context.ingress_trunk_id ?? null,
     number: context.number ?? null,
     destination_id: context.destination_id ?? null,
   });
 
-  const trunk = findIngressTrunk(snapshot, setup);
   if (!trunk) return reject('unknown_trunk');
   const known = { buyer_id: trunk.carrier_id, ingress_trunk_id: trunk.id };
   if (snapshot.carrierStatus.get(trunk.carrier_id) !== 'active') return reject('carrier_suspended', known);
