@@ -2,11 +2,11 @@
  * `npm start`: the whole of minutex until Ctrl-C. SIGINT and SIGTERM stop every child process
  * (Kamailio, the embedded PostgreSQL) before the process exits.
  */
-import { ConfigError, loadConfig } from '../common/config.ts';
+import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startSystem, type System } from './system.ts';
 
-export async function runUntilSignal(onStarted?: (system: System) => Promise<void>): Promise<void> {
+export async function runUntilSignal(onStarted?: (system: System, config: Config) => Promise<void>): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -32,7 +32,7 @@ export async function runUntilSignal(onStarted?: (system: System) => Promise<voi
   await system.waitForSwitch(15_000);
   const pageUrl = `${system.apiUrl}/#token=${encodeURIComponent(system.operatorToken)}`;
   console.log(`\nminutex is running.\n  live page: ${pageUrl}\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  Ctrl-C stops everything.\n`);
-  if (onStarted) await onStarted(system);
+  if (onStarted) await onStarted(system, config);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,6 +2,7 @@
  * The switch agent: it speaks Kamailio (evapi frames in, decisions and acks out) and holds no
  * business rules. Route requests go to a RouteDecider; every other event goes to the listeners.
  */
+import { LatencyRecorder } from '../common/latency-recorder.ts';
 import type { Logger } from '../common/logger.ts';
 import type { EvapiClient } from './evapi/client.ts';
 import { parseSwitchEvent, type DialogRef, type SwitchEvent } from './events.ts';
@@ -24,6 +25,8 @@ const ACK = JSON.stringify({ action: 'ack' });
 
 export class SwitchAgent {
   private readonly sinks: CallEventSink[] = [];
+  /** Time from a route request's arrival to its decision leaving, in µs. */
+  readonly decisionLatency = new LatencyRecorder();
 
   constructor(
     private readonly client: EvapiClient,
@@ -62,14 +65,14 @@ export class SwitchAgent {
     }
     const event = parsed.event;
     if (event.kind === 'route_request') {
-      void this.answer(event);
+      void this.answer(event, process.hrtime.bigint());
       return;
     }
     this.client.send(ACK);
     for (const sink of this.sinks) sink.onCallEvent(event);
   }
 
-  private async answer(request: RouteRequest): Promise<void> {
+  private async answer(request: RouteRequest, arrived_ns: bigint): Promise<void> {
     let decision: RouteDecision;
     try {
       decision = await this.decider.decide(request);
@@ -80,6 +83,8 @@ export class SwitchAgent {
     }
     if (!this.client.send(encodeDecision(request.transaction, decision))) {
       this.log.warn({ call_id: request.call_id }, 'decision not sent: switch disconnected');
+      return;
     }
+    this.decisionLatency.record(Number((process.hrtime.bigint() - arrived_ns) / 1000n));
   }
 }

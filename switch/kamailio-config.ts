@@ -41,7 +41,7 @@ export function findModulesDir(): string {
   return found;
 }
 
-export function renderSettings(settings: KamailioSettings): string {
+export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}): string {
   const values: Array<[string, string | number, string]> = [
     ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
@@ -54,6 +54,7 @@ export function renderSettings(settings: KamailioSettings): string {
     ['MINUTEX_SELLER_RING_TIMEOUT_MS', settings.sellerRingTimeoutMs, 'ms a seller may ring'],
     ['MINUTEX_MAX_CALL_DURATION_S', settings.maxCallDurationS, 's a call may last at most'],
     ['MINUTEX_MODULES_DIR', settings.modulesDir ?? findModulesDir(), 'where Kamailio modules are'],
+    ...Object.entries(extraDefines).map(([name, value]): [string, string, string] => [name, value, 'set by the caller']),
   ];
   const lines = values.map(([name, value, comment]) => {
     const text = String(value);
@@ -63,12 +64,17 @@ export function renderSettings(settings: KamailioSettings): string {
   return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
 }
 
+export interface ConfigVariant {
+  /** Another routing logic in place of minutex-routing.cfg (the benchmark's static relay). */
+  readonly routingFile?: string;
+  readonly extraDefines?: Readonly<Record<string, string>>;
+}
+
 /** Writes the three files into `dir` and returns the path of the main config. */
-export function writeKamailioConfig(dir: string, settings: KamailioSettings): string {
+export function writeKamailioConfig(dir: string, settings: KamailioSettings, variant: ConfigVariant = {}): string {
   mkdirSync(dir, { recursive: true });
-  for (const file of ['kamailio.cfg', 'minutex-routing.cfg']) {
-    copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
-  }
-  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings));
+  copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
+  copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
+  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines));
   return path.join(dir, 'kamailio.cfg');
 }

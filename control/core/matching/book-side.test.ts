@@ -18,8 +18,8 @@ describe('BookSide', () => {
     const buys = new BookSide('buy');
     const sells = new BookSide('sell');
     for (const [seq, price] of [[1, 10n], [2, 12n], [3, 11n], [4, 12n], [5, 10n]] as const) {
-      buys.insert(order('buy', seq, price));
-      sells.insert(order('sell', seq, price));
+      buys.append(order('buy', seq, price));
+      sells.append(order('sell', seq, price));
     }
     expect(ids(buys)).to.deep.equal(['o2', 'o4', 'o3', 'o1', 'o5']);
     expect(ids(sells)).to.deep.equal(['o1', 'o5', 'o3', 'o2', 'o4']);
@@ -29,9 +29,9 @@ describe('BookSide', () => {
 
   it('inserts an order with an older seq ahead of later ones at its level', () => {
     const sells = new BookSide('sell');
-    sells.insert(order('sell', 5, 10n));
-    sells.insert(order('sell', 9, 10n));
-    sells.insert(order('sell', 7, 10n, 3));
+    sells.append(order('sell', 5, 10n));
+    sells.append(order('sell', 9, 10n));
+    sells.insertBySeq(order('sell', 7, 10n, 3));
     expect(ids(sells)).to.deep.equal(['o5', 'o7', 'o9']);
     expect(sells.view(10)).to.deep.equal([{ price_per_minute_micros: 10n, channels: 5, orders: 3 }]);
   });
@@ -39,8 +39,8 @@ describe('BookSide', () => {
   it('drops a level when its last order leaves', () => {
     const buys = new BookSide('buy');
     const lonely = order('buy', 1, 10n);
-    buys.insert(lonely);
-    buys.insert(order('buy', 2, 11n, 4));
+    buys.append(lonely);
+    buys.append(order('buy', 2, 11n, 4));
     buys.remove(lonely);
     expect(buys.view(10)).to.deep.equal([{ price_per_minute_micros: 11n, channels: 4, orders: 1 }]);
     expect(() => buys.remove(lonely)).to.throw();

@@ -11,20 +11,33 @@ import type { PriceLevelView, Side } from './types.ts';
 
 export class BookSide {
   readonly side: Side;
+  private readonly is_buy: boolean;
   /** Worst first, best last. */
   readonly levels: PriceLevel[] = [];
 
   constructor(side: Side) {
     this.side = side;
+    this.is_buy = side === 'buy';
   }
 
   get best(): PriceLevel | undefined {
     return this.levels[this.levels.length - 1];
   }
 
-  insert(order: RestingOrder): void {
-    invariant(order.side === this.side, `a ${order.side} order cannot rest on the ${this.side} side`);
-    invariant(order.home === null || order.home === this, `order ${order.order_id} belongs to another book`);
+  /** Rests an order that has just arrived (or lost priority) behind everything at its price. */
+  append(order: RestingOrder): void {
+    this.levelFor(order).append(order);
+  }
+
+  /** Rests an order that kept its seq at a new, worse price, in seq order at that price. */
+  insertBySeq(order: RestingOrder): void {
+    this.levelFor(order).insertBySeq(order);
+  }
+
+  /** The level at the order's price, made when there is none yet. */
+  private levelFor(order: RestingOrder): PriceLevel {
+    invariant(order.side === this.side, 'an order rests only on its own side', order.order_id);
+    invariant(order.home === null || order.home === this, 'an order rests only on its own book', order.order_id);
     order.home = this;
     const price = order.price_per_minute_micros;
     const index = this.lowerBound(price);
@@ -33,12 +46,12 @@ export class BookSide {
       level = new PriceLevel(price);
       insertAt(this.levels, index, level);
     }
-    level.insert(order);
+    return level;
   }
 
   remove(order: RestingOrder): void {
     const level = order.level;
-    invariant(level !== null && order.home === this, `order ${order.order_id} is not resting on the ${this.side} side`);
+    invariant(level !== null && order.home === this, 'only a resting order is removed from its side', order.order_id);
     level.remove(order);
     if (level.isEmpty) this.removeLevelAt(this.lowerBound(level.price_per_minute_micros));
   }
@@ -83,6 +96,6 @@ export class BookSide {
 
   /** For buys a lower price is worse; for sells a higher one. */
   private isWorse(price: bigint, than: bigint): boolean {
-    return this.side === 'buy' ? price < than : price > than;
+    return this.is_buy ? price < than : price > than;
   }
 }

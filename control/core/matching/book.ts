@@ -22,7 +22,14 @@ export class OrderBook {
   }
 
   view(max_levels: number): BookView {
-    return bookView(this.destination_id, this.currency, this.buys, this.sells, max_levels);
+    return {
+      destination_id: this.destination_id,
+      currency: this.currency,
+      bids: this.buys.view(max_levels),
+      asks: this.sells.view(max_levels),
+      best_bid_micros: this.buys.best?.price_per_minute_micros ?? null,
+      best_ask_micros: this.sells.best?.price_per_minute_micros ?? null,
+    };
   }
 }
 
@@ -30,19 +37,3 @@ export function emptyBookView(destination_id: string, currency: string): BookVie
   return { destination_id, currency, bids: [], asks: [], best_bid_micros: null, best_ask_micros: null };
 }
 
-function bookView(
-  destination_id: string,
-  currency: string,
-  buys: BookSide,
-  sells: BookSide,
-  max_levels: number,
-): BookView {
-  return {
-    destination_id,
-    currency,
-    bids: buys.view(max_levels),
-    asks: sells.view(max_levels),
-    best_bid_micros: buys.best?.price_per_minute_micros ?? null,
-    best_ask_micros: sells.best?.price_per_minute_micros ?? null,
-  };
-}

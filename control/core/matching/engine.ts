@@ -15,6 +15,7 @@
  */
 import { type AcceptedAmend, planAmend } from './amend.ts';
 import { OrderBook, emptyBookView } from './book.ts';
+import { EventBuffer } from './event-buffer.ts';
 import { ExpiryQueue } from './expiry-queue.ts';
 import { invariant } from './invariant.ts';
 import { type TradeRecorder, matchIncoming, wouldCross } from './matching.ts';
@@ -44,11 +45,13 @@ export interface EngineOptions {
 export const DEFAULT_CLOSED_ORDER_MEMORY = 10_000;
 
 export class MatchingEngine {
-  /** destination_id → currency → book. */
-  private readonly books = new Map<string, Map<string, OrderBook>>();
+  /** destination_id → its books, one per currency (a destination trades in few currencies). */
+  private readonly books = new Map<string, OrderBook[]>();
   private readonly orders: OrderIndex;
   private readonly expiry = new ExpiryQueue();
   private readonly recorder: TradeRecorder;
+  /** Where the command being applied writes its events; emptied by every `apply`. */
+  private readonly events = new EventBuffer();
   private last_seq: bigint | null = null;
   private next_trade_seq: number;
 
@@ -65,7 +68,8 @@ export class MatchingEngine {
   /** Applies one command and returns what it did, in order. Throws only on a broken invariant. */
   apply(command: Command): Event[] {
     invariant(Number.isSafeInteger(command.now_ms), 'now_ms must be an integer count of milliseconds');
-    const events: Event[] = [];
+    const events = this.events;
+    events.discard();
     this.expireDue(command.now_ms, events);
     switch (command.kind) {
       case 'submit':
@@ -82,13 +86,15 @@ export class MatchingEngine {
       case 'restore':
         this.restore(command, events);
         break;
+      default:
+        invariant(false, 'unknown command kind', (command as { kind: unknown }).kind as string);
     }
-    return events;
+    return events.take();
   }
 
   /** Depth of one book, best level first, at most `max_levels` per side. */
   book(destination_id: string, currency: string, max_levels = Number.POSITIVE_INFINITY): BookView {
-    const book = this.books.get(destination_id)?.get(currency);
+    const book = this.findBook(destination_id, currency);
     return book === undefined ? emptyBookView(destination_id, currency) : book.view(max_levels);
   }
 
@@ -99,13 +105,12 @@ export class MatchingEngine {
 
   /** 'open' while resting, the closing status while remembered, undefined when unknown or forgotten. */
   orderStatus(order_id: string): OrderStatus | undefined {
-    const entry = this.orders.lookup(order_id);
-    return typeof entry === 'object' ? 'open' : entry;
+    return this.orders.statusOf(order_id);
   }
 
   /** Every resting order of one book: buys then sells, each in priority order (best first). */
   restingOrders(destination_id: string, currency: string): RestingOrderView[] {
-    const book = this.books.get(destination_id)?.get(currency);
+    const book = this.findBook(destination_id, currency);
     if (book === undefined) return [];
     return [...book.buys.ordersByPriority(), ...book.sells.ordersByPriority()].map((order) => order.view());
   }
@@ -119,7 +124,7 @@ export class MatchingEngine {
     return this.orders.restingCount;
   }
 
-  private submit(spec: OrderSpec, now_ms: number, events: Event[]): void {
+  private submit(spec: OrderSpec, now_ms: number, events: EventBuffer): void {
     const problem = this.admissionProblem(spec, now_ms);
     if (problem !== null) {
       events.push(rejection('submit', spec.order_id, problem));
@@ -130,7 +135,7 @@ export class MatchingEngine {
     this.matchThenRest(order, events);
   }
 
-  private restore(command: RestoreCommand, events: Event[]): void {
+  private restore(command: RestoreCommand, events: EventBuffer): void {
     const spec = command.order;
     const problem = this.admissionProblem(spec, command.now_ms) ?? restoredFillProblem(command);
     if (problem !== null) {
@@ -146,7 +151,7 @@ export class MatchingEngine {
     events.push({ kind: 'order_restored', order_id: order.order_id, remaining_channels: order.remaining_channels });
   }
 
-  private cancel(order_id: string, events: Event[]): void {
+  private cancel(order_id: string, events: EventBuffer): void {
     const order = this.orders.resting(order_id);
     if (order === undefined) {
       events.push(rejection('cancel', order_id, this.missingOrderReason(order_id)));
@@ -158,7 +163,7 @@ export class MatchingEngine {
     events.push({ kind: 'order_cancelled', order_id, withdrawn_channels, remaining_channels: 0 });
   }
 
-  private amend(command: AmendCommand, events: Event[]): void {
+  private amend(command: AmendCommand, events: EventBuffer): void {
     const order = this.orders.resting(command.order_id);
     const plan = order === undefined ? undefined : planAmend(order, command, this.last_seq);
     if (command.new_seq !== undefined) this.see(command.new_seq);
@@ -178,7 +183,7 @@ export class MatchingEngine {
    * The order leaves the book, takes its new seq and trades as if it had just arrived (an order
    * reduced to its filled channels closes there, having nothing left to trade).
    */
-  private amendLosingPriority(order: RestingOrder, plan: AcceptedAmend, events: Event[]): void {
+  private amendLosingPriority(order: RestingOrder, plan: AcceptedAmend, events: EventBuffer): void {
     this.withdraw(order);
     order.price_per_minute_micros = plan.price_per_minute_micros;
     order.channels = plan.channels;
@@ -188,13 +193,13 @@ export class MatchingEngine {
   }
 
   /** A worse price moves the order to its new level at its own seq; fewer channels leave it in place. */
-  private amendKeepingPriority(order: RestingOrder, plan: AcceptedAmend, events: Event[]): void {
+  private amendKeepingPriority(order: RestingOrder, plan: AcceptedAmend, events: EventBuffer): void {
     const side = order.home!;
     if (plan.price_per_minute_micros !== order.price_per_minute_micros) {
       side.remove(order);
       order.price_per_minute_micros = plan.price_per_minute_micros;
       order.channels = plan.channels;
-      side.insert(order);
+      side.insertBySeq(order);
     } else {
       const before = order.remaining_channels;
       order.channels = plan.channels;
@@ -207,7 +212,7 @@ export class MatchingEngine {
     }
   }
 
-  private expireDue(now_ms: number, events: Event[]): void {
+  private expireDue(now_ms: number, events: EventBuffer): void {
     for (let order = this.expiry.takeDue(now_ms); order !== undefined; order = this.expiry.takeDue(now_ms)) {
       const withdrawn_channels = order.remaining_channels;
       this.withdraw(order);
@@ -217,7 +222,7 @@ export class MatchingEngine {
   }
 
   /** Trades the order as the aggressor, then rests what is left or closes it as filled. */
-  private matchThenRest(order: RestingOrder, events: Event[]): void {
+  private matchThenRest(order: RestingOrder, events: EventBuffer): void {
     const book = this.bookOf(order);
     matchIncoming(order, book.oppositeOf(order.side), this.recorder, events);
     if (order.remaining_channels === 0) this.orders.close(order, 'filled');
@@ -225,7 +230,7 @@ export class MatchingEngine {
   }
 
   private rest(order: RestingOrder): void {
-    (order.home ?? this.bookOf(order).sideOf(order.side)).insert(order);
+    (order.home ?? this.bookOf(order).sideOf(order.side)).append(order);
     this.orders.addResting(order);
     if (order.valid_until_ms !== null) this.expiry.add(order);
   }
@@ -244,7 +249,7 @@ export class MatchingEngine {
 
   private admissionProblem(spec: OrderSpec, now_ms: number): RejectionReason | null {
     if (!this.see(spec.seq)) return 'invalid_seq';
-    if (this.orders.lookup(spec.order_id) !== undefined) return 'duplicate_order_id';
+    if (this.orders.statusOf(spec.order_id) !== undefined) return 'duplicate_order_id';
     const problem = orderSpecProblem(spec);
     if (problem !== null) return problem;
     if (spec.valid_until_ms !== null && spec.valid_until_ms <= now_ms) return 'expired_on_arrival';
@@ -259,20 +264,23 @@ export class MatchingEngine {
   }
 
   private missingOrderReason(order_id: string): RejectionReason {
-    return this.orders.lookup(order_id) === undefined ? 'unknown_order' : 'already_closed';
+    return this.orders.statusOf(order_id) === undefined ? 'unknown_order' : 'already_closed';
+  }
+
+  private findBook(destination_id: string, currency: string): OrderBook | undefined {
+    const books = this.books.get(destination_id);
+    if (books === undefined) return undefined;
+    for (const book of books) if (book.currency === currency) return book;
+    return undefined;
   }
 
   private bookOf(order: RestingOrder): OrderBook {
-    let by_currency = this.books.get(order.destination_id);
-    if (by_currency === undefined) {
-      by_currency = new Map();
-      this.books.set(order.destination_id, by_currency);
-    }
-    let book = by_currency.get(order.currency);
-    if (book === undefined) {
-      book = new OrderBook(order.destination_id, order.currency);
-      by_currency.set(order.currency, book);
-    }
+    const existing = this.findBook(order.destination_id, order.currency);
+    if (existing !== undefined) return existing;
+    const book = new OrderBook(order.destination_id, order.currency);
+    const books = this.books.get(order.destination_id);
+    if (books === undefined) this.books.set(order.destination_id, [book]);
+    else books.push(book);
     return book;
   }
 }

@@ -15,8 +15,8 @@ export class ExpiryQueue {
   }
 
   add(order: RestingOrder): void {
-    invariant(order.valid_until_ms !== null, `order ${order.order_id} has no validity limit`);
-    invariant(order.expiry_index === -1, `order ${order.order_id} is already queued for expiry`);
+    invariant(order.valid_until_ms !== null, 'only an order with a validity limit is queued', order.order_id);
+    invariant(order.expiry_index === -1, 'an order is queued for expiry once', order.order_id);
     order.expiry_index = this.heap.length;
     this.heap.push(order);
     this.siftUp(order.expiry_index);
@@ -26,7 +26,7 @@ export class ExpiryQueue {
   remove(order: RestingOrder): void {
     const index = order.expiry_index;
     if (index === -1) return;
-    invariant(this.heap[index] === order, `order ${order.order_id} is not where the expiry queue placed it`);
+    invariant(this.heap[index] === order, 'an order stays where the expiry queue placed it', order.order_id);
     const last = this.heap.pop()!;
     order.expiry_index = -1;
     if (last === order) return;

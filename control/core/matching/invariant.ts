@@ -6,6 +6,11 @@ export class InvariantError extends Error {
   override readonly name = 'InvariantError';
 }
 
-export function invariant(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new InvariantError(message);
+/**
+ * Throws when `condition` is false. The message is fixed text and `subject` (an order id, say) is
+ * appended only on failure, because these checks run on every command and a message built
+ * eagerly with a template would allocate a string on each one.
+ */
+export function invariant(condition: boolean, message: string, subject?: string): asserts condition {
+  if (!condition) throw new InvariantError(subject === undefined ? message : `${message}: ${subject}`);
 }

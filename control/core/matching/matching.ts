@@ -10,6 +10,7 @@
  */
 import type { BookSide } from './book-side.ts';
 import { pricesCross, termsCompatible } from './compatibility.ts';
+import type { EventBuffer } from './event-buffer.ts';
 import type { RestingOrder } from './resting-order.ts';
 import type { Event, Trade } from './types.ts';
 
@@ -41,7 +42,7 @@ export function matchIncoming(
   incoming: RestingOrder,
   opposite: BookSide,
   recorder: TradeRecorder,
-  events: Event[],
+  events: EventBuffer,
 ): void {
   const levels = opposite.levels;
   for (let level_index = levels.length - 1; level_index >= 0; level_index -= 1) {
@@ -61,7 +62,9 @@ export function matchIncoming(
       resting.filled_channels += channels;
       incoming.filled_channels += channels;
       level.changeOpenChannels(-channels);
-      events.push({ kind: 'trade_made', trade }, fillEvent(resting, trade), fillEvent(incoming, trade));
+      events.push({ kind: 'trade_made', trade });
+      events.push(fillEvent(resting, trade));
+      events.push(fillEvent(incoming, trade));
       if (resting.remaining_channels === 0) {
         level.removeAt(order_index);
         recorder.closeFilled(resting);

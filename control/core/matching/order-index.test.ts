@@ -16,24 +16,23 @@ describe('OrderIndex', () => {
     index.addResting(cancelled);
     index.close(cancelled, 'cancelled');
     index.close(order('c'), 'filled');
-    expect([index.lookup('a'), index.lookup('b'), index.lookup('c'), index.lookup('d')]).to.deep.equal([
-      resting,
-      'cancelled',
-      'filled',
-      undefined,
-    ]);
+    expect(['a', 'b', 'c', 'd'].map((id) => index.statusOf(id))).to.deep.equal(['open', 'cancelled', 'filled', undefined]);
+    expect(index.resting('a')).to.equal(resting);
     expect(index.resting('b')).to.equal(undefined);
+    expect(index.resting('c')).to.equal(undefined);
     expect(index.restingCount).to.equal(1);
   });
 
   it('forgets the oldest closed ids past its capacity, never a resting one', () => {
     const index = new OrderIndex(2);
     index.addResting(order('open'));
-    index.close(order('a'), 'filled');
+    const rested = order('a');
+    index.addResting(rested);
+    index.close(rested, 'filled');
     index.close(order('b'), 'cancelled');
     index.close(order('c'), 'expired');
     index.close(order('d'), 'filled');
-    expect(['a', 'b', 'c', 'd'].map((id) => index.lookup(id))).to.deep.equal([undefined, undefined, 'expired', 'filled']);
+    expect(['a', 'b', 'c', 'd'].map((id) => index.statusOf(id))).to.deep.equal([undefined, undefined, 'expired', 'filled']);
     expect(index.resting('open')?.order_id).to.equal('open');
   });
 
@@ -41,6 +40,6 @@ describe('OrderIndex', () => {
     const index = new OrderIndex(4);
     const filled = order('a');
     index.close(filled, 'filled');
-    expect(() => index.close(filled, 'cancelled')).to.throw('closed twice');
+    expect(() => index.close(filled, 'cancelled')).to.throw('an order closes once: a');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Every order the engine knows by id, in one map: a resting order maps to its record, a closed one
- * to how it closed (filled, cancelled, expired). One lookup answers whether an id is resting,
- * closed (`already_closed`, `duplicate_order_id`) or unknown.
+ * to how it closed (filled, cancelled, expired), so the record itself can be collected. One lookup
+ * answers whether an id is resting, closed (`already_closed`, `duplicate_order_id`) or unknown.
  *
  * Closed ids are remembered up to `closed_capacity`; past it the oldest are forgotten (a later
  * cancel of one answers `unknown_order`), so memory stays bounded however long the engine runs.
@@ -33,30 +33,29 @@ export class OrderIndex {
     return this.resting_count;
   }
 
-  lookup(order_id: string): RestingOrder | ClosedStatus | undefined {
-    return this.entries.get(order_id);
+  statusOf(order_id: string): OrderStatus | undefined {
+    const entry = this.entries.get(order_id);
+    return typeof entry === 'object' ? entry.status : entry;
   }
 
   resting(order_id: string): RestingOrder | undefined {
     const entry = this.entries.get(order_id);
-    return typeof entry === 'object' ? entry : undefined;
+    return typeof entry === 'object' && entry.status === 'open' ? entry : undefined;
   }
 
-  /** Maps the order's id to its record; an order that rests again after an amend is already there. */
+  /** Maps the order's id to its record; an order that rests again after an amend is already mapped. */
   addResting(order: RestingOrder): void {
+    invariant(order.status === 'open', 'only an open order rests', order.order_id);
     if (order.indexed) return;
     order.indexed = true;
     this.resting_count += 1;
     this.entries.set(order.order_id, order);
   }
 
-  /**
-   * Records how an order closed: one that rested, or one that filled on arrival and never did. The
-   * engine checked the id was free before accepting the order, so this overwrites only its own entry.
-   */
+  /** Records how an order closed: one that rested, or one that filled on arrival and never did. */
   close(order: RestingOrder, status: ClosedStatus): void {
-    invariant(!order.closed, `order ${order.order_id} closed twice`);
-    order.closed = true;
+    invariant(order.status === 'open', 'an order closes once', order.order_id);
+    order.status = status;
     if (order.indexed) {
       order.indexed = false;
       this.resting_count -= 1;

@@ -1,7 +1,7 @@
 /**
  * The orders resting at one price on one side of a book, in time priority: ascending seq, the
- * first to trade at the front. Levels are short in practice, so an array kept sorted by seq
- * (binary search to find, elements shifted in place to insert or remove) beats a linked structure.
+ * first to trade at the front. Levels are short in practice (a few orders), so an array kept in
+ * seq order, with elements shifted in place to insert or remove, beats a linked structure.
  */
 import { insertAt, removeAt } from './array-positions.ts';
 import { invariant } from './invariant.ts';
@@ -23,33 +23,33 @@ export class PriceLevel {
   }
 
   /**
-   * Places the order by its seq. A new order or one that lost priority has the greatest seq seen
-   * and goes to the back; an order whose price got worse keeps its seq and may land in the middle.
+   * Puts a newly arrived order at the back. Seqs only increase, so an order that just arrived (or
+   * just lost priority, or is being restored in seq order) is the latest at every level.
    */
-  insert(order: RestingOrder): void {
-    invariant(order.level === null, `order ${order.order_id} already rests at a price level`);
-    order.level = this;
-    const last = this.orders[this.orders.length - 1];
-    if (last === undefined || last.seq < order.seq) {
-      this.orders.push(order);
-    } else {
-      const index = this.lowerBound(order.seq);
-      invariant(this.orders[index]?.seq !== order.seq, `seq ${order.seq} is already at this level`);
-      insertAt(this.orders, index, order);
-    }
-    this.open_channels += order.remaining_channels;
+  append(order: RestingOrder): void {
+    this.take(order);
+    this.orders.push(order);
   }
 
-  indexOf(order: RestingOrder): number {
+  /** Puts an order that kept its seq (its price got worse) at its place in seq order. */
+  insertBySeq(order: RestingOrder): void {
+    this.take(order);
     const index = this.lowerBound(order.seq);
-    invariant(this.orders[index] === order, `order ${order.order_id} is not at its price level`);
+    invariant(this.orders[index]?.seq !== order.seq, 'two orders at a level never share a seq', order.order_id);
+    insertAt(this.orders, index, order);
+  }
+
+  /** Identity search: levels are short, and comparing references reads no order from memory. */
+  indexOf(order: RestingOrder): number {
+    const index = this.orders.indexOf(order);
+    invariant(index !== -1, 'an order is found at its price level', order.order_id);
     return index;
   }
 
   /** Takes out the order at `index`, with whatever channels it still has open. */
   removeAt(index: number): void {
     const removed = removeAt(this.orders, index);
-    invariant(removed !== undefined, `no order at index ${index}`);
+    invariant(removed !== undefined, 'only an order that is at the level is removed');
     removed.level = null;
     this.open_channels -= removed.remaining_channels;
   }
@@ -62,6 +62,12 @@ export class PriceLevel {
   changeOpenChannels(delta: number): void {
     this.open_channels += delta;
     invariant(this.open_channels >= 0, 'a price level cannot have negative open channels');
+  }
+
+  private take(order: RestingOrder): void {
+    invariant(order.level === null, 'an order rests at one price level at a time', order.order_id);
+    order.level = this;
+    this.open_channels += order.remaining_channels;
   }
 
   private lowerBound(seq: bigint): number {

@@ -5,7 +5,7 @@
 import type { BookSide } from './book-side.ts';
 import type { TradingTerms } from './compatibility.ts';
 import type { PriceLevel } from './price-level.ts';
-import type { OrderSpec, Quality, RestingOrderView, Side } from './types.ts';
+import type { OrderSpec, OrderStatus, Quality, RestingOrderView, Side } from './types.ts';
 
 export class RestingOrder implements TradingTerms {
   readonly order_id: string;
@@ -30,8 +30,8 @@ export class RestingOrder implements TradingTerms {
   level: PriceLevel | null = null;
   /** True while the order index maps the order's id to this record. Owned by OrderIndex. */
   indexed = false;
-  /** Set once the order is filled, cancelled or expired. Owned by OrderIndex. */
-  closed = false;
+  /** 'open' until the order is filled, cancelled or expired. Owned by OrderIndex. */
+  status: OrderStatus = 'open';
 
   constructor(spec: OrderSpec, filled_channels: number) {
     this.order_id = spec.order_id;

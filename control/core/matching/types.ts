@@ -74,10 +74,12 @@ export type Command =
   | RestoreCommand;
 
 /**
- * Changes a resting order. `channels` is the new total (filled channels included). Raising a buy's
- * price, lowering a sell's price or adding channels loses time priority: the order takes
- * `new_seq`, which must then be given and be greater than every seq seen. Other amends keep the
- * order's seq, and `new_seq`, when given, is only recorded as seen.
+ * Changes a resting order. `channels` is the new total (filled channels included); reducing it to
+ * exactly the filled channels closes the order as filled. Raising a buy's price, lowering a
+ * sell's price or adding channels loses time priority: the order takes `new_seq`, which must then
+ * be given (`missing_seq` otherwise). Other amends keep the order's seq. A `new_seq` that is given
+ * must be greater than every seq seen (`invalid_seq` otherwise) and is recorded as seen, used or
+ * not, so an adapter may simply draw one from the sequence for every amend.
  */
 export interface AmendCommand {
   readonly kind: 'amend';
