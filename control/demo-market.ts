@@ -53,12 +53,12 @@ export async function seedDemoMarket(system: System): Promise<void> {
   const sellers = [];
   for (const seller of DEMO_SELLERS) {
     const id = await carrierId(seller.name);
-    await api('POST', `/v1/carriers/${id}/trunks`, { direction: 'egress', address: `${seller.address}:${seller.port}`, channels: 60, cps: 50 });
+    await api('POST', `/v1/carriers/${id}/trunks`, { direction: 'egress', address: `${seller.address}:${seller.port}`, channels: 400, cps: 100 });
     sellers.push(id);
   }
   for (const destination of DESTINATIONS) await api('POST', '/v1/destinations', destination);
   for (const [seller, prefix, price, increments, connect_fee] of SELLS) {
-    await api('POST', '/v1/orders', { carrier_id: sellers[seller], side: 'sell', prefix, price_per_minute: price, currency: 'USD', increments, connect_fee, channels: 30 });
+    await api('POST', '/v1/orders', { carrier_id: sellers[seller], side: 'sell', prefix, price_per_minute: price, currency: 'USD', increments, connect_fee, channels: 200 });
   }
   for (const buyer of buyers) {
     for (const prefix of ['4420', '447']) {
