@@ -102,10 +102,12 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     }
 
     const evapi = new EvapiClient(config.evapiAddr, log.child({ part: 'evapi' }));
-    let agent: SwitchAgent | undefined;
+    // Credit control needs the agent's commands and the agent needs the decider that uses credit
+    // control: the commands reach the agent through this link, set once the agent exists.
+    const link: { agent?: SwitchAgent } = {};
     const switchCommands: SwitchCommands = {
-      setCallTimeout: (dialog, timeout_s) => agent?.setCallTimeout(dialog, timeout_s) ?? false,
-      endCall: (call_id, dialog, reason) => agent?.endCall(call_id, dialog, reason) ?? false,
+      setCallTimeout: (dialog, timeout_s) => link.agent?.setCallTimeout(dialog, timeout_s) ?? false,
+      endCall: (call_id, dialog, reason) => link.agent?.endCall(call_id, dialog, reason) ?? false,
     };
     const credit = new CreditController(credits, switchCommands, {
       chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,
@@ -121,7 +123,8 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         decider.forget(update.cdr.call_id);
       }
     });
-    agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    link.agent = agent;
     agent.addSink(calls);
     evapi.start();
     stops.push(() => evapi.stop());

@@ -2,7 +2,7 @@
  * The HTTP API (Fastify): JSON in and out, money as decimal strings with a currency code, an
  * OpenAPI document at /openapi.json, errors as `{ error, message }` with a stable reason code.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -33,7 +33,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
+    // Request lines would drown the call logs at load; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // Live streams never end on their own: close them so a shutdown does not wait for clients.
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -49,10 +50,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request) => {
-    const url = request.url;
-    if (!url.startsWith('/v1/')) return;
-    request.principal = authenticate(request);
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      if (request.url.startsWith('/v1/')) request.principal = authenticate(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {

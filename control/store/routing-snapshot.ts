@@ -103,6 +103,6 @@ export class RoutingSnapshotCache {
         if (generation === this.generation) this.current = snapshot;
       }, () => undefined);
     }
-    return this.loading!.promise;
+    return this.loading.promise;
   }
 }

@@ -120,7 +120,7 @@ describe('real-time credit control through the switch', function () {
     const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: '127.0.0.42', localPort: SELLER_PORT, maxRunMs: 30_000 }, workDir);
     await uas.ready;
     const holding = runSipp({ scenario: 'uac-call-expect-200.xml', localAddress: '127.0.0.44', localPort: 5070, remote: running.sipTarget, service: NUMBER, calls: 2, ratePerSecond: 10, callDurationMs: 4000, maxRunMs: 20_000 }, workDir);
-    await eventually(async () => (running.system.calls.liveCalls().filter((call) => call.buyer_id === buyer.id && call.state === 'answered').length === 2 ? true : undefined), 5000, 'two answered calls');
+    await eventually(() => Promise.resolve(running.system.calls.liveCalls().filter((call) => call.buyer_id === buyer.id && call.state === 'answered').length === 2 ? true : undefined), 5000, 'two answered calls');
     const third = await runSipp({ scenario: 'uac-call-expect-503.xml', localAddress: '127.0.0.44', localPort: 5071, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 10_000 }, workDir);
     expect(third.successfulCalls, third.stderr).to.equal(1);
     expect((await holding).successfulCalls).to.equal(2);

@@ -28,8 +28,8 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
     scenario, localAddress: CALLER_IP, localPort: callerPort, remote: `${ANSWERER_IP}:${answererPort}`,
     service: NUMBER, calls: 1, maxRunMs: 10_000, ...more,
   });
-  const answerer = (scenario: string, port: number, calls?: number) =>
-    startSipp({ scenario, localAddress: ANSWERER_IP, localPort: port, maxRunMs: 15_000, calls }, workDir);
+  const answerer = (scenario: string, port: number, more: { calls?: number; callDurationMs?: number } = {}) =>
+    startSipp({ scenario, localAddress: ANSWERER_IP, localPort: port, maxRunMs: 15_000, ...more }, workDir);
 
   /** A variant of one of our scenarios, written to the work folder; fails if a change did not apply. */
   const variant = (name: string, source: string, replacements: ReadonlyArray<readonly [string, string]>): string => {
@@ -50,7 +50,7 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
   });
 
   it('answers three calls: three successes on both sides, and the answerer got each BYE', async () => {
-    const seller = answerer('uas-answer.xml', 5180, 3);
+    const seller = answerer('uas-answer.xml', 5180, { calls: 3 });
     await seller.ready;
     const buyer = startSipp(caller('uac-call-expect-200.xml', 5170, 5180, { calls: 3, ratePerSecond: 10, callDurationMs: 200 }), workDir);
     const bought = await buyer.done;
@@ -66,7 +66,7 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
   const pairs = [[486, 'uas-busy-486.xml', 'Busy Here', 5171, 5181], [503, 'uas-unavailable-503.xml', 'Service Unavailable', 5172, 5182]] as const;
   for (const [code, seller, phrase, callerPort, answererPort] of pairs) {
     it(`pairs ${seller} with uac-call-expect-${code}.xml, the Reason header read back`, async () => {
-      const sellerRun = answerer(seller, answererPort, 2);
+      const sellerRun = answerer(seller, answererPort, { calls: 2 });
       await sellerRun.ready;
       const buyer = startSipp(caller(`uac-call-expect-${code}.xml`, callerPort, answererPort, { calls: 2 }), workDir);
       const bought = await buyer.done;
@@ -86,7 +86,7 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
         ['SIP/2.0 486 Busy Here', `SIP/2.0 ${code} ${phrase}`],
         ['Reason: SIP;cause=486;text="Busy Here"', `x-reason: switch rejected ${code}`],
       ]);
-      const sellerRun = answerer(scenario, answererPort, 1);
+      const sellerRun = answerer(scenario, answererPort, { calls: 1 });
       await sellerRun.ready;
       const bought = await runSipp(caller(`uac-call-expect-${code}.xml`, callerPort, answererPort), workDir);
       expect(bought, bought.stderr).to.include({ successfulCalls: 1, failedCalls: 0 });
@@ -96,7 +96,7 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
   }
 
   it('fails a rejection that gives no reason, and still acknowledges it', async () => {
-    const sellerRun = answerer(busyWithoutReason(), 5193, 1);
+    const sellerRun = answerer(busyWithoutReason(), 5193, { calls: 1 });
     await sellerRun.ready;
     const bought = await runSipp(caller('uac-call-expect-486.xml', 5173, 5193), workDir);
     expect(bought).to.include({ exitCode: SIPP_EXIT_CODES.someCallsFailed, successfulCalls: 0, failedCalls: 1 });
@@ -107,7 +107,7 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
   });
 
   it('fails a call that gets another final response than the one expected', async () => {
-    const sellerRun = answerer('uas-unavailable-503.xml', 5194, 1);
+    const sellerRun = answerer('uas-unavailable-503.xml', 5194, { calls: 1 });
     await sellerRun.ready;
     const bought = await runSipp(caller('uac-call-expect-486.xml', 5174, 5194), workDir);
     expect(bought).to.include({ successfulCalls: 0, failedCalls: 1, unexpectedMessages: 1 });
@@ -115,13 +115,16 @@ describe('SIPp runner and scenarios (real SIPp)', function () {
   });
 
   it('counts the BYE a held call receives when the other side hangs up', async () => {
-    const sellerRun = answerer('uas-answer-then-bye.xml', 5195, 1);
+    // The answerer's <pause/> lasts -d: it hangs up 300 ms after the ACK.
+    const sellerRun = answerer('uas-answer-then-bye.xml', 5195, { calls: 1, callDurationMs: 300 });
     await sellerRun.ready;
-    // -d is read by the answerer's <pause/>: it hangs up 300 ms after the answer.
+    const started = Date.now();
     const buyer = startSipp(caller('uac-call-hold-until-bye.xml', 5175, 5195), workDir);
     const bought = await buyer.done;
     expect(bought, bought.stderr).to.include({ successfulCalls: 1, failedCalls: 0 });
     expect(bought.receivedByeCallIds).to.deep.equal([`1-${buyer.pid}@${CALLER_IP}`]);
+    // 10 ms of ringing, 300 ms held, then the caller's one-second time-wait for a repeated BYE.
+    expect(Date.now() - started).to.be.within(1300, 3000);
     expect((await sellerRun.done).successfulCalls, 'the BYE was answered 200 OK').to.equal(1);
   });
 

@@ -30,7 +30,7 @@ export function liveCallJson(call: LiveCall) {
 const bigintSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 export function registerLiveRoutes(app: FastifyInstance, deps: ApiDependencies): void {
-  app.get('/v1/calls/live', { schema: { tags: ['live'] } }, async () => ({ calls: deps.calls.liveCalls().map(liveCallJson) }));
+  app.get('/v1/calls/live', { schema: { tags: ['live'] } }, () => ({ calls: deps.calls.liveCalls().map(liveCallJson) }));
 
   app.post<{ Params: { call_id: string } }>('/v1/calls/:call_id/hangup', { schema: { tags: ['live'] } }, async (request) => {
     const call_id = request.params.call_id;

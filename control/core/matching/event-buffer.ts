@@ -18,7 +18,7 @@ export class EventBuffer {
 
   /** Drops whatever a command that threw left behind. */
   discard(): void {
-    this.take();
+    if (this.count > 0) this.take();
   }
 
   /** The events since the last take, in order; the buffer starts over empty. */
