@@ -8,6 +8,7 @@
  * the answer, so it fires less than 2 s after the planned end, which the reservation's slack pays
  * for. A call therefore never runs unpaid, even when this process is gone.
  */
+import { Subject } from 'rxjs';
 import type { Logger } from '../../common/logger.ts';
 import type { Tariff } from '../../billing/core/rating.ts';
 import type { DialogRef } from '../../switch/events.ts';
@@ -48,8 +49,18 @@ export function backstopTimeoutS(planned_end_ms: bigint, elapsed_ms: bigint, max
   return Math.min(timeout_s, maxCallDurationS);
 }
 
+/** A cutoff as it happened: when the reservation ran out and when the command left for the switch. */
+export interface Cutoff {
+  readonly call_id: string;
+  readonly reserved_end_ms: bigint;
+  readonly commanded_at_ms: bigint;
+  readonly sent: boolean;
+}
+
 export class CreditController {
   private readonly followed = new Map<string, Followed>();
+  /** Every cutoff, for the live view and the cutoff benchmark. */
+  readonly cutoffs = new Subject<Cutoff>();
 
   constructor(
     private readonly store: CreditStore,
@@ -140,10 +151,11 @@ export class CreditController {
   private cut(followed: Followed): void {
     const call = followed.call;
     call.end_reason = 'cutoff: insufficient credit';
+    const reserved_end_ms = followed.credit.cutAtMs;
     followed.credit.ended();
     this.followed.delete(call.call_id);
-    if (!call.dialog || !this.commands.endCall(call.call_id, call.dialog, 'insufficient credit')) {
-      this.log.error({ call_id: call.call_id }, 'could not send the cutoff: the switch timer ends the call');
-    }
+    const sent = call.dialog !== null && this.commands.endCall(call.call_id, call.dialog, 'insufficient credit');
+    if (!sent) this.log.error({ call_id: call.call_id }, 'could not send the cutoff: the switch timer ends the call');
+    this.cutoffs.next({ call_id: call.call_id, reserved_end_ms, commanded_at_ms: this.clock(), sent });
   }
 }

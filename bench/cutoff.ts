@@ -1,0 +1,98 @@
+/**
+ * bench:cutoff — calls cut off for lack of credit, in batches of 20 that all run out at once (the
+ * worst case for the switch: both BYEs of many calls at the same instant). Reports how many calls
+ * had a BYE sent to both legs, the latency from the reserved end to the last BYE leaving the
+ * switch, and the money charged beyond the buyers' available credit (target: exactly 0).
+ *
+ * Real PostgreSQL, Kamailio and SIPp on loopback; bounded: BATCHES × CALLS_PER_BATCH calls.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseDecimalToMicros } from '../common/money.ts';
+import type { CallEvent } from '../switch/agent.ts';
+import type { Cutoff } from '../control/credit/credit-controller.ts';
+import { runSipp, startSipp, stopAllSipp } from '../sipp/runner.ts';
+import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../test/support/market.ts';
+import { eventually, startTestSystem } from '../test/support/system.ts';
+import { percentile } from './percentile.ts';
+
+const BATCHES = Number(process.argv[2] ?? 10);
+const CALLS_PER_BATCH = 20;
+const SELLER = { address: '127.0.0.62', port: 5090 };
+const NUMBER = '4930123456';
+
+const running = await startTestSystem({ sip: 6060, evapi: 9448, jsonrpc: 6071, api: 9080 }, { MINUTEX_CREDIT_CHUNK_S: '5' });
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-bench-cutoff-'));
+const byes = new Map<string, Set<string>>();
+const byeTimes = new Map<string, bigint[]>();
+const cutoffs = new Map<string, Cutoff>();
+running.system.agent.addSink({
+  onCallEvent(event: CallEvent) {
+    if (event.kind !== 'bye_sent') return;
+    const legs = byes.get(event.call_id) ?? new Set<string>();
+    legs.add(event.to_uri);
+    byes.set(event.call_id, legs);
+    byeTimes.set(event.call_id, [...(byeTimes.get(event.call_id) ?? []), event.at_us]);
+  },
+});
+running.system.credit.cutoffs.subscribe((cutoff) => cutoffs.set(cutoff.call_id, cutoff));
+
+try {
+  const seller = await createCarrier(running, 'Berlin Termination');
+  await addTrunk(running, seller, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}`, channels: 1000, cps: 1000 });
+  await createDestination(running, 'Germany Berlin', ['4930']);
+  await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '4930', price_per_minute: '0.012000', increments: '1/1', channels: 1000 });
+  const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: BATCHES * 60_000 }, workDir);
+  await uas.ready;
+
+  let overshoot_micros = 0n;
+  let buyerByes = 0;
+  for (let batch = 0; batch < BATCHES; batch += 1) {
+    const buyer = await createCarrier(running, `Cutoff Buyer ${batch}`);
+    const address = `127.0.1.${batch + 1}`;
+    await addTrunk(running, buyer, { direction: 'ingress', address, channels: 100, cps: 100 });
+    // Each call's first chunk (5 s + 2 s slack at 0.012/min = 0.0014) and not a micro more: every
+    // extension fails, and all twenty calls are cut at their planned end, 5 s after answer.
+    const limit = '0.028000';
+    await setCreditLimit(running, buyer, limit);
+    await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.020000', increments: '60/60', channels: 100 });
+    const callers = await runSipp({
+      scenario: 'uac-call-hold-until-bye.xml', localAddress: address, localPort: 5070, remote: running.sipTarget, service: NUMBER,
+      calls: CALLS_PER_BATCH, ratePerSecond: 200, concurrentLimit: CALLS_PER_BATCH, maxRunMs: 40_000,
+    }, workDir);
+    buyerByes += callers.receivedByeCallIds.length;
+    const charged = await eventually(async () => {
+      const row = await running.system.db.one<{ rated: bigint; charged: bigint }>(
+        `select count(*) filter (where rated_at is not null) as rated, coalesce(sum(buyer_amount_micros), 0) as charged from cdrs where buyer_id = $1`, [buyer.id]);
+      return row.rated === BigInt(CALLS_PER_BATCH) ? row.charged : undefined;
+    }, 20_000, 'the batch rated');
+    const over = charged - parseDecimalToMicros(limit);
+    if (over > 0n) overshoot_micros += over;
+    console.log(JSON.stringify({ bench: 'cutoff', batch, calls: CALLS_PER_BATCH, buyer_byes: callers.receivedByeCallIds.length, charged_micros: Number(charged) }));
+  }
+  const sellerResult = await uas.stop();
+
+  const latencies_ms: number[] = [];
+  let both = 0;
+  let oneSided = 0;
+  for (const [call_id, cutoff] of cutoffs) {
+    const legs = byes.get(call_id)?.size ?? 0;
+    if (legs >= 2) both += 1;
+    else oneSided += 1;
+    const times = byeTimes.get(call_id) ?? [];
+    if (times.length > 0) {
+      const last_us = times.reduce((a, b) => (a > b ? a : b));
+      latencies_ms.push(Number(last_us - cutoff.reserved_end_ms * 1000n) / 1000);
+    }
+  }
+  console.log(JSON.stringify({
+    bench: 'cutoff', summary: true, cutoffs: cutoffs.size, both_legs: both, one_sided: oneSided,
+    buyer_byes_received: buyerByes, seller_byes_received: sellerResult.receivedByeCallIds.length,
+    overshoot_micros: Number(overshoot_micros), latency_ms_p50: percentile(latencies_ms, 50), latency_ms_p99: percentile(latencies_ms, 99),
+    latency_ms_max: percentile(latencies_ms, 100), date: new Date().toISOString(), node: process.version,
+  }));
+} finally {
+  await stopAllSipp();
+  await running.stop();
+}
