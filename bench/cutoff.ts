@@ -69,7 +69,12 @@ try {
     }, 20_000, 'the batch rated');
     const over = charged - parseDecimalToMicros(limit);
     if (over > 0n) overshoot_micros += over;
-    console.log(JSON.stringify({ bench: 'cutoff', batch, calls: CALLS_PER_BATCH, buyer_byes: callers.receivedByeCallIds.length, charged_micros: Number(charged) }));
+    const outcomes = await running.system.db.any<{ final_reason: string; billed_s: number | null; calls: bigint }>(
+      'select final_reason, billed_s, count(*) as calls from cdrs where buyer_id = $1 group by 1, 2 order by 3 desc', [buyer.id]);
+    console.log(JSON.stringify({
+      bench: 'cutoff', batch, calls: CALLS_PER_BATCH, buyer_byes: callers.receivedByeCallIds.length, charged_micros: Number(charged),
+      outcomes: outcomes.map((row) => `${row.calls}× ${row.final_reason} (${row.billed_s ?? 0} s)`),
+    }));
   }
   const sellerResult = await uas.stop();
 

@@ -111,6 +111,7 @@ export class CreditController {
   private schedule(followed: Followed): void {
     clearTimeout(followed.timer);
     const action = followed.credit.nextAction(this.clock());
+    this.log.debug({ call_id: followed.call.call_id, action: action.kind, in_ms: action.kind === 'none' ? null : Number(action.at_ms - this.clock()), phase: followed.credit.phase }, 'credit schedule');
     if (action.kind === 'none') return;
     const delay_ms = Number(action.at_ms - this.clock());
     followed.timer = setTimeout(() => void this.act(followed), Math.max(0, delay_ms));
@@ -133,6 +134,7 @@ export class CreditController {
       const answered_leg = followed.call.answered_leg ?? undefined;
       const result = await this.store.extend(followed.call.call_id, this.settings.chunkS, answered_leg === undefined ? {} : { answered_leg });
       if (result.ok) {
+        this.log.debug({ call_id: followed.call.call_id, planned_end_ms: Number(result.planned_end_ms), amount_micros: Number(result.amount_micros) }, 'credit extended');
         followed.credit.extended(result.planned_end_ms);
         const elapsed_ms = this.clock() - followed.credit.cutAtMs + followed.credit.plannedEndAfterAnswerMs;
         if (followed.call.dialog) this.commands.setCallTimeout(followed.call.dialog, backstopTimeoutS(result.planned_end_ms, elapsed_ms, this.settings.maxCallDurationS));
