@@ -52,9 +52,9 @@ try {
     const buyer = await createCarrier(running, `Cutoff Buyer ${batch}`);
     const address = `127.0.1.${batch + 1}`;
     await addTrunk(running, buyer, { direction: 'ingress', address, channels: 100, cps: 100 });
-    // Each call's first chunk (5 s + 2 s slack at 0.012/min = 0.0014) and not a micro more: every
-    // extension fails, and all twenty calls are cut at their planned end, 5 s after answer.
-    const limit = '0.028000';
+    // Twenty first chunks of 5 s (2 s of talk + 3 s of switch slack, 0.001 each at 0.012/min)
+    // and a little more: the first answered calls extend with what is left, then all are cut.
+    const limit = '0.024000';
     await setCreditLimit(running, buyer, limit);
     await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.020000', increments: '60/60', channels: 100 });
     const callers = await runSipp({

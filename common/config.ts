@@ -55,7 +55,7 @@ export interface Config {
   readonly exchangeFeePerMinuteMicros: bigint;
   /** Seconds of talk each credit reservation chunk covers (reserved at setup, then extended ahead). */
   readonly creditChunkS: number;
-  /** Extra time every reservation pays for so the switch's backstop timer (1 s ticks) never overshoots, ms. */
+  /** Extra time every reservation pays for so the switch's backstop timer (1 s ticks, fires within 3 s) never overshoots, ms. */
   readonly creditSlackMs: bigint;
   /** pino log level. */
   readonly logLevel: string;
@@ -107,7 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxCallDurationS: read('MINUTEX_MAX_CALL_DURATION_S', '10800', (raw) => parseIntInRange(raw, 1, 86400)),
     exchangeFeePerMinuteMicros: read('MINUTEX_EXCHANGE_FEE_PER_MINUTE', '0', parseFee),
     creditChunkS: read('MINUTEX_CREDIT_CHUNK_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),
-    creditSlackMs: read('MINUTEX_CREDIT_SLACK_MS', '2000', (raw) => BigInt(parseIntInRange(raw, 2000, 60000))),
+    creditSlackMs: read('MINUTEX_CREDIT_SLACK_MS', '3000', (raw) => BigInt(parseIntInRange(raw, 3000, 60000))),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
   };
   if (problems.length > 0) throw new ConfigError(problems);

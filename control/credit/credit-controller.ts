@@ -4,9 +4,9 @@
  * fails. The money decisions are CreditStore's (PostgreSQL); the timing is CallCredit's (pure);
  * this class owns the timers and talks to the switch.
  *
- * The switch's own timer backs every call up: its timeout is set to floor(planned end) + 1 s after
- * the answer, so it fires less than 2 s after the planned end, which the reservation's slack pays
- * for. A call therefore never runs unpaid, even when this process is gone.
+ * The switch's own timer backs every call up: its timeout is set to ceil(planned end) + 1 s after
+ * the answer (and moved with every extension), so it fires after the planned end and less than 3 s
+ * past it, which the reservation's slack pays for. A call therefore never runs unpaid, even when this process is gone.
  */
 import { Subject } from 'rxjs';
 import type { Logger } from '../../common/logger.ts';
@@ -42,10 +42,15 @@ interface Followed {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** The switch's timeout for a call whose planned end is `planned_end_ms` after `from_ms`. */
+/**
+ * The switch's timeout, in seconds from now, for a call `elapsed_ms` after its answer whose planned
+ * end is `planned_end_ms` after the answer. The dialog timer ticks once a second, so a timeout of
+ * T fires in (T - 1, T + 1) s: T = ceil(remaining) + 1 fires after the planned end (the precise cut
+ * is ours) and less than 3 s past it, which the reservation's slack pays for.
+ */
 export function backstopTimeoutS(planned_end_ms: bigint, elapsed_ms: bigint, maxCallDurationS: number): number {
-  const remaining_ms = planned_end_ms - elapsed_ms;
-  const timeout_s = Number((remaining_ms > 0n ? remaining_ms : 0n) / 1000n) + 1;
+  const remaining_ms = planned_end_ms > elapsed_ms ? planned_end_ms - elapsed_ms : 0n;
+  const timeout_s = Number((remaining_ms + 999n) / 1000n) + 1;
   return Math.min(timeout_s, maxCallDurationS);
 }
 

@@ -57,9 +57,9 @@ describe('real-time credit control through the switch', function () {
 
   it('cuts a call at its last reserved moment with a BYE to both sides, then blocks the next at setup', async () => {
     const buyer = await buyerWithTrade('Five Seconds Ltd', '127.0.0.41');
-    // 0.001400 EUR at 0.012000/min on 1/1 covers exactly 7 s (0.012 × 7 / 60 = 0.0014); the switch's
-    // 2 s slack leaves a planned end of 5 s after the answer.
-    await setCreditLimit(running, buyer, '0.001400', 'EUR');
+    // 0.001600 EUR at 0.012000/min on 1/1 covers exactly 8 s (0.012 × 8 / 60 = 0.0016); the switch's
+    // 3 s slack leaves a planned end of 5 s after the answer.
+    await setCreditLimit(running, buyer, '0.001600', 'EUR');
     const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: '127.0.0.42', localPort: SELLER_PORT, maxRunMs: 30_000 }, workDir);
     await uas.ready;
     const caller = await runSipp({ scenario: 'uac-call-hold-until-bye.xml', localAddress: '127.0.0.41', localPort: 5070, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 20_000 }, workDir);

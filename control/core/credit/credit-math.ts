@@ -26,10 +26,12 @@ export const DEFAULT_CHUNK_S = 60;
 /** Longest chunk accepted: the longest duration rating covers on one reservation (24 hours). */
 export const MAX_CHUNK_S = Number(MAX_RATED_DURATION_MS / 1000n);
 /**
- * Default switch slack: the switch's own backstop timer has one-second granularity and may fire
- * up to 2 s after the planned end, so every reservation also pays for these 2 s.
+ * Default switch slack: the switch's own backstop timer ticks once a second, so a timeout of T
+ * seconds fires somewhere in (T - 1, T + 1) s after it is set. Setting T = ceil(remaining) + 1
+ * makes it fire after the planned end and less than 3 s past it; every reservation pays for those
+ * 3 s, so the backstop never ends a call beyond what was reserved.
  */
-export const DEFAULT_SLACK_MS = 2_000n;
+export const DEFAULT_SLACK_MS = 3_000n;
 
 const MILLISECONDS_PER_SECOND = 1000n;
 
