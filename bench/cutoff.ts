@@ -17,7 +17,7 @@ import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit 
 import { eventually, startTestSystem } from '../test/support/system.ts';
 import { percentile } from './percentile.ts';
 
-const BATCHES = Number(process.argv[2] ?? 10);
+const BATCHES = Number(process.argv[2] ?? 13);
 const CALLS_PER_BATCH = 20;
 const SELLER = { address: '127.0.0.62', port: 5090 };
 const NUMBER = '4930123456';
@@ -59,7 +59,7 @@ try {
     await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.020000', increments: '60/60', channels: 100 });
     const callers = await runSipp({
       scenario: 'uac-call-hold-until-bye.xml', localAddress: address, localPort: 5070, remote: running.sipTarget, service: NUMBER,
-      calls: CALLS_PER_BATCH, ratePerSecond: 200, concurrentLimit: CALLS_PER_BATCH, maxRunMs: 40_000,
+      calls: CALLS_PER_BATCH, ratePerSecond: 200, concurrentLimit: CALLS_PER_BATCH, maxRunMs: 120_000,
     }, workDir);
     buyerByes += callers.receivedByeCallIds.length;
     const charged = await eventually(async () => {
