@@ -1,0 +1,97 @@
+/**
+ * bench:switch — how many calls per second the switch carries with zero failures, side by side in
+ * one run: (a) bare Kamailio with the same modules relaying every INVITE statically to a SIPp
+ * seller, and (b) the full minutex path: evapi route decision, PostgreSQL credit reservation, call
+ * tracking, CDR and ledger posting. Rates rise; at each rate (a) then (b) carry RATE × STEP_S short
+ * calls. Also the route-decision latency (request in → decision out, in the control plane).
+ *
+ * Loopback only; bounded: every step is a fixed number of calls with a time limit.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../common/logger.ts';
+import { writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { startKamailio } from '../switch/kamailio-process.ts';
+import { runSipp, startSipp, stopAllSipp, type SippResult } from '../sipp/runner.ts';
+import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../test/support/market.ts';
+import { startTestSystem } from '../test/support/system.ts';
+
+const RATES = (process.argv[2] ?? '250,500,750,1000,1250,1500').split(',').map(Number);
+/** Seconds of traffic at each rate and for each path. */
+const STEP_S = 5;
+const CALL_MS = 100;
+const SELLER = { address: '127.0.0.72', port: 5090 };
+const BUYER_ADDRESS = '127.0.0.71';
+const NUMBER = '34911234567';
+const BARE = { sip: 6260, evapi: 9648, jsonrpc: 6271 };
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-bench-switch-'));
+const running = await startTestSystem({ sip: 6160, evapi: 9548, jsonrpc: 6171, api: 9180 }, {
+  MINUTEX_KAMAILIO_SHM_MB: '512', MINUTEX_KAMAILIO_CHILDREN: '8', MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '5000',
+});
+const bareDir = path.join(workDir, 'bare-kamailio');
+const bareConfig = writeKamailioConfig(bareDir, {
+  sipAddr: { host: '127.0.0.1', port: BARE.sip }, evapiAddr: { host: '127.0.0.1', port: BARE.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: BARE.jsonrpc },
+  agentAddress: '127.0.0.1', children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
+}, {
+  routingFile: fileURLToPath(new URL('./kamailio/static-relay.cfg', import.meta.url)),
+  extraDefines: { MINUTEX_BENCH_SELLER: `${SELLER.address}:${SELLER.port}` },
+});
+const bare = startKamailio({ bin: running.config.kamailioBin, configFile: bareConfig, runDir: path.join(bareDir, 'run'), shmMb: 512, pkgMb: 16 }, createLogger('silent'));
+
+interface Step { rate: number; path: 'bare' | 'full'; calls: number; ok: boolean; result: SippResult }
+const steps: Step[] = [];
+
+try {
+  const seller = await createCarrier(running, 'Madrid Termination');
+  await addTrunk(running, seller, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}`, channels: 100_000, cps: 10_000 });
+  const buyer = await createCarrier(running, 'Benchmark Buyer');
+  await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_ADDRESS, channels: 100_000, cps: 10_000 });
+  await setCreditLimit(running, buyer, '1000000.000000');
+  await createDestination(running, 'Spain Madrid', ['3491']);
+  await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '3491', price_per_minute: '0.010000', increments: '1/1', channels: 100_000 });
+  await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '3491', price_per_minute: '0.020000', increments: '60/60', channels: 100_000 });
+  const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 60 * 60_000 }, workDir);
+  await uas.ready;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+
+  const carry = async (rate: number, target: string, localPort: number) => {
+    const calls = rate * STEP_S;
+    const result = await runSipp({
+      scenario: 'uac-call-expect-200.xml', localAddress: BUYER_ADDRESS, localPort, remote: target, service: NUMBER, calls,
+      ratePerSecond: rate, concurrentLimit: rate * 2, callDurationMs: CALL_MS, maxRunMs: (STEP_S + 30) * 1000,
+    }, workDir);
+    return { calls, result, ok: result.successfulCalls === calls && result.failedCalls === 0 };
+  };
+
+  for (const rate of RATES) {
+    const bareStep = await carry(rate, `127.0.0.1:${BARE.sip}`, 5070);
+    steps.push({ rate, path: 'bare', ...bareStep });
+    running.system.agent.decisionLatency.reset();
+    const fullStep = await carry(rate, running.sipTarget, 5071);
+    steps.push({ rate, path: 'full', ...fullStep });
+    const p50 = running.system.agent.decisionLatency.percentile(50);
+    const p99 = running.system.agent.decisionLatency.percentile(99);
+    console.log(JSON.stringify({
+      bench: 'switch', rate, bare_ok: bareStep.ok, bare_failed: bareStep.result.failedCalls, full_ok: fullStep.ok, full_failed: fullStep.result.failedCalls,
+      full_successful: fullStep.result.successfulCalls, calls: bareStep.calls, decision_ms_p50: p50 === undefined ? null : p50 / 1000, decision_ms_p99: p99 === undefined ? null : p99 / 1000,
+    }));
+    await running.system.billing.drain();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  await uas.stop();
+
+  const maxOk = (which: 'bare' | 'full') => Math.max(0, ...steps.filter((step) => step.path === which && step.ok).map((step) => step.rate));
+  const bare_max_cps = maxOk('bare');
+  const full_max_cps = maxOk('full');
+  console.log(JSON.stringify({
+    bench: 'switch', summary: true, bare_max_cps, full_max_cps, ratio: bare_max_cps === 0 ? null : Math.round((full_max_cps / bare_max_cps) * 100) / 100,
+    step_s: STEP_S, call_ms: CALL_MS, rates: RATES, date: new Date().toISOString(), node: process.version,
+  }));
+} finally {
+  await stopAllSipp();
+  await bare.stop();
+  await running.stop();
+}
