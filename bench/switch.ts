@@ -34,7 +34,7 @@ const running = await startTestSystem({ sip: 6160, evapi: 9548, jsonrpc: 6171, a
 const bareDir = path.join(workDir, 'bare-kamailio');
 const bareConfig = writeKamailioConfig(bareDir, {
   sipAddr: { host: '127.0.0.1', port: BARE.sip }, evapiAddr: { host: '127.0.0.1', port: BARE.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: BARE.jsonrpc },
-  agentAddress: '127.0.0.1', children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
+  agentAddress: '127.0.0.1', databaseUrl: running.database.url, children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
 }, {
   routingFile: fileURLToPath(new URL('./kamailio/static-relay.cfg', import.meta.url)),
   extraDefines: { MINUTEX_BENCH_SELLER: `${SELLER.address}:${SELLER.port}` },

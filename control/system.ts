@@ -89,7 +89,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     let kamailioRunning = true;
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
-      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config));
+      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl));
       checkKamailioConfig({ bin: config.kamailioBin, configFile });
       const kamailio: KamailioProcess = startKamailio(
         { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },

@@ -3,7 +3,7 @@
  * kamailio.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
  * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, type Config, type HostPort } from '../common/config.ts';
@@ -22,17 +22,28 @@ export interface KamailioSettings {
   readonly sellerNoReplyTimeoutMs: number;
   readonly sellerRingTimeoutMs: number;
   readonly maxCallDurationS: number;
+  /** PostgreSQL for the switch's own call records (postgres://user:password@host:port/database). */
+  readonly databaseUrl: string;
   readonly modulesDir?: string;
 }
 
 /** The switch settings of a minutex config. */
-export function kamailioSettings(config: Config): KamailioSettings {
+export function kamailioSettings(config: Config, databaseUrl: string): KamailioSettings {
   return {
+    databaseUrl,
     sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
   };
+}
+
+/** Kamailio's db_postgres takes postgres://user:password@host:port/database and no query string. */
+export function kamailioDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') throw new Error('the database URL must be postgres://');
+  const credentials = parsed.username === '' ? '' : `${parsed.username}${parsed.password === '' ? '' : `:${parsed.password}`}@`;
+  return `postgres://${credentials}${parsed.hostname}:${parsed.port === '' ? '5432' : parsed.port}${parsed.pathname}`;
 }
 
 export function findModulesDir(): string {
@@ -54,6 +65,7 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_SELLER_RING_TIMEOUT_MS', settings.sellerRingTimeoutMs, 'ms a seller may ring'],
     ['MINUTEX_MAX_CALL_DURATION_S', settings.maxCallDurationS, 's a call may last at most'],
     ['MINUTEX_MODULES_DIR', settings.modulesDir ?? findModulesDir(), 'where Kamailio modules are'],
+    ['MINUTEX_DB_URL', kamailioDatabaseUrl(settings.databaseUrl), 'PostgreSQL for the switch call records'],
     ...Object.entries(extraDefines).map(([name, value]): [string, string, string] => [name, value, 'set by the caller']),
   ];
   const lines = values.map(([name, value, comment]) => {
@@ -75,6 +87,8 @@ export function writeKamailioConfig(dir: string, settings: KamailioSettings, var
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
-  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines));
+  // The settings carry the database password: readable by their owner only.
+  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines), { mode: 0o600 });
+  chmodSync(path.join(dir, 'settings.cfg'), 0o600);
   return path.join(dir, 'kamailio.cfg');
 }

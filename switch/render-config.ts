@@ -11,6 +11,10 @@ if (!dir) {
   process.exit(2);
 }
 const config = loadConfig();
+if (config.databaseUrl === undefined) {
+  console.error('set DATABASE_URL to the PostgreSQL that Kamailio writes its call records to');
+  process.exit(2);
+}
 // The container's module folder, whatever this machine has.
-const file = writeKamailioConfig(dir, { ...kamailioSettings(config), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.databaseUrl), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
 console.log(`wrote ${file}`);
