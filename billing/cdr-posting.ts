@@ -65,7 +65,10 @@ export async function rateAndPostCdr(
   return db.tx('rate-and-post-cdr', async (t) => {
     const cdr = await t.oneOrNone<CdrForRating>(`${SELECT_CDR_FOR_RATING} where c.call_id = $1 for update of c`, [call_id]);
     if (cdr === null) return { call_id, outcome: 'not_found' };
-    return rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settler);
+    const settlements: Settlement[] = [];
+    const result = await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settlements);
+    await settleAll(t, settler, settlements);
+    return result;
   });
 }
 
@@ -89,9 +92,29 @@ export async function postPendingCdrs(
       [max_batch],
     );
     const results: PostingResult[] = [];
-    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settler));
+    const settlements: Settlement[] = [];
+    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settlements));
+    await settleAll(t, settler, settlements);
     return results;
   });
+}
+
+/** A reservation to release, with what its call was charged, at the end of the posting transaction. */
+interface Settlement {
+  readonly call_id: string;
+  readonly buyer_id: string;
+  readonly charged_micros: bigint;
+}
+
+/**
+ * Releases the batch's reservations last, buyer by buyer in one order: the buyers' credit rows
+ * are locked only for the end of the transaction (a reservation for a new call waits milliseconds,
+ * not the whole batch), and two batches never lock them in a circle.
+ */
+async function settleAll(t: ITask<object>, settler: ReservationSettler | undefined, settlements: Settlement[]): Promise<void> {
+  if (!settler) return;
+  settlements.sort((a, b) => (a.buyer_id < b.buyer_id ? -1 : a.buyer_id > b.buyer_id ? 1 : a.call_id < b.call_id ? -1 : 1));
+  for (const settlement of settlements) await settler.settleInTransaction(t, settlement.call_id, settlement.charged_micros);
 }
 
 /** Rates a CDR whose row the transaction `t` holds locked, records the rating and posts it. */
@@ -100,7 +123,7 @@ async function rateAndPostLocked(
   ledger: LedgerStore,
   cdr: CdrForRating,
   exchange_fee_per_minute_micros: bigint,
-  settler: ReservationSettler | undefined,
+  settlements: Settlement[],
 ): Promise<PostingResult> {
   const call_id = cdr.call_id;
   if (cdr.rated_at !== null) {
@@ -119,8 +142,7 @@ async function rateAndPostLocked(
      where call_id = $<call_id>`,
     { ...rated, call_id, currency: cdr.currency, ledger_transaction_id: posted?.transaction_id ?? null },
   );
-  // After the post, so that concurrent batches take the ledger's locks before the credit account's.
-  if (settler) await settler.settleInTransaction(t, call_id, rated.buyer_amount_micros);
+  settlements.push({ call_id, buyer_id: cdr.buyer_id ?? '', charged_micros: rated.buyer_amount_micros });
   if (posted === null) return { call_id, outcome: 'nothing_to_post' };
   return { call_id, outcome: posted.created ? 'posted' : 'already_posted' };
 }
