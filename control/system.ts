@@ -22,6 +22,8 @@ import { Exchange } from './exchange/exchange.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
+import { reconcileAfterRestart, type ReconcileReport } from './reconcile.ts';
+import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
@@ -38,6 +40,8 @@ export interface System {
   readonly agent: SwitchAgent;
   readonly credits: CreditStore;
   readonly credit: CreditController;
+  /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
+  readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
   /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
@@ -126,8 +130,18 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
     link.agent = agent;
     agent.addSink(calls);
+    const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());
+    // Once connected to the switch, pick up whatever a previous run of the control plane left.
+    const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
+      .then(() => reconcileAfterRestart({ db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), startedAt }))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'reconciliation after start failed');
+        return undefined;
+      });
+    stops.push(async () => void (await reconciled));
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
@@ -150,7 +164,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => api.close());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit, reconciled,
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
       disconnectSwitch: () => evapi.stop(),
       async reconnectSwitch() {

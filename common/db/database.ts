@@ -20,7 +20,11 @@ pgp.pg.types.setTypeParser(1700, (text: string) => BigInt(text));
 export { pgp };
 
 export function connect(databaseUrl: string, poolSize = 10): Db {
-  return pgp({ connectionString: databaseUrl, max: poolSize });
+  const db = pgp({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection the server closes (a restart, an administrator) must not crash the process:
+  // the pool drops it and opens a new one on the next query, which reports any real failure.
+  db.$pool.on('error', () => undefined);
+  return db;
 }
 
 export interface EmbeddedDatabase {

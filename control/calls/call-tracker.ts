@@ -49,6 +49,17 @@ export class CallTracker {
     this.live.set(call.call_id, call);
   }
 
+  /** Follows a call again after a restart (it is already written). */
+  adopt(call: LiveCall): void {
+    this.live.set(call.call_id, call);
+    this.updates.next({ kind: 'call_started', call });
+  }
+
+  /** Writes the CDR of a call that ended while the control plane was away. */
+  async writeRecoveredCdr(cdr: CdrRecord): Promise<void> {
+    await this.finish(cdr);
+  }
+
   /** Drops a held call that was refused after routing (e.g. for credit). */
   abandon(call_id: string): void {
     this.live.delete(call_id);

@@ -28,8 +28,13 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(ports: TestPorts, env: Record<string, string> = {}): Promise<RunningSystem> {
-  const database = await createTestDatabase();
+export interface TestSystemOptions {
+  /** A database to use (and leave in place on stop), e.g. for a restart against the same data. */
+  readonly database?: TestDatabase;
+}
+
+export async function startTestSystem(ports: TestPorts, env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<RunningSystem> {
+  const database = options.database ?? (await createTestDatabase());
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-test-'));
   const config = loadConfig({
     DATABASE_URL: database.url,
@@ -59,7 +64,7 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     system, config, database, sipTarget: `127.0.0.1:${ports.sip}`, api,
     async stop() {
       await system.stop();
-      await database.drop();
+      if (!options.database) await database.drop();
       rmSync(runDir, { recursive: true, force: true });
     },
   };

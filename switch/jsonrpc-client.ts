@@ -1,0 +1,56 @@
+/**
+ * Kamailio's JSON-RPC over HTTP (xhttp + jsonrpcs at /RPC): the switch's own view of live dialogs,
+ * used to rebuild the control plane's picture after a restart.
+ */
+import type { HostPort } from '../common/config.ts';
+
+/** Dialog states of Kamailio's dialog module (dlg_hash.h). */
+export const DIALOG_STATE = { unconfirmed: 1, early: 2, confirmedNoAck: 3, confirmed: 4, deleted: 5 } as const;
+
+export interface LiveDialog {
+  readonly call_id: string;
+  readonly h_entry: number;
+  readonly h_id: number;
+  readonly state: number;
+  /** When the dialog was confirmed (answered), in seconds since the epoch; 0 before. */
+  readonly start_ts: number;
+}
+
+/** How long a JSON-RPC call may take before it is given up, in ms. */
+const RPC_TIMEOUT_MS = 5000;
+
+export class KamailioRpc {
+  constructor(private readonly address: HostPort) {}
+
+  async call(method: string, params: unknown[] = []): Promise<unknown> {
+    const response = await fetch(`http://${this.address.host}:${this.address.port}/RPC`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
+      signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
+    if (body.error) {
+      // dlg.list answers an error when there is no dialog at all.
+      if (method === 'dlg.list' && /no dialogs?/i.test(body.error.message)) return [];
+      throw new Error(`kamailio ${method}: ${body.error.code} ${body.error.message}`);
+    }
+    return body.result;
+  }
+
+  async listDialogs(): Promise<LiveDialog[]> {
+    const result = await this.call('dlg.list');
+    if (!Array.isArray(result)) return [];
+    return result.flatMap((raw: unknown) => {
+      if (typeof raw !== 'object' || raw === null) return [];
+      const dialog = raw as Record<string, unknown>;
+      const call_id = dialog['call-id'];
+      const h_entry = dialog['h_entry'];
+      const h_id = dialog['h_id'];
+      const state = dialog['state'];
+      if (typeof call_id !== 'string' || typeof h_entry !== 'number' || typeof h_id !== 'number' || typeof state !== 'number') return [];
+      const start_ts = typeof dialog['start_ts'] === 'number' ? dialog['start_ts'] : 0;
+      return [{ call_id, h_entry, h_id, state, start_ts }];
+    });
+  }
+}
