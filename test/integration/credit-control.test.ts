@@ -140,4 +140,32 @@ describe('real-time credit control through the switch', function () {
     const reasons = (await ratedCdrs(buyer, 3)).map((cdr) => cdr.final_reason).sort();
     expect(reasons).to.deep.equal(['rejected: call rate limit exceeded', 'rejected: call rate limit exceeded', 'rejected: no trade for destination']);
   });
+
+  it('keeps one buyer within its pool when two switch nodes carry its calls at once', async () => {
+    // A second node: its own Kamailio and control plane, on the same PostgreSQL.
+    const second = await startTestSystem({ sip: 5565, evapi: 8953, jsonrpc: 5576, api: 8585 }, { MINUTEX_CREDIT_CHUNK_S: '10' }, { database: running.database });
+    try {
+      const buyer = await buyerWithTrade('Two Nodes GmbH', '127.0.0.46', { channels: 50, cps: 100 });
+      const pool = '0.006000';
+      await setCreditLimit(running, buyer, pool, 'EUR');
+      const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: '127.0.0.42', localPort: SELLER_PORT, maxRunMs: 60_000 }, workDir);
+      await uas.ready;
+      const calls = (target: string, localPort: number) => runSipp({
+        scenario: 'uac-call-hold-until-bye.xml', localAddress: '127.0.0.46', localPort, remote: target, service: NUMBER,
+        calls: 10, ratePerSecond: 20, concurrentLimit: 10, maxRunMs: 45_000,
+      }, workDir);
+      const [first, other] = await Promise.all([calls(running.sipTarget, 5070), calls(second.sipTarget, 5071)]);
+      await uas.stop();
+      const cdrs = await ratedCdrs(buyer, 20);
+      const charged = cdrs.reduce((sum, cdr) => sum + (cdr.buyer_amount === null ? 0n : parseDecimalToMicros(cdr.buyer_amount)), 0n);
+      expect(charged <= parseDecimalToMicros(pool), `charged ${charged} of a pool of ${pool}`).to.equal(true);
+      expect(first.receivedByeCallIds.length + other.receivedByeCallIds.length).to.equal(cdrs.filter((cdr) => cdr.final_sip_code === 200).length);
+      expect(first.successfulCalls, 'node A carried calls').to.be.greaterThan(0);
+      expect(other.successfulCalls, 'node B carried calls').to.be.greaterThan(0);
+      const credit = await creditOf(buyer);
+      expect(credit.reserved).to.equal('0.000000');
+    } finally {
+      await second.stop();
+    }
+  });
 });
