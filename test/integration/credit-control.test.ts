@@ -146,7 +146,8 @@ describe('real-time credit control through the switch', function () {
     const second = await startTestSystem({ sip: 5565, evapi: 8953, jsonrpc: 5576, api: 8585 }, { MINUTEX_CREDIT_CHUNK_S: '10' }, { database: running.database });
     try {
       const buyer = await buyerWithTrade('Two Nodes GmbH', '127.0.0.46', { channels: 50, cps: 100 });
-      const pool = '0.006000';
+      // Ten first chunks of 10 s (0.002 each at 0.012/min) for twenty calls: half of them are refused.
+      const pool = '0.020000';
       await setCreditLimit(running, buyer, pool, 'EUR');
       const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: '127.0.0.42', localPort: SELLER_PORT, maxRunMs: 60_000 }, workDir);
       await uas.ready;
