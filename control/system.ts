@@ -27,6 +27,7 @@ import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+import { MarketSignal } from './store/market-signal.ts';
 
 export interface System {
   readonly db: Db;
@@ -77,6 +78,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const ledger = new LedgerStore(db);
     const members = new MemberStore(db);
     const snapshots = new RoutingSnapshotCache(db);
+    const market = new MarketSignal(db, () => snapshots.invalidateLocally(), log.child({ part: 'market' }));
+    snapshots.setBroadcast(() => market.broadcast());
+    await market.start();
+    stops.push(() => market.stop());
     const exchange = new Exchange(db, log.child({ part: 'exchange' }));
     exchange.addListener({ onMarketChanged: () => snapshots.invalidate() });
     await exchange.start();

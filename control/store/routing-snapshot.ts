@@ -84,9 +84,22 @@ export class RoutingSnapshotCache {
   private loading: { generation: number; promise: Promise<RoutingSnapshot> } | undefined;
   private generation = 0;
 
+  private broadcast: (() => void) | undefined;
+
   constructor(private readonly db: Db) {}
 
+  /** How an invalidation here reaches the other nodes (see MarketSignal). */
+  setBroadcast(broadcast: () => void): void {
+    this.broadcast = broadcast;
+  }
+
+  /** The market changed: reload here, and tell the other nodes. */
   invalidate(): void {
+    this.invalidateLocally();
+    this.broadcast?.();
+  }
+
+  invalidateLocally(): void {
     this.generation += 1;
     this.current = undefined;
   }

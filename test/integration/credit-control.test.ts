@@ -47,7 +47,7 @@ describe('real-time credit control through the switch', function () {
     const seller = await createCarrier(running, 'Paris Termination');
     await addTrunk(running, seller, { direction: 'egress', address: `127.0.0.42:${SELLER_PORT}`, channels: 200 });
     await createDestination(running, 'France', ['33']);
-    await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '33', price_per_minute: '0.012000', currency: 'EUR', increments: '1/1', channels: 200 });
+    await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '33', price_per_minute: '0.012000', currency: 'EUR', increments: '1/1', channels: 1000 });
   });
 
   after(async () => {
