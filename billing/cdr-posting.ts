@@ -22,6 +22,8 @@ export interface PostingResult {
  */
 export interface ReservationSettler {
   settleInTransaction(t: ITask<object>, call_id: string, charged_micros: bigint): Promise<'posted' | 'voided' | 'none'>;
+  /** Brings what credit control caches of these carriers' ledger balances up to date, in `t`. */
+  refreshBalancesInTransaction(t: ITask<object>, carrier_ids: readonly string[]): Promise<void>;
 }
 
 /** The most CDRs one batch may hold, so that one database transaction stays short. */
@@ -103,6 +105,7 @@ export async function postPendingCdrs(
 interface Settlement {
   readonly call_id: string;
   readonly buyer_id: string;
+  readonly seller_id: string | null;
   readonly charged_micros: bigint;
 }
 
@@ -115,6 +118,8 @@ async function settleAll(t: ITask<object>, settler: ReservationSettler | undefin
   if (!settler) return;
   settlements.sort((a, b) => (a.buyer_id < b.buyer_id ? -1 : a.buyer_id > b.buyer_id ? 1 : a.call_id < b.call_id ? -1 : 1));
   for (const settlement of settlements) await settler.settleInTransaction(t, settlement.call_id, settlement.charged_micros);
+  const parties = settlements.flatMap((settlement) => [settlement.buyer_id, settlement.seller_id ?? '']).filter((id) => id !== '');
+  await settler.refreshBalancesInTransaction(t, parties);
 }
 
 /** Rates a CDR whose row the transaction `t` holds locked, records the rating and posts it. */
@@ -142,7 +147,7 @@ async function rateAndPostLocked(
      where call_id = $<call_id>`,
     { ...rated, call_id, currency: cdr.currency, ledger_transaction_id: posted?.transaction_id ?? null },
   );
-  settlements.push({ call_id, buyer_id: cdr.buyer_id ?? '', charged_micros: rated.buyer_amount_micros });
+  settlements.push({ call_id, buyer_id: cdr.buyer_id ?? '', seller_id: cdr.seller_id, charged_micros: rated.buyer_amount_micros });
   if (posted === null) return { call_id, outcome: 'nothing_to_post' };
   return { call_id, outcome: posted.created ? 'posted' : 'already_posted' };
 }

@@ -23,10 +23,11 @@ interface AccountRow {
   limit_micros: bigint;
   collateral_micros: bigint;
   reserved_micros: bigint;
+  balance_micros: bigint;
 }
 
 const SELECT_FOR_UPDATE =
-  'select limit_micros, collateral_micros, reserved_micros from credit_accounts where carrier_id = $1 and currency = $2 for update';
+  'select limit_micros, collateral_micros, reserved_micros, balance_micros from credit_accounts where carrier_id = $1 and currency = $2 for update';
 
 /** Locks the carrier's credit account in `currency`, creating it (all zeros) on first use. */
 export async function lockCreditAccountRow(t: Queryable, carrier_id: string, currency: string): Promise<AccountRow> {
@@ -48,11 +49,14 @@ export async function lockCreditPosition(t: Queryable, carrier_id: string, curre
     `select credit_valid_collateral_micros($1, $2) as collateral_micros, credit_ledger_balance_micros($1, $2) as balance_micros`,
     [carrier_id, currency],
   );
-  if (fresh.collateral_micros !== account.collateral_micros) {
-    await t.none('update credit_accounts set collateral_micros = $3, updated_at = now() where carrier_id = $1 and currency = $2', [
+  // Both cached columns are brought up to date, so the fast path (a single conditional UPDATE that
+  // reads only this row) decides on exact figures.
+  if (fresh.collateral_micros !== account.collateral_micros || fresh.balance_micros !== account.balance_micros) {
+    await t.none('update credit_accounts set collateral_micros = $3, balance_micros = $4, updated_at = now() where carrier_id = $1 and currency = $2', [
       carrier_id,
       currency,
       fresh.collateral_micros,
+      fresh.balance_micros,
     ]);
   }
   return {
@@ -70,4 +74,14 @@ export async function changeReserved(t: Queryable, carrier_id: string, currency:
     currency,
     delta_micros,
   ]);
+}
+
+/** Re-reads the ledger balance of these carriers' credit accounts into the cache, in transaction `t`. */
+export async function refreshCachedBalances(t: Queryable, carrier_ids: readonly string[]): Promise<void> {
+  if (carrier_ids.length === 0) return;
+  await t.none(
+    `update credit_accounts set balance_micros = credit_ledger_balance_micros(carrier_id, currency), updated_at = now()
+     where carrier_id in ($1:csv) and balance_micros <> credit_ledger_balance_micros(carrier_id, currency)`,
+    [[...new Set(carrier_ids)].sort()],
+  );
 }

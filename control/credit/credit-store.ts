@@ -34,7 +34,7 @@ import {
 } from '../core/credit/credit-math.ts';
 import { isOpenReservationState, nextReservationState, type ReservationState } from '../core/credit/reservation-lifecycle.ts';
 import { audit } from '../store/audit.ts';
-import { changeReserved, lockCreditAccountRow, lockCreditPosition, type Queryable } from './credit-account-lock.ts';
+import { changeReserved, lockCreditAccountRow, lockCreditPosition, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
 import { legsFromJson, legsToJson } from './stored-legs.ts';
 
 export type CollateralKind = 'deposit' | 'letter_of_credit';
@@ -135,6 +135,9 @@ interface CollateralRow {
   status: 'active' | 'released' | 'drawn';
   counts_now: boolean;
 }
+
+/** A credit position no first chunk can exhaust: the fast path prices a whole chunk with it. */
+const MAX_RATED_AMOUNT_MICROS = 9_000_000_000_000_000_000n;
 
 /** The most open reservations `openReservations` returns at once. */
 export const MAX_OPEN_RESERVATIONS_LISTED = 10_000;
@@ -290,6 +293,8 @@ export class CreditStore {
     assertChunk(input.chunk_s);
     assertSlack(input.slack_ms);
     const pricing: CallPricing = { legs: input.legs, fee_per_minute_micros: input.fee_per_minute_micros };
+    const fast = await this.reserveWhenPlentiful(input, pricing);
+    if (fast !== null) return fast;
     return this.db.tx('credit-reserve', async (t) => {
       const position = await lockCreditPosition(t, input.carrier_id, input.currency);
       const existing = await t.oneOrNone<ReservationRow>(`select ${RESERVATION_COLUMNS} from credit_reservations where call_id = $1`, [input.call_id]);
@@ -319,6 +324,46 @@ export class CreditStore {
    * Adds another chunk to an open reservation, or as much time as the remaining credit pays for;
    * refused with `insufficient_credit` when the planned end cannot move later.
    */
+  /**
+   * The fast path: a whole first chunk taken in one statement when the buyer's cached position
+   * clearly covers it, so the account row is locked for the statement alone. It declines (null),
+   * leaving the decision to the locking path, whenever anything needs a closer look: not enough
+   * credit for a whole chunk, a collateral whose validity has run out, a Call-ID seen before, or a
+   * concurrent duplicate (the statement then fails as a whole and changes nothing).
+   */
+  private async reserveWhenPlentiful(input: ReserveInput, pricing: CallPricing): Promise<ReserveResult | null> {
+    const plenty = firstReservation({
+      pricing, chunk_s: input.chunk_s, slack_ms: input.slack_ms,
+      position: { limit_micros: MAX_RATED_AMOUNT_MICROS, collateral_micros: 0n, balance_micros: 0n, reserved_micros: 0n },
+    });
+    if (!plenty.ok) return null;
+    try {
+      const granted = await this.db.oneOrNone<{ call_id: string }>(
+        `with granted as (
+           update credit_accounts set reserved_micros = reserved_micros + $4, updated_at = now()
+           where carrier_id = $2 and currency = $3
+             and limit_micros + collateral_micros + balance_micros - reserved_micros >= $4
+             and not exists (select 1 from collateral c where c.carrier_id = $2 and c.currency = $3 and c.status = 'active'
+                             and c.valid_until is not null and c.valid_until <= now())
+             and not exists (select 1 from credit_reservations r where r.call_id = $1)
+           returning carrier_id)
+         insert into credit_reservations (call_id, carrier_id, currency, amount_micros, state, planned_end_ms, legs, fee_per_minute_micros, slack_ms)
+         select $1, $2, $3, $4, 'pending', $5, $6::jsonb, $7, $8 from granted
+         returning call_id`,
+        [input.call_id, input.carrier_id, input.currency, plenty.amount_micros, plenty.planned_end_ms, legsToJson(input.legs), input.fee_per_minute_micros, input.slack_ms],
+      );
+      return granted === null ? null : plenty;
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') return null;
+      throw error;
+    }
+  }
+
+  /** Brings the cached ledger balances of these carriers up to date, inside the posting transaction. */
+  async refreshBalancesInTransaction(t: Queryable, carrier_ids: readonly string[]): Promise<void> {
+    await refreshCachedBalances(t, carrier_ids);
+  }
+
   async extend(call_id: string, chunk_s: number, options: ExtendOptions = {}): Promise<ExtendResult> {
     assertCallId(call_id);
     assertChunk(chunk_s);
@@ -364,6 +409,8 @@ export class CreditStore {
       [call_id, state, charged_micros],
     );
     await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+    // The charge was posted in this transaction: the cached balance takes it in the same commit.
+    await refreshCachedBalances(t, [reservation.carrier_id]);
     return state === 'posted' ? 'posted' : 'voided';
   }
 
