@@ -47,21 +47,24 @@ export class ExchangeRouteDecider implements RouteDecider {
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
       state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
     };
-    // Hold the channels before the first await, so concurrent setups see them taken.
+    // Hold the channels before the first await, so concurrent setups see them taken. The call row
+    // is written while credit is reserved: both must be durable before Kamailio relays the call.
     this.calls.hold(call);
+    const written = this.calls.callRouted(call);
     let reservation;
     try {
       reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs);
     } catch (error) {
       this.calls.abandon(call.call_id);
+      await written.catch(() => undefined);
       throw error;
     }
+    await written;
     if (!reservation.ok) {
       this.calls.abandon(call.call_id);
       return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
     }
     this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
-    await this.calls.callRouted(call);
     return {
       kind: 'route',
       max_duration_s: reservation.max_duration_s,

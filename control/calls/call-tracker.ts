@@ -117,9 +117,10 @@ export class CallTracker {
     }
     switch (event.kind) {
       case 'leg_ringing':
+        // Ringing and failed legs are kept in memory and written with the answer or the CDR: the
+        // switch's own records and the CDR are what a restart needs, not every provisional step.
         if (!this.move(call, 'ringing')) return;
         call.ring_us ??= event.at_us;
-        await this.store.updateCall(call);
         break;
       case 'call_answered': {
         if (!this.move(call, 'answered')) return;
@@ -137,7 +138,6 @@ export class CallTracker {
         if (leg) leg.sip_code = event.code;
         if (!event.final) {
           call.current_leg = event.leg + 1;
-          await this.store.updateCall(call);
           break;
         }
         if (!this.move(call, 'failed')) return;
