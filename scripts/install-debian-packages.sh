@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages minutex runs with: Kamailio (with evapi, jansson and the JSON
-# modules), SIPp to play carriers' trunks, and Chromium for the web page's browser test.
+# modules, and db_postgres for the switch's own call records), SIPp to play carriers' trunks, and Chromium for the web page's browser test.
 # The packages' own daemons are not started (a temporary policy-rc.d refuses them): minutex runs
 # Kamailio itself, in the foreground, under its own supervision.
 set -euo pipefail
 
-packages=(kamailio kamailio-extra-modules kamailio-json-modules kamailio-utils-modules sip-tester chromium)
+packages=(kamailio kamailio-extra-modules kamailio-json-modules kamailio-utils-modules kamailio-postgres-modules sip-tester chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
