@@ -7,6 +7,7 @@
  * Every outcome is a value: either an ordered list of legs, or a reject with a reason code that
  * one function (rejectReply) maps to the SIP reply the buyer sees.
  */
+import type { Tariff } from '../../billing/core/rating.ts';
 import { hasFreeChannel, NO_CALLS, type ChannelCounts } from './capacity.ts';
 import { normaliseNumber, type PrefixTable } from './numbers.ts';
 
@@ -28,16 +29,13 @@ export interface EgressTrunk {
   readonly channels: number;
 }
 
-export interface RoutableTrade {
+/** A live trade the buyer's calls may use; it bills at its tariff (the trade price on the sell order's terms). */
+export interface RoutableTrade extends Tariff {
   readonly id: string;
   readonly buyer_id: string;
   readonly seller_id: string;
   readonly destination_id: string;
   readonly currency: string;
-  readonly price_per_minute_micros: bigint;
-  readonly first_increment_s: number;
-  readonly next_increment_s: number;
-  readonly connect_fee_micros: bigint;
   readonly channels: number;
   /** Creation order: the earlier trade wins a price tie. */
   readonly seq: number;
