@@ -1,12 +1,23 @@
 /**
- * Who is calling the API. For now one principal exists: the operator, with the bearer token from
- * the config. The comparison takes constant time so the token cannot be guessed byte by byte.
+ * Who is calling the API. Two kinds of principal: the operator, with the bearer token from the
+ * config, and a carrier, with one of its API keys (control/store/api-keys.ts). The operator token
+ * is compared in constant time so it cannot be guessed byte by byte; a key is looked up by its
+ * SHA-256 hash, which tells a guesser nothing about how close a guess came.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { ApiKeyStore } from '../store/api-keys.ts';
 import { ApiError } from './errors.ts';
 
-export type Principal = { readonly kind: 'operator'; readonly name: string };
+export type Principal =
+  | { readonly kind: 'operator'; readonly name: string }
+  | {
+      readonly kind: 'carrier';
+      readonly carrier_id: string;
+      readonly api_key_id: string;
+      /** What the audit log records as the actor. */
+      readonly name: string;
+    };
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -18,12 +29,14 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-export function operatorAuthenticator(operatorToken: string): (request: FastifyRequest) => Principal {
+export function authenticator(operatorToken: string, keys: ApiKeyStore): (request: FastifyRequest) => Promise<Principal> {
   const expected = digest(operatorToken);
-  return (request) => {
+  return async (request) => {
     const token = bearerToken(request);
     if (token === undefined) throw new ApiError(401, 'unauthorized', 'missing bearer token');
-    if (!timingSafeEqual(digest(token), expected)) throw new ApiError(401, 'unauthorized', 'unknown token');
-    return { kind: 'operator', name: 'operator' };
+    if (timingSafeEqual(digest(token), expected)) return { kind: 'operator', name: 'operator' };
+    const key = await keys.authenticate(token);
+    if (key === null) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
+    return { kind: 'carrier', carrier_id: key.carrier_id, api_key_id: key.id, name: `carrier:${key.carrier_id}/api_key:${key.id}` };
   };
 }

@@ -1,7 +1,7 @@
 /**
  * API errors: an HTTP status and a stable, machine-readable reason code. Handlers throw
  * ApiError for bad input; the server's error handler turns it (and Fastify's own validation and
- * JSON errors) into `{ "error": "<reason>", "message": "..." }`.
+ * JSON errors) into `{ "error": "<reason>", "message": "..." }`, plus the error's details if any.
  */
 export type ApiReason =
   | 'invalid_request'
@@ -18,13 +18,17 @@ export type ApiReason =
   | 'invalid_increments'
   | 'invalid_address'
   | 'invalid_prefix'
+  | 'invalid_channels'
+  | 'invalid_validity'
+  | 'invalid_csv'
   | 'duplicate'
   | 'conflict'
   | 'internal_error'
   | (string & {});
 
 export class ApiError extends Error {
-  constructor(readonly statusCode: number, readonly reason: ApiReason, message: string) {
+  /** More to say than a message, sent beside it (e.g. `problems`: the bad lines of a CSV upload). */
+  constructor(readonly statusCode: number, readonly reason: ApiReason, message: string, readonly details: Readonly<Record<string, unknown>> = {}) {
     super(message);
     this.name = 'ApiError';
   }

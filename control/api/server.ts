@@ -9,15 +9,23 @@ import fastifyStatic from '@fastify/static';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiKeyStore } from '../store/api-keys.ts';
+import { serverSecret } from '../store/server-secrets.ts';
+import { CounterpartyAliases } from './anonymity.ts';
 import { ApiError } from './errors.ts';
-import { operatorAuthenticator, type Principal } from './auth.ts';
+import { authenticator, type Principal } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
+import type { RouteContext } from './route-context.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerImportRoutes } from './routes/imports.ts';
+import { registerMarketRoutes } from './routes/market.ts';
 import { registerMemberRoutes } from './routes/members.ts';
 import { registerOrderRoutes } from './routes/orders.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerCreditRoutes } from './routes/credit.ts';
+import { registerTradeRoutes } from './routes/trades.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,8 +33,10 @@ declare module 'fastify' {
   }
 }
 
-/** Largest request body we read, in bytes: orders and trunks are a few hundred bytes. */
+/** Largest request body we read, in bytes: orders and trunks are a few hundred bytes (CSV uploads have their own limit). */
 const BODY_LIMIT_BYTES = 65_536;
+/** Name of the server secret behind counterparty aliases (server_secrets table). */
+const ALIAS_SECRET = 'counterparty_alias';
 const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
@@ -38,7 +48,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     // Live streams never end on their own: close them so a shutdown does not wait for clients.
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  const authenticate = operatorAuthenticator(deps.operatorToken);
+  const context: RouteContext = {
+    ...deps,
+    apiKeys: new ApiKeyStore(deps.db),
+    aliases: new CounterpartyAliases(await serverSecret(deps.db, ALIAS_SECRET)),
+  };
+  const authenticate = authenticator(deps.operatorToken, context.apiKeys);
 
   await app.register(swagger, {
     openapi: {
@@ -50,18 +65,16 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', (request, _reply, done) => {
-    try {
-      if (request.url.startsWith('/v1/')) request.principal = authenticate(request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+  // Decided by the matched route, not the raw URL, so no spelling of a /v1 path escapes it.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url?.startsWith('/v1/')) request.principal = await authenticate(request);
   });
+  // CSV uploads arrive as text; the import routes parse them (control/exchange/*-csv.ts).
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) {
-      return reply.status(error.statusCode).send({ error: error.reason, message: error.message });
+      return reply.status(error.statusCode).send({ ...error.details, error: error.reason, message: error.message });
     }
     if (error.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: error.message });
@@ -75,16 +88,26 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return reply.status(400).send({ error: 'invalid_request', message: error.message });
     }
+    // Other refusals of the request itself by Fastify or a plugin (e.g. a path @fastify/static forbids).
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const reason = status === 403 ? 'forbidden' : status === 404 ? 'not_found' : 'invalid_request';
+      return reply.status(status).send({ error: reason, message: error.message });
+    }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ error: 'internal_error', message: 'internal error' });
   });
 
-  registerHealthRoutes(app, deps);
-  registerMemberRoutes(app, deps);
-  registerOrderRoutes(app, deps);
-  registerReportRoutes(app, deps);
-  registerLiveRoutes(app, deps);
-  registerCreditRoutes(app, deps);
+  registerHealthRoutes(app, context);
+  registerMemberRoutes(app, context);
+  registerApiKeyRoutes(app, context);
+  registerOrderRoutes(app, context);
+  registerTradeRoutes(app, context);
+  registerMarketRoutes(app, context);
+  registerImportRoutes(app, context);
+  registerReportRoutes(app, context);
+  registerLiveRoutes(app, context);
+  registerCreditRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

@@ -1,62 +1,62 @@
 /**
- * The exchange: the pure matching engine with PostgreSQL behind it. Commands run one at a time;
- * each runs the engine inside a database transaction that stores the order, its trades and every
- * lifecycle transition. If the transaction fails after the engine moved, the engine is rebuilt
- * from PostgreSQL, so memory never holds what the database does not.
+ * The exchange: the pure matching engine with PostgreSQL behind it. Commands run one at a time:
+ * each reads what it needs (one query), applies the engine, and stores everything the engine did
+ * in one write (see write-batch.ts); market events go out only after that write commits. Orders
+ * that arrive while a command runs are submitted together by the next one (submit-group.ts). If a
+ * write fails after the engine moved, the engine is rebuilt from PostgreSQL before the next
+ * command, so memory never holds what the database does not.
  */
-import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import type { ITask } from 'pg-promise';
 import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
 import { MatchingEngine } from '../core/matching/engine.ts';
-import type { Event, OrderSpec, Quality, Trade } from '../core/matching/types.ts';
-import { audit } from '../store/audit.ts';
+import type { BookView, OrderSpec, Quality, RejectionReason } from '../core/matching/types.ts';
+import type { MarketEvent, MarketListener } from './market-events.ts';
 import type { ParsedOrder } from './order-input.ts';
+import { rejectionOf } from './order-specs.ts';
+import { replaceDeckIn, type DeckLine, type DeckOutcome } from './rate-deck.ts';
+import type { StoredOrder, StoredTrade } from './stored-rows.ts';
+import { submitGroupIn, type PendingSubmit, type SubmitResult } from './submit-group.ts';
+import { WriteBatch } from './write-batch.ts';
 
-export type MarketEvent =
-  | { readonly kind: 'trade_made'; readonly trade_id: string; readonly destination_id: string; readonly currency: string; readonly price_per_minute_micros: bigint; readonly channels: number }
-  | { readonly kind: 'order_changed'; readonly order_id: string; readonly destination_id: string; readonly status: string }
-  | { readonly kind: 'trade_ended'; readonly trade_id: string };
+export type { MarketEvent, MarketListener } from './market-events.ts';
 
-export interface MarketListener {
-  onMarketChanged(): void;
-}
-
+/**
+ * A submit's outcome. An order placed now comes with its row and its trades as stored; a
+ * duplicate (the same `client_order_id` again) names the order that stands, without its row.
+ */
 export type SubmitOutcome =
-  | { readonly ok: true; readonly order_id: string; readonly duplicate: boolean; readonly trade_ids: readonly string[] }
-  | { readonly ok: false; readonly reason: 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'rejected'; readonly message: string };
+  | {
+      readonly ok: true;
+      readonly order_id: string;
+      readonly duplicate: boolean;
+      readonly trade_ids: readonly string[];
+      readonly order: StoredOrder | null;
+      readonly trades: readonly StoredTrade[];
+    }
+  | Extract<SubmitResult, { ok: false }>;
 
 export type CancelOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: 'not_found' | 'already_closed' };
 
-interface OrderRow {
-  id: string;
-  seq: bigint;
-  carrier_id: string;
-  side: 'buy' | 'sell';
-  destination_id: string;
-  currency: string;
-  price_per_minute_micros: bigint;
-  first_increment_s: number;
-  next_increment_s: number;
-  connect_fee_micros: bigint;
-  channels: number;
-  channels_open: number;
-  status: string;
-  quality_asr_percent: number | null;
-  quality_acd_s: number | null;
-  quality_pdd_ms: number | null;
-  valid_until: Date | null;
+export interface AmendChanges {
+  readonly price_per_minute_micros?: bigint;
+  /** The new total, filled channels included. */
+  readonly channels?: number;
 }
 
-class RollbackWith extends Error {
-  constructor(readonly outcome: SubmitOutcome) {
-    super('rollback');
-  }
+export type AmendOutcome =
+  | { readonly ok: true; readonly priority_lost: boolean; readonly order: StoredOrder | null; readonly trades: readonly StoredTrade[] }
+  | { readonly ok: false; readonly reason: 'not_found' | 'already_closed' | 'channels_below_filled' | 'nothing_to_amend' | 'rejected'; readonly message: string };
+
+interface WaitingSubmit extends PendingSubmit {
+  resolve(outcome: SubmitOutcome): void;
+  reject(error: unknown): void;
 }
 
 /** How often resting orders are checked for expiry, in ms. */
 const EXPIRY_INTERVAL_MS = 1000;
+/** Most orders one command submits: bounds a group's query and write. */
+const MAX_SUBMITS_PER_COMMAND = 256;
 
 export class Exchange {
   readonly events = new Subject<MarketEvent>();
@@ -64,6 +64,9 @@ export class Exchange {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners: MarketListener[] = [];
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Set when a write failed after the engine moved: the next command rebuilds first. */
+  private stale = true;
+  private readonly pendingSubmits: WaitingSubmit[] = [];
 
   constructor(private readonly db: Db, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
 
@@ -72,7 +75,7 @@ export class Exchange {
   }
 
   async start(): Promise<void> {
-    await this.serial(() => this.rebuild());
+    await this.serial(() => this.rebuildIfStale());
     this.expiryTimer = setInterval(() => void this.expire().catch((error: unknown) => this.log.error({ err: error }, 'order expiry failed')), EXPIRY_INTERVAL_MS);
   }
 
@@ -84,166 +87,146 @@ export class Exchange {
     return this.engine;
   }
 
-  submit(order: ParsedOrder, actor: string): Promise<SubmitOutcome> {
+  /** Depth of one book as committed: read in turn with the commands, never between apply and commit. */
+  book(destination_id: string, currency: string, max_levels: number): Promise<BookView> {
     return this.serial(async () => {
-      try {
-        return await this.db.tx('submit-order', (t) => this.submitIn(t, order, actor));
-      } catch (error) {
-        if (error instanceof RollbackWith) return error.outcome;
-        await this.rebuild();
-        throw error;
-      }
+      await this.rebuildIfStale();
+      return this.engine.book(destination_id, currency, max_levels);
+    });
+  }
+
+  /**
+   * Submits an order. Orders submitted while the exchange is busy are taken together by its next
+   * command (see submit-group.ts); each still gets its own outcome.
+   */
+  submit(order: ParsedOrder, actor: string): Promise<SubmitOutcome> {
+    return new Promise<SubmitOutcome>((resolve, reject) => {
+      this.pendingSubmits.push({ order, actor, resolve, reject });
+      if (this.pendingSubmits.length === 1) this.scheduleSubmits();
     });
   }
 
   /** Cancels an order; `carrier_id` limits it to that carrier's own orders (null: operator). */
   cancel(order_id: string, carrier_id: string | null, actor: string): Promise<CancelOutcome> {
-    return this.serial(async () => {
-      try {
-        return await this.db.tx('cancel-order', async (t) => {
-          const row = await t.oneOrNone<{ status: string; carrier_id: string; destination_id: string }>(
-            'select status, carrier_id, destination_id from orders where id = $1 for update', [order_id]);
-          if (!row || (carrier_id !== null && row.carrier_id !== carrier_id)) return { ok: false as const, reason: 'not_found' as const };
-          if (row.status === 'cancelled' || row.status === 'expired') return { ok: false as const, reason: 'already_closed' as const };
-          if (row.status === 'open') await this.persistEvents(t, this.engine.apply({ kind: 'cancel', order_id, now_ms: this.clock() }), new Map());
-          else await this.closeOrder(t, order_id, 'cancelled', 0);
-          await this.endTradesOf(t, order_id);
-          await audit(t, actor, 'order.cancel', `order:${order_id}`);
-          this.emit({ kind: 'order_changed', order_id, destination_id: row.destination_id, status: 'cancelled' });
-          return { ok: true as const };
-        });
-      } catch (error) {
-        await this.rebuild();
-        throw error;
+    return this.command('cancel-order', async (batch) => {
+      const row = await this.db.oneOrNone<{ status: string; carrier_id: string }>('select status, carrier_id from orders where id = $1', [order_id]);
+      if (!row || (carrier_id !== null && row.carrier_id !== carrier_id)) return { ok: false, reason: 'not_found' };
+      if (row.status === 'cancelled' || row.status === 'expired') return { ok: false, reason: 'already_closed' };
+      if (row.status === 'open') {
+        const events = this.engine.apply({ kind: 'cancel', order_id, now_ms: this.clock() });
+        batch.persistEvents(events);
+        // The order may have expired on this very command, just before the cancel.
+        if (rejectionOf(events, order_id) !== undefined) return { ok: false, reason: 'already_closed' };
+      } else {
+        // A filled order is off the book; cancelling it ends the trades its channels are committed to.
+        batch.closeOrder(order_id, 'cancelled', 0);
+        batch.endTradesOf(order_id);
       }
+      batch.audit(actor, 'order.cancel', `order:${order_id}`);
+      return { ok: true };
+    });
+  }
+
+  /**
+   * Amends an open order's price and/or channels; `carrier_id` limits it to that carrier's own
+   * orders. Every amend draws a seq: the engine uses it when the amend loses time priority.
+   */
+  amend(order_id: string, carrier_id: string | null, changes: AmendChanges, actor: string): Promise<AmendOutcome> {
+    return this.command('amend-order', async (batch): Promise<AmendRefusal | { ok: true; priority_lost: boolean; trade_ids: string[] }> => {
+      const row = await this.db.oneOrNone<{ status: string; carrier_id: string; seq: bigint }>(
+        `select status, carrier_id, nextval(pg_get_serial_sequence('orders', 'seq')) as seq from orders where id = $1`, [order_id]);
+      if (!row || (carrier_id !== null && row.carrier_id !== carrier_id)) return { ok: false, reason: 'not_found', message: 'unknown order' };
+      if (row.status !== 'open') return { ok: false, reason: 'already_closed', message: `the order is ${row.status}` };
+      const events = this.engine.apply({ kind: 'amend', order_id, ...changes, new_seq: row.seq, now_ms: this.clock() });
+      batch.persistEvents(events);
+      const rejected = rejectionOf(events, order_id);
+      if (rejected !== undefined) return amendRefusal(rejected);
+      const amended = events.find((event) => event.kind === 'order_amended');
+      const trade_ids = batch.tradeIdsOf(events);
+      batch.audit(actor, 'order.amend', `order:${order_id}`, {
+        price_per_minute_micros: changes.price_per_minute_micros?.toString(), channels: changes.channels, trades: trade_ids,
+      });
+      return { ok: true as const, priority_lost: amended?.kind === 'order_amended' && amended.priority_lost, trade_ids };
+    }, (result, batch): AmendOutcome => (result.ok ? { ok: true, priority_lost: result.priority_lost, order: batch.order(order_id) ?? null, trades: tradesOf(batch, result.trade_ids) } : result));
+  }
+
+  /**
+   * Replaces a seller's rate deck in one serialized step: the open orders of its earlier decks
+   * are cancelled and the deck's lines are submitted as sell orders, all stored in one
+   * transaction, or nothing is.
+   */
+  replaceRateDeck(carrier_id: string, currency: string, lines: readonly DeckLine[], actor: string): Promise<DeckOutcome> {
+    return this.command('replace-rate-deck', async (batch) => {
+      const outcome = await replaceDeckIn({ db: this.db, engine: this.engine, batch, now_ms: this.clock() }, carrier_id, currency, lines, actor);
+      // A deck refused after the engine moved (an order the engine itself rejected) leaves the
+      // engine ahead of the database: rebuild it.
+      if (!outcome.ok && outcome.engine_moved) this.stale = true;
+      return outcome;
     });
   }
 
   expire(): Promise<void> {
-    return this.serial(async () => {
-      try {
-        await this.db.tx('expire-orders', async (t) => {
-          const events = this.engine.apply({ kind: 'expire', now_ms: this.clock() });
-          await this.persistEvents(t, events, new Map());
-          for (const event of events) if (event.kind === 'order_expired') await this.endTradesOf(t, event.order_id);
-        });
-      } catch (error) {
-        await this.rebuild();
-        throw error;
-      }
+    return this.command('expire-orders', (batch) => {
+      batch.persistEvents(this.engine.apply({ kind: 'expire', now_ms: this.clock() }));
+      return Promise.resolve();
     });
   }
 
-  private async submitIn(t: ITask<object>, order: ParsedOrder, actor: string): Promise<SubmitOutcome> {
-    const carrier = await t.oneOrNone<{ status: string }>('select status from carriers where id = $1', [order.carrier_id]);
-    if (!carrier) return { ok: false, reason: 'unknown_carrier', message: 'unknown carrier' };
-    if (carrier.status !== 'active') return { ok: false, reason: 'carrier_suspended', message: 'the carrier is suspended' };
-    const destination = await t.oneOrNone<{ destination_id: string }>('select destination_id from destination_prefixes where prefix = $1', [order.prefix]);
-    if (!destination) return { ok: false, reason: 'unknown_destination', message: `no destination has prefix ${order.prefix}` };
-    if (order.side === 'buy' && !(await this.approvedToBuy(t, order.carrier_id, order.currency))) {
-      // Pre-trading approval: a refused order stores nothing but the audit entry.
-      await audit(t, actor, 'order.refused', `carrier:${order.carrier_id}`, { reason: 'credit_not_approved', currency: order.currency });
-      return { ok: false, reason: 'credit_not_approved', message: `no credit limit or collateral on file in ${order.currency}: buying is not approved` };
-    }
-    if (order.client_order_id !== null) {
-      const existing = await t.oneOrNone<{ id: string }>('select id from orders where carrier_id = $1 and client_order_id = $2', [order.carrier_id, order.client_order_id]);
-      if (existing) return { ok: true, order_id: existing.id, duplicate: true, trade_ids: [] };
-    }
-    const row = await t.one<{ id: string; seq: bigint }>(
-      `insert into orders (carrier_id, side, destination_id, currency, price_per_minute_micros, first_increment_s, next_increment_s,
-         connect_fee_micros, channels, channels_open, client_order_id, quality_asr_percent, quality_acd_s, quality_pdd_ms, valid_until)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14) returning id, seq`,
-      [order.carrier_id, order.side, destination.destination_id, order.currency, order.price_per_minute_micros, order.first_increment_s,
-        order.next_increment_s, order.connect_fee_micros, order.channels, order.client_order_id, order.quality?.asr_percent ?? null,
-        order.quality?.acd_s ?? null, order.quality?.pdd_ms ?? null, order.valid_until_ms === null ? null : new Date(order.valid_until_ms)],
-    );
-    const spec: OrderSpec = {
-      order_id: row.id, carrier_id: order.carrier_id, side: order.side, destination_id: destination.destination_id, currency: order.currency,
-      price_per_minute_micros: order.price_per_minute_micros, first_increment_s: order.first_increment_s, next_increment_s: order.next_increment_s,
-      connect_fee_micros: order.connect_fee_micros, channels: order.channels, quality: order.quality, seq: row.seq, valid_until_ms: order.valid_until_ms,
+  /**
+   * Queues a command that takes the waiting submits when its turn comes: at most a group's worth,
+   * leaving the rest to a command queued behind it.
+   */
+  private scheduleSubmits(): void {
+    let group: WaitingSubmit[] = [];
+    const take = (batch: WriteBatch) => {
+      group = this.pendingSubmits.splice(0, MAX_SUBMITS_PER_COMMAND);
+      if (this.pendingSubmits.length > 0) this.scheduleSubmits();
+      return submitGroupIn({ db: this.db, engine: this.engine, batch, now_ms: this.clock() }, group);
     };
-    const events = this.engine.apply({ kind: 'submit', order: spec, now_ms: this.clock() });
-    const rejected = events.find((event) => event.kind === 'command_rejected' && event.order_id === row.id);
-    if (rejected && rejected.kind === 'command_rejected') throw new RollbackWith({ ok: false, reason: 'rejected', message: `order rejected: ${rejected.reason}` });
-    const tradeIds = new Map<number, string>();
-    await this.persistEvents(t, events, tradeIds);
-    await audit(t, actor, 'order.submit', `order:${row.id}`, { side: order.side, carrier_id: order.carrier_id, trades: [...tradeIds.values()] });
-    this.emit({ kind: 'order_changed', order_id: row.id, destination_id: destination.destination_id, status: 'open' });
-    return { ok: true, order_id: row.id, duplicate: false, trade_ids: [...tradeIds.values()] };
-  }
-
-  /** A carrier may buy once it has a credit limit or collateral on file in the order's currency. */
-  private async approvedToBuy(t: ITask<object>, carrier_id: string, currency: string): Promise<boolean> {
-    const account = await t.oneOrNone<{ approved: boolean }>(
-      'select (limit_micros > 0 or collateral_micros > 0) as approved from credit_accounts where carrier_id = $1 and currency = $2',
-      [carrier_id, currency]);
-    return account?.approved ?? false;
-  }
-
-  /** Stores what the engine did: trades, open channels and status of each order, and its history. */
-  private async persistEvents(t: ITask<object>, events: readonly Event[], tradeIds: Map<number, string>): Promise<void> {
-    for (const event of events) {
-      switch (event.kind) {
-        case 'trade_made':
-          tradeIds.set(event.trade.trade_seq, await this.insertTrade(t, event.trade));
-          break;
-        case 'order_accepted':
-        case 'order_restored':
-          await this.recordOrderEvent(t, event.order_id, event.kind, event.remaining_channels, {});
-          break;
-        case 'order_partially_filled':
-        case 'order_filled':
-          await t.none('update orders set channels_open = $2, status = $3 where id = $1', [event.order_id, event.remaining_channels, event.kind === 'order_filled' ? 'filled' : 'open']);
-          await this.recordOrderEvent(t, event.order_id, event.kind, event.remaining_channels, { trade_id: tradeIds.get(event.trade_seq), channels: event.traded_channels });
-          break;
-        case 'order_cancelled':
-        case 'order_expired':
-          await this.closeOrder(t, event.order_id, event.kind === 'order_cancelled' ? 'cancelled' : 'expired', event.withdrawn_channels);
-          break;
-        case 'order_amended':
-          await t.none('update orders set price_per_minute_micros = $2, channels = $3, channels_open = $4, seq = $5, status = $6 where id = $1',
-            [event.order_id, event.price_per_minute_micros, event.channels, event.remaining_channels, event.seq, event.status]);
-          await this.recordOrderEvent(t, event.order_id, event.kind, event.remaining_channels, { priority_lost: event.priority_lost });
-          break;
-        case 'command_rejected':
-          break;
-      }
-    }
-  }
-
-  private async closeOrder(t: ITask<object>, order_id: string, status: 'cancelled' | 'expired', withdrawn_channels: number): Promise<void> {
-    await t.none('update orders set channels_open = 0, status = $2 where id = $1', [order_id, status]);
-    await this.recordOrderEvent(t, order_id, `order_${status}`, 0, { withdrawn_channels });
-  }
-
-  private async recordOrderEvent(t: ITask<object>, order_id: string, kind: string, channels_open: number, details: object): Promise<void> {
-    await t.none('insert into order_events (order_id, kind, channels_open, details) values ($1, $2, $3, $4::jsonb)', [order_id, kind, channels_open, JSON.stringify(details)]);
-  }
-
-  private async insertTrade(t: ITask<object>, trade: Trade): Promise<string> {
-    const id = randomUUID();
-    await t.none(
-      `insert into trades (id, buy_order_id, sell_order_id, buyer_id, seller_id, destination_id, currency, price_per_minute_micros,
-         first_increment_s, next_increment_s, connect_fee_micros, channels)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [id, trade.buy_order_id, trade.sell_order_id, trade.buyer_id, trade.seller_id, trade.destination_id, trade.currency,
-        trade.price_per_minute_micros, trade.first_increment_s, trade.next_increment_s, trade.connect_fee_micros, trade.channels],
+    const finish = (results: SubmitResult[], batch: WriteBatch) => results.map((result): SubmitOutcome =>
+      (result.ok ? { ...result, order: batch.order(result.order_id) ?? null, trades: tradesOf(batch, result.trade_ids) } : result));
+    this.command('submit-orders', take, finish).then(
+      (outcomes) => group.forEach((waiting, index) => waiting.resolve(outcomes[index]!)),
+      (error: unknown) => {
+        // A command that failed before taking its group (the rebuild failed) fails those waiting.
+        for (const waiting of group.length > 0 ? group : this.pendingSubmits.splice(0)) waiting.reject(error);
+      },
     );
-    this.emit({ kind: 'trade_made', trade_id: id, destination_id: trade.destination_id, currency: trade.currency, price_per_minute_micros: trade.price_per_minute_micros, channels: trade.channels });
-    return id;
   }
 
-  /** A trade lives until either of its orders ends. */
-  private async endTradesOf(t: ITask<object>, order_id: string): Promise<void> {
-    const ended = await t.map(
-      `update trades set status = 'ended', ended_at = now() where status = 'live' and (buy_order_id = $1 or sell_order_id = $1) returning id`,
-      [order_id], (row: { id: string }) => row.id);
-    for (const trade_id of ended) this.emit({ kind: 'trade_ended', trade_id });
+  /**
+   * Runs one command in turn: a stale engine is rebuilt first, the command's writes are committed
+   * in one round trip and its market events published after the commit.
+   */
+  private command<T, R = T>(name: string, work: (batch: WriteBatch) => Promise<T>, finish?: (result: T, batch: WriteBatch) => R): Promise<R> {
+    const run = async (): Promise<R> => {
+      await this.rebuildIfStale();
+      const batch = new WriteBatch(this.clock());
+      try {
+        const result = await work(batch);
+        // A command that refused after moving the engine marked it stale: nothing is stored.
+        if (this.stale) return finish ? finish(result, new WriteBatch(this.clock())) : (result as unknown as R);
+        await batch.commit(this.db);
+        this.publish(batch.marketEvents());
+        return finish ? finish(result, batch) : (result as unknown as R);
+      } catch (error) {
+        this.stale = true;
+        this.log.error({ err: error, command: name }, 'exchange command failed: the engine is rebuilt before the next command');
+        throw error;
+      }
+    };
+    return this.serial(run);
+  }
+
+  private async rebuildIfStale(): Promise<void> {
+    if (!this.stale) return;
+    await this.rebuild();
+    this.stale = false;
   }
 
   /** Rebuilds the engine from the open orders in PostgreSQL, in arrival order. */
   private async rebuild(): Promise<void> {
-    const rows = await this.db.any<OrderRow>(`select * from orders where status = 'open' order by seq`);
+    const rows = await this.db.any<StoredOrder>(`select * from orders where status = 'open' order by seq`);
     const engine = new MatchingEngine();
     const now_ms = this.clock();
     for (const row of rows) {
@@ -255,8 +238,10 @@ export class Exchange {
     this.log.info({ open_orders: rows.length }, 'order books rebuilt');
   }
 
-  private emit(event: MarketEvent): void {
-    this.events.next(event);
+  /** Publishes a committed command's events; listeners hear of it when trades were made or ended. */
+  private publish(events: readonly MarketEvent[]): void {
+    for (const event of events) this.events.next(event);
+    if (!events.some((event) => event.kind !== 'order_changed')) return;
     for (const listener of this.listeners) listener.onMarketChanged();
   }
 
@@ -267,7 +252,32 @@ export class Exchange {
   }
 }
 
-function orderSpecOf(row: OrderRow): OrderSpec {
+type AmendRefusal = Extract<AmendOutcome, { ok: false }>;
+
+/** The rows of trades a committed batch made, in the order they were made. */
+function tradesOf(batch: WriteBatch, trade_ids: readonly string[]): StoredTrade[] {
+  return trade_ids.map((id) => {
+    const trade = batch.trade(id);
+    if (trade === undefined) throw new Error(`trade ${id} was not returned by its insert`);
+    return trade;
+  });
+}
+
+function amendRefusal(reason: RejectionReason): AmendRefusal {
+  switch (reason) {
+    case 'unknown_order':
+    case 'already_closed':
+      return { ok: false, reason: 'already_closed', message: 'the order is closed' };
+    case 'channels_below_filled':
+      return { ok: false, reason: 'channels_below_filled', message: 'channels cannot go below those already filled' };
+    case 'nothing_to_amend':
+      return { ok: false, reason: 'nothing_to_amend', message: 'give a new price_per_minute or channels' };
+    default:
+      return { ok: false, reason: 'rejected', message: `amend rejected: ${reason}` };
+  }
+}
+
+function orderSpecOf(row: StoredOrder): OrderSpec {
   const quality: Quality | null = row.quality_asr_percent === null || row.quality_acd_s === null || row.quality_pdd_ms === null
     ? null
     : { asr_percent: row.quality_asr_percent, acd_s: row.quality_acd_s, pdd_ms: row.quality_pdd_ms };

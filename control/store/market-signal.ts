@@ -19,7 +19,7 @@ export class MarketSignal {
 
   /** The market changed here: tell every node (this one included) to reload. */
   broadcast(): void {
-    this.db.none('select pg_notify($1, $2)', [CHANNEL, String(process.pid)]).catch((error: unknown) => this.log.warn({ err: error }, 'market change not signalled'));
+    this.db.any('select pg_notify($1, $2)', [CHANNEL, String(process.pid)]).catch((error: unknown) => this.log.warn({ err: error }, 'market change not signalled'));
   }
 
   async start(): Promise<void> {

@@ -1,8 +1,12 @@
-/** Credit limits and collateral (operators), and each carrier's credit position. All changes audited. */
+/**
+ * Credit limits and collateral (operators only), and each carrier's credit position (an operator's,
+ * or the carrier's own). All changes audited.
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../../../common/money.ts';
+import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { CurrencyCode, DecimalAmount, IdParams } from '../schemas.ts';
@@ -38,7 +42,6 @@ function currencyOf(code: string): string {
 
 export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const actor = (request: { principal?: { name: string } }) => request.principal?.name ?? 'unknown';
   const view = async (carrier_id: string, currency: string) => {
     const credit = await deps.credits.creditView(carrier_id, currency);
     return {
@@ -57,13 +60,15 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
   };
 
   api.put('/v1/carriers/:id/credit-limit', { schema: { tags: ['credit'], params: IdParams, body: LimitBody } }, async (request) => {
+    requireOperator(request);
     const carrier = await requireCarrier(request.params.id);
     const currency = currencyOf(request.body.currency);
-    await deps.credits.setCreditLimit(carrier.id, currency, amountMicros(request.body.amount, true), actor(request));
+    await deps.credits.setCreditLimit(carrier.id, currency, amountMicros(request.body.amount, true), actorOf(request));
     return view(carrier.id, currency);
   });
 
   api.post('/v1/carriers/:id/collateral', { schema: { tags: ['credit'], params: IdParams, body: CollateralBody } }, async (request, reply) => {
+    requireOperator(request);
     const carrier = await requireCarrier(request.params.id);
     const body = request.body;
     const valid_until = body.valid_until === undefined ? null : new Date(body.valid_until);
@@ -71,19 +76,21 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
     const { id } = await deps.credits.addCollateral(
       carrier.id,
       { kind: body.kind, currency: currencyOf(body.currency), amount_micros: amountMicros(body.amount, false), reference: body.reference, valid_until },
-      actor(request),
+      actorOf(request),
     );
     return reply.status(201).send({ id, credit: await view(carrier.id, body.currency) });
   });
 
   api.delete('/v1/collateral/:id', { schema: { tags: ['credit'], params: IdParams } }, async (request) => {
-    const result = await deps.credits.releaseCollateral(request.params.id, actor(request));
+    requireOperator(request);
+    const result = await deps.credits.releaseCollateral(request.params.id, actorOf(request));
     if (!result.ok && result.reason === 'not_found') throw notFound('unknown collateral');
     if (!result.ok) throw new ApiError(409, result.reason, result.reason === 'collateral_in_use' ? 'the collateral backs calls in progress' : 'the collateral is not active');
     return { id: request.params.id, status: 'released' };
   });
 
   api.get('/v1/carriers/:id/credit', { schema: { tags: ['credit'], params: IdParams, querystring: CurrencyQuery } }, async (request) => {
+    requireOwnCarrier(request, request.params.id);
     const carrier = await requireCarrier(request.params.id);
     return view(carrier.id, currencyOf(request.query.currency ?? 'USD'));
   });

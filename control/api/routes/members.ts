@@ -1,10 +1,14 @@
-/** Carriers, their trunks, and destinations (operator actions, each audited). */
+/**
+ * Carriers, their trunks, and destinations: operator actions, each audited. A carrier may read its
+ * own record and the destinations (it needs their prefixes to place orders), nothing else here.
+ */
 import { isIP } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ApiDependencies } from '../dependencies.ts';
+import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
+import type { RouteContext } from '../route-context.ts';
 import { Created, ErrorBody, IdParams } from '../schemas.ts';
 
 const CarrierBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
@@ -35,22 +39,24 @@ function parseAddress(address: string, direction: 'ingress' | 'egress'): { host:
   return { host: match[1]!, port };
 }
 
-export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies): void {
+export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const actor = (request: { principal?: { name: string } }) => request.principal?.name ?? 'unknown';
 
   api.post('/v1/carriers', { schema: { tags: ['carriers'], body: CarrierBody, response: { 201: Created, 400: ErrorBody } } }, async (request, reply) => {
-    const result = await deps.members.createCarrier(request.body.name, actor(request));
+    requireOperator(request);
+    const result = await deps.members.createCarrier(request.body.name, actorOf(request));
     if (!result.ok) throw new ApiError(409, 'duplicate', 'a carrier with this name exists');
     return reply.status(201).send({ id: result.id });
   });
 
-  api.get('/v1/carriers', { schema: { tags: ['carriers'] } }, async () => {
+  api.get('/v1/carriers', { schema: { tags: ['carriers'] } }, async (request) => {
+    requireOperator(request);
     const carriers = await deps.members.carriers();
     return { carriers: carriers.map((carrier) => ({ ...carrier, created_at: carrier.created_at.toISOString() })) };
   });
 
   api.get('/v1/carriers/:id', { schema: { tags: ['carriers'], params: IdParams } }, async (request) => {
+    requireOwnCarrier(request, request.params.id);
     const carrier = await deps.members.carrier(request.params.id);
     if (!carrier) throw notFound('unknown carrier');
     const trunks = await deps.members.trunks(carrier.id);
@@ -58,13 +64,15 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies
   });
 
   api.put('/v1/carriers/:id/status', { schema: { tags: ['carriers'], params: IdParams, body: StatusBody } }, async (request) => {
-    const changed = await deps.members.setCarrierStatus(request.params.id, request.body.status, actor(request));
+    requireOperator(request);
+    const changed = await deps.members.setCarrierStatus(request.params.id, request.body.status, actorOf(request));
     if (!changed) throw notFound('unknown carrier');
     deps.snapshots.invalidate();
     return { id: request.params.id, status: request.body.status };
   });
 
   api.post('/v1/carriers/:id/trunks', { schema: { tags: ['carriers'], params: IdParams, body: TrunkBody, response: { 201: Created, 400: ErrorBody } } }, async (request, reply) => {
+    requireOperator(request);
     const body = request.body;
     const carrier = await deps.members.carrier(request.params.id);
     if (!carrier) throw badRequest('unknown_carrier', 'unknown carrier');
@@ -73,7 +81,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies
     const result = await deps.members.createTrunk(
       carrier.id,
       { direction: body.direction, host, port, transport: body.transport ?? 'udp', tech_prefix: body.tech_prefix ?? null, channels: body.channels, cps: body.cps },
-      actor(request),
+      actorOf(request),
     );
     if (!result.ok) throw new ApiError(409, 'duplicate', 'another ingress trunk has this address and tech prefix');
     deps.snapshots.invalidate();
@@ -81,7 +89,8 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies
   });
 
   api.post('/v1/destinations', { schema: { tags: ['destinations'], body: DestinationBody, response: { 201: Created, 400: ErrorBody } } }, async (request, reply) => {
-    const result = await deps.members.createDestination(request.body.name, request.body.prefixes, actor(request));
+    requireOperator(request);
+    const result = await deps.members.createDestination(request.body.name, request.body.prefixes, actorOf(request));
     if (!result.ok) throw new ApiError(409, 'duplicate', 'a destination with this name or one of these prefixes exists');
     deps.snapshots.invalidate();
     return reply.status(201).send({ id: result.id });

@@ -1,106 +1,147 @@
-/** Orders and trades. The skeleton's operator places orders on a carrier's behalf. */
+/**
+ * Orders: submit, list, read, amend, cancel. A carrier works on its own orders only (another's
+ * order answers 404); an operator on any, placing orders on a carrier's behalf with `carrier_id`.
+ * The exchange tells the routing snapshot about the trades these make or end (see system.ts).
+ */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { formatMicros } from '../../../common/money.ts';
-import { parseOrderInput } from '../../exchange/order-input.ts';
-import type { ApiDependencies } from '../dependencies.ts';
+import { parseDecimalToMicros } from '../../../common/money.ts';
+import type { AmendChanges } from '../../exchange/exchange.ts';
+import { isChannelCount, MAX_CHANNELS, parseOrderInput } from '../../exchange/order-input.ts';
+import { actorOf, carrierScope, principalOf } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
-import { CurrencyCode, DecimalAmount, IdParams, Uuid } from '../schemas.ts';
+import type { RouteContext } from '../route-context.ts';
+import { IdParams, Uuid } from '../schemas.ts';
+import { orderEventJson, orderJson, type OrderEventRow, type OrderRow } from '../views/orders.ts';
+import { tradeViewFor, type TradeRow } from '../views/trades.ts';
+
+// Price, amounts, channels and validity are checked by parseOrderInput rather than by the schema,
+// so each bad value gets its own reason code (invalid_price, invalid_channels, ...).
+const Decimal = (description: string) => Type.String({ maxLength: 40, description, examples: ['0.012500'] });
+const Channels = (description: string) => Type.Unknown({ description: `${description}: a whole number from 1 to ${MAX_CHANNELS}`, examples: [10] });
 
 const OrderBody = Type.Object(
   {
-    carrier_id: Uuid,
+    carrier_id: Type.Optional(Type.String({ format: 'uuid', description: "the carrier the order is for: an operator's orders need it; a carrier's may omit it" })),
     side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
     prefix: Type.String({ pattern: '^[0-9]{1,15}$', description: 'a prefix of the destination' }),
-    price_per_minute: DecimalAmount,
-    currency: CurrencyCode,
-    increments: Type.String({ description: 'first/next billing increments in seconds, e.g. 60/60, 30/6, 1/1' }),
-    connect_fee: Type.Optional(DecimalAmount),
-    channels: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-    client_order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    price_per_minute: Decimal("the seller's ask or the buyer's cap, per minute, at most 6 decimals"),
+    currency: Type.String({ maxLength: 3, description: 'ISO 4217 currency code', examples: ['USD'] }),
+    increments: Type.String({ maxLength: 20, description: 'first/next billing increments in seconds, e.g. 60/60, 30/6, 1/1' }),
+    connect_fee: Type.Optional(Decimal('the fee per connected call (a buy: the most it accepts)')),
+    channels: Channels('concurrent calls'),
+    client_order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "the carrier's own reference: the same one twice makes one order" })),
     quality: Type.Optional(Type.Object({
       asr_percent: Type.Integer({ minimum: 0, maximum: 100 }),
       acd_s: Type.Integer({ minimum: 0 }),
       pdd_ms: Type.Integer({ minimum: 0 }),
-    }, { additionalProperties: false })),
-    valid_until: Type.Optional(Type.String({ format: 'date-time' })),
+    }, { additionalProperties: false, description: 'a sell: the quality it commits to; a buy: the floor it needs' })),
+    valid_until: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 time after which the order no longer trades; absent: good till cancelled' })),
   },
   { additionalProperties: false },
 );
-const ListQuery = Type.Object({ carrier_id: Type.Optional(Uuid), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) });
+const AmendBody = Type.Object(
+  {
+    price_per_minute: Type.Optional(Decimal('the new price per minute')),
+    channels: Type.Optional(Channels('the new total of concurrent calls, filled channels included')),
+  },
+  { additionalProperties: false },
+);
+const OrderStatus = Type.Union([Type.Literal('open'), Type.Literal('filled'), Type.Literal('cancelled'), Type.Literal('expired')]);
+const ListQuery = Type.Object({
+  carrier_id: Type.Optional(Uuid),
+  status: Type.Optional(OrderStatus),
+  side: Type.Optional(Type.Union([Type.Literal('buy'), Type.Literal('sell')])),
+  destination_id: Type.Optional(Uuid),
+  prefix: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'orders of the destination with this prefix' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+});
 
-interface OrderRow {
-  id: string; carrier_id: string; side: string; destination_id: string; currency: string; price_per_minute_micros: bigint;
-  first_increment_s: number; next_increment_s: number; connect_fee_micros: bigint; channels: number; channels_open: number;
-  status: string; client_order_id: string | null; created_at: Date; valid_until: Date | null;
+const SUBMIT_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, credit_not_approved: 403, rejected: 400 };
+const AMEND_STATUS: Record<string, number> = { not_found: 404, already_closed: 409, channels_below_filled: 400, nothing_to_amend: 400, rejected: 400 };
+
+/** The carrier an order is placed for: a carrier places its own; an operator names one. */
+function orderCarrier(request: FastifyRequest, carrier_id: string | undefined): string {
+  const scope = carrierScope(request);
+  if (scope === null) {
+    if (carrier_id === undefined) throw badRequest('invalid_request', 'carrier_id is required when an operator places an order');
+    return carrier_id;
+  }
+  if (carrier_id !== undefined && carrier_id !== scope) throw new ApiError(403, 'forbidden', 'a carrier places orders for itself only');
+  return scope;
 }
 
-interface TradeRow {
-  id: string; buy_order_id: string; sell_order_id: string; buyer_id: string; seller_id: string; destination_id: string; currency: string;
-  price_per_minute_micros: bigint; first_increment_s: number; next_increment_s: number; connect_fee_micros: bigint; channels: number;
-  status: string; created_at: Date;
+function amendChanges(body: { price_per_minute?: string; channels?: unknown }): AmendChanges {
+  let price: bigint | undefined;
+  if (body.price_per_minute !== undefined) {
+    try {
+      price = parseDecimalToMicros(body.price_per_minute);
+    } catch {
+      throw badRequest('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals');
+    }
+    if (price <= 0n) throw badRequest('invalid_price', 'price_per_minute must be greater than zero');
+  }
+  if (body.channels !== undefined && !isChannelCount(body.channels)) throw badRequest('invalid_channels', `channels must be a whole number from 1 to ${MAX_CHANNELS}`);
+  if (price === undefined && body.channels === undefined) throw badRequest('nothing_to_amend', 'give a new price_per_minute or channels');
+  return { ...(price === undefined ? {} : { price_per_minute_micros: price }), ...(body.channels === undefined ? {} : { channels: body.channels }) };
 }
 
-function orderJson(row: OrderRow) {
-  const currency = row.currency.trim();
-  return {
-    id: row.id, carrier_id: row.carrier_id, side: row.side, destination_id: row.destination_id, currency,
-    price_per_minute: formatMicros(row.price_per_minute_micros, currency), increments: `${row.first_increment_s}/${row.next_increment_s}`,
-    connect_fee: formatMicros(row.connect_fee_micros, currency), channels: row.channels, channels_open: row.channels_open, status: row.status,
-    client_order_id: row.client_order_id, created_at: row.created_at.toISOString(), valid_until: row.valid_until?.toISOString() ?? null,
-  };
-}
-
-export function tradeJson(row: TradeRow) {
-  const currency = row.currency.trim();
-  return {
-    id: row.id, buy_order_id: row.buy_order_id, sell_order_id: row.sell_order_id, buyer_id: row.buyer_id, seller_id: row.seller_id,
-    destination_id: row.destination_id, currency, price_per_minute: formatMicros(row.price_per_minute_micros, currency),
-    increments: `${row.first_increment_s}/${row.next_increment_s}`, connect_fee: formatMicros(row.connect_fee_micros, currency),
-    channels: row.channels, status: row.status, created_at: row.created_at.toISOString(),
-  };
-}
-
-const REASON_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, credit_not_approved: 403, rejected: 400 };
-
-export function registerOrderRoutes(app: FastifyInstance, deps: ApiDependencies): void {
+export function registerOrderRoutes(app: FastifyInstance, context: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, exchange } = context;
+
+  /** An order of the requesting carrier (any, for an operator), or 404. */
+  const visibleOrder = async (request: FastifyRequest, order_id: string): Promise<OrderRow> => {
+    const scope = carrierScope(request);
+    const row = await db.oneOrNone<OrderRow>('select * from orders where id = $1 and ($2::uuid is null or carrier_id = $2)', [order_id, scope]);
+    if (!row) throw notFound('unknown order');
+    return row;
+  };
+  const tradesJson = (request: FastifyRequest, trades: readonly TradeRow[]) => trades.map(tradeViewFor(principalOf(request), context.aliases));
 
   api.post('/v1/orders', { schema: { tags: ['exchange'], body: OrderBody } }, async (request, reply) => {
-    const parsed = parseOrderInput(request.body, Date.now());
+    const carrier_id = orderCarrier(request, request.body.carrier_id);
+    const parsed = parseOrderInput({ ...request.body, carrier_id }, Date.now());
     if (!parsed.ok) throw badRequest(parsed.reason, parsed.message);
-    const outcome = await deps.exchange.submit(parsed.order, request.principal?.name ?? 'unknown');
-    if (!outcome.ok) throw new ApiError(REASON_STATUS[outcome.reason] ?? 400, outcome.reason, outcome.message);
-    const order = await deps.db.one<OrderRow>('select * from orders where id = $1', [outcome.order_id]);
-    const trades = outcome.trade_ids.length === 0 ? [] : await deps.db.any<TradeRow>('select * from trades where id in ($1:csv) order by created_at', [outcome.trade_ids]);
-    if (trades.length > 0) deps.snapshots.invalidate();
-    return reply.status(outcome.duplicate ? 200 : 201).send({ order: orderJson(order), trades: trades.map(tradeJson), duplicate: outcome.duplicate });
+    const outcome = await exchange.submit(parsed.order, actorOf(request));
+    if (!outcome.ok) throw new ApiError(SUBMIT_STATUS[outcome.reason] ?? 400, outcome.reason, outcome.message);
+    // The exchange returns the rows it wrote; a duplicate's order is read as it stands now.
+    const order = outcome.order ?? await db.one<OrderRow>('select * from orders where id = $1', [outcome.order_id]);
+    return reply.status(outcome.duplicate ? 200 : 201).send({ order: orderJson(order), trades: tradesJson(request, outcome.trades), duplicate: outcome.duplicate });
   });
 
   api.get('/v1/orders', { schema: { tags: ['exchange'], querystring: ListQuery } }, async (request) => {
-    const rows = await deps.db.any<OrderRow>('select * from orders where ($1::uuid is null or carrier_id = $1) order by seq desc limit $2', [request.query.carrier_id ?? null, request.query.limit ?? 100]);
+    const query = request.query;
+    const carrier_id = carrierScope(request) ?? query.carrier_id ?? null;
+    const rows = await db.any<OrderRow>(
+      `select * from orders
+       where ($1::uuid is null or carrier_id = $1) and ($2::text is null or status = $2) and ($3::text is null or side = $3)
+         and ($4::uuid is null or destination_id = $4)
+         and ($5::text is null or destination_id = (select destination_id from destination_prefixes where prefix = $5))
+       order by seq desc limit $6`,
+      [carrier_id, query.status ?? null, query.side ?? null, query.destination_id ?? null, query.prefix ?? null, query.limit ?? 100]);
     return { orders: rows.map(orderJson) };
   });
 
   api.get('/v1/orders/:id', { schema: { tags: ['exchange'], params: IdParams } }, async (request) => {
-    const row = await deps.db.oneOrNone<OrderRow>('select * from orders where id = $1', [request.params.id]);
-    if (!row) throw notFound('unknown order');
-    return orderJson(row);
+    const row = await visibleOrder(request, request.params.id);
+    const history = await db.any<OrderEventRow>('select kind, channels_open, details, at from order_events where order_id = $1 order by id', [row.id]);
+    return { ...orderJson(row), history: history.map(orderEventJson) };
+  });
+
+  api.patch('/v1/orders/:id', { schema: { tags: ['exchange'], params: IdParams, body: AmendBody } }, async (request) => {
+    const changes = amendChanges(request.body);
+    const outcome = await exchange.amend(request.params.id, carrierScope(request), changes, actorOf(request));
+    if (!outcome.ok) throw new ApiError(AMEND_STATUS[outcome.reason] ?? 400, outcome.reason, outcome.message);
+    const order = outcome.order ?? await db.one<OrderRow>('select * from orders where id = $1', [request.params.id]);
+    return { order: orderJson(order), priority_lost: outcome.priority_lost, trades: tradesJson(request, outcome.trades) };
   });
 
   api.delete('/v1/orders/:id', { schema: { tags: ['exchange'], params: IdParams } }, async (request) => {
-    const outcome = await deps.exchange.cancel(request.params.id, null, request.principal?.name ?? 'unknown');
+    const outcome = await exchange.cancel(request.params.id, carrierScope(request), actorOf(request));
     if (!outcome.ok && outcome.reason === 'not_found') throw notFound('unknown order');
     if (!outcome.ok) throw new ApiError(409, 'already_closed', 'the order is already closed');
-    deps.snapshots.invalidate();
     return { id: request.params.id, status: 'cancelled' };
-  });
-
-  api.get('/v1/trades', { schema: { tags: ['exchange'], querystring: ListQuery } }, async (request) => {
-    const rows = await deps.db.any<TradeRow>(
-      'select * from trades where ($1::uuid is null or buyer_id = $1 or seller_id = $1) order by created_at desc limit $2',
-      [request.query.carrier_id ?? null, request.query.limit ?? 100]);
-    return { trades: rows.map(tradeJson) };
   });
 }

@@ -1,0 +1,97 @@
+/**
+ * The client side of bench:orders-api, run in a child process so that making requests does not
+ * compete with the server for its event loop. Each of `clients` loops submits one order at a
+ * time (a new one as soon as the last is answered) with its carrier's API key, until the time is
+ * up, and records each order's latency. The stream of orders is seeded, so every run asks for the
+ * same orders in the same order per client.
+ */
+export interface ClientsInput {
+  readonly apiUrl: string;
+  readonly keys: readonly string[];
+  readonly prefixes: readonly string[];
+  readonly warmUpMs: number;
+  readonly runMs: number;
+  readonly seed: number;
+}
+
+export interface ClientsOutput {
+  readonly latencies_ms: number[];
+  readonly errors: number;
+  readonly first_error: string | null;
+  readonly elapsed_ms: number;
+}
+
+/** Mid price of every destination, and the spread of new orders around it, in micro-units. */
+const MID_PRICE_MICROS = 10_000;
+const TICK_MICROS = 100;
+const SPREAD_TICKS = 10;
+/** An order priced this many ticks through the mid is likely to cross. */
+const CROSSING_TICKS = 12;
+const CROSSING_SHARE = 0.3;
+const MAX_CHANNELS = 10;
+
+/** mulberry32: small, fast and seeded. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Micro-units as the API's decimal string (prices here are always below one unit). */
+function decimal(micros: number): string {
+  return `0.${String(micros).padStart(6, '0')}`;
+}
+
+function nextOrder(next: () => number, prefixes: readonly string[]): object {
+  const side = next() < 0.5 ? 'buy' : 'sell';
+  const crossing = next() < CROSSING_SHARE;
+  const ticks = crossing ? CROSSING_TICKS : 1 + Math.floor(next() * SPREAD_TICKS);
+  // A resting buy is below the mid and a resting sell above it; a crossing one goes through it.
+  const direction = (side === 'buy') === crossing ? 1 : -1;
+  return {
+    side,
+    prefix: prefixes[Math.floor(next() * prefixes.length)],
+    price_per_minute: decimal(MID_PRICE_MICROS + direction * ticks * TICK_MICROS),
+    currency: 'USD',
+    increments: '60/60',
+    channels: 1 + Math.floor(next() * MAX_CHANNELS),
+  };
+}
+
+async function runClients(input: ClientsInput): Promise<ClientsOutput> {
+  const started = performance.now();
+  const measureFrom = started + input.warmUpMs;
+  const stopAt = measureFrom + input.runMs;
+  const latencies_ms: number[] = [];
+  let errors = 0;
+  let first_error: string | null = null;
+  const client = async (key: string, index: number) => {
+    const next = random(input.seed + index);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    while (performance.now() < stopAt) {
+      const body = JSON.stringify(nextOrder(next, input.prefixes));
+      const sent = performance.now();
+      const response = await fetch(`${input.apiUrl}/v1/orders`, { method: 'POST', headers, body });
+      const text = await response.text();
+      const answered = performance.now();
+      if (response.status !== 201) {
+        errors += 1;
+        first_error ??= `${response.status} ${text}`;
+      } else if (sent >= measureFrom && answered <= stopAt) {
+        latencies_ms.push(answered - sent);
+      }
+    }
+  };
+  await Promise.all(input.keys.map((key, index) => client(key, index)));
+  return { latencies_ms, errors, first_error, elapsed_ms: input.runMs };
+}
+
+// Started by bench/orders-api.ts with an IPC channel: one input message in, one output message out.
+process.once('message', (input: ClientsInput) => {
+  void runClients(input).then((output) => process.send?.(output, () => process.exit(0)));
+});

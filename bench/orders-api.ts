@@ -1,0 +1,72 @@
+/**
+ * bench:orders-api — orders submitted over HTTP on loopback, persisted in PostgreSQL: the whole
+ * path a carrier's order takes (API key, parsing, the serialized exchange, one write per order,
+ * the response read back). The system starts on ports of its own against a fresh database;
+ * CARRIERS carriers with API keys and credit, and DESTINATIONS destinations, are seeded; then
+ * CLIENTS concurrent clients (in a child process of their own) submit a seeded mix of resting and crossing
+ * orders for RUN_MS after a warm-up. Prints one JSON line: `orders`, `orders_per_s` and the
+ * latencies count the timed run only; `orders_stored` and `trades` are the database's totals,
+ * warm-up included.
+ *
+ * Usage: npm run bench:orders-api [-- <clients> <run seconds>]
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createApiKey } from '../test/support/exchange-api.ts';
+import { createCarrier, createDestination, setCreditLimit } from '../test/support/market.ts';
+import { startTestSystem } from '../test/support/system.ts';
+import type { ClientsInput, ClientsOutput } from './orders-api-clients.ts';
+import { percentile } from './percentile.ts';
+
+const CLIENTS = Number(process.argv[2] ?? 16);
+const RUN_MS = Number(process.argv[3] ?? 10) * 1000;
+const WARM_UP_MS = 2_000;
+const CARRIERS = CLIENTS;
+const DESTINATIONS = 100;
+const SEED = 0x0dde_2024;
+
+if (!Number.isInteger(CLIENTS) || CLIENTS < 1 || CLIENTS > 256) throw new RangeError('clients must be 1..256');
+if (!Number.isInteger(RUN_MS) || RUN_MS < 1000 || RUN_MS > 600_000) throw new RangeError('run seconds must be 1..600');
+
+const running = await startTestSystem({ sip: 6460, evapi: 9848, jsonrpc: 6471, api: 9480 });
+try {
+  const keys: string[] = [];
+  for (let index = 0; index < CARRIERS; index += 1) {
+    const carrier = await createCarrier(running, `Bench Carrier ${index}`);
+    await setCreditLimit(running, carrier, '1000000.000000');
+    keys.push((await createApiKey(running, carrier)).key);
+  }
+  const prefixes: string[] = [];
+  for (let index = 0; index < DESTINATIONS; index += 1) {
+    const prefix = `99${String(index).padStart(3, '0')}`;
+    await createDestination(running, `Bench Destination ${index}`, [prefix]);
+    prefixes.push(prefix);
+  }
+  const count = async (table: 'orders' | 'trades') => Number((await running.system.db.one<{ count: bigint }>('select count(*) as count from $1:name', [table])).count);
+  const input: ClientsInput = { apiUrl: running.system.apiUrl, keys, prefixes, warmUpMs: WARM_UP_MS, runMs: RUN_MS, seed: SEED };
+  // fork passes this process's tsx loader on to the child (execArgv), so it runs TypeScript too.
+  const clients = fork(fileURLToPath(new URL('./orders-api-clients.ts', import.meta.url)), [], { stdio: 'inherit' });
+  const output = await new Promise<ClientsOutput>((resolve, reject) => {
+    clients.once('message', (message) => resolve(message as ClientsOutput));
+    clients.once('error', reject);
+    clients.once('exit', (code) => reject(new Error(`the clients exited with ${code} before reporting`)));
+    clients.send(input);
+  });
+  if (output.errors > 0) console.error(`${output.errors} orders failed; the first: ${output.first_error}`);
+  console.log(JSON.stringify({
+    bench: 'orders-api',
+    orders_per_s: Math.round((output.latencies_ms.length / output.elapsed_ms) * 1000),
+    latency_ms_p50: percentile(output.latencies_ms, 50),
+    latency_ms_p99: percentile(output.latencies_ms, 99),
+    clients: CLIENTS,
+    orders: output.latencies_ms.length,
+    orders_stored: await count('orders'),
+    trades: await count('trades'),
+    errors: output.errors,
+    run_s: RUN_MS / 1000,
+    date: new Date().toISOString(),
+    node: process.version,
+  }));
+} finally {
+  await running.stop();
+}

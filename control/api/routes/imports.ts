@@ -1,0 +1,57 @@
+/**
+ * CSV uploads (`Content-Type: text/csv`): an operator's destination table, and a seller's rate
+ * deck. A file with any bad line is refused whole, with every bad line listed (`problems`), and
+ * nothing is stored.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { isCurrencyCode } from '../../../common/money.ts';
+import { parseDestinationCsv, type CsvProblem } from '../../exchange/destination-csv.ts';
+import { parseRateDeckCsv } from '../../exchange/rate-deck-csv.ts';
+import { importDestinations } from '../../store/destination-import.ts';
+import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import type { RouteContext } from '../route-context.ts';
+import { IdParams } from '../schemas.ts';
+
+/** Largest CSV upload we read, in bytes: 100,000 destination lines fit with room to spare. */
+export const IMPORT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+const CsvBody = Type.String({ description: 'the CSV file (Content-Type: text/csv)' });
+const DeckQuery = Type.Object({ currency: Type.Optional(Type.String({ maxLength: 3, description: "the deck's currency (default USD)" })) });
+
+function refused(message: string, problems: readonly CsvProblem[]): ApiError {
+  return new ApiError(400, 'invalid_csv', message, { problems });
+}
+
+export function registerImportRoutes(app: FastifyInstance, context: RouteContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post('/v1/destinations/import', { bodyLimit: IMPORT_BODY_LIMIT_BYTES, schema: { tags: ['destinations'], body: CsvBody } }, async (request) => {
+    requireOperator(request);
+    const parsed = parseDestinationCsv(request.body);
+    if (!parsed.ok) throw refused('the destination table has bad lines: nothing was imported', parsed.problems);
+    const counts = await importDestinations(context.db, parsed.rows, actorOf(request));
+    context.snapshots.invalidate();
+    return { lines: new Set(parsed.rows.map((row) => row.line)).size, ...counts };
+  });
+
+  api.post('/v1/carriers/:id/rate-decks', {
+    bodyLimit: IMPORT_BODY_LIMIT_BYTES, schema: { tags: ['exchange'], params: IdParams, querystring: DeckQuery, body: CsvBody },
+  }, async (request, reply) => {
+    requireOwnCarrier(request, request.params.id);
+    const currency = request.query.currency ?? 'USD';
+    if (!isCurrencyCode(currency)) throw badRequest('invalid_currency', 'currency must be an ISO 4217 code');
+    const parsed = parseRateDeckCsv(request.body, Date.now());
+    if (!parsed.ok) throw refused('the rate deck has bad lines: nothing was changed', parsed.problems);
+    const outcome = await context.exchange.replaceRateDeck(request.params.id, currency, parsed.lines, actorOf(request));
+    if (!outcome.ok && outcome.reason === 'unknown_carrier') throw notFound('unknown carrier');
+    if (!outcome.ok && outcome.reason === 'carrier_suspended') throw new ApiError(403, 'carrier_suspended', outcome.message);
+    if (!outcome.ok) throw refused(`${outcome.message}: nothing was changed`, outcome.reason === 'invalid_rows' ? outcome.problems : []);
+    return reply.status(201).send({
+      rate_deck_id: outcome.rate_deck_id, currency, orders_submitted: outcome.orders_submitted,
+      orders_cancelled: outcome.orders_cancelled, trades_made: outcome.trade_ids.length,
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * A small, strict CSV reader (RFC 4180): fields separated by commas, records by CRLF or LF, a field
+ * in double quotes may hold commas, quotes (doubled) and line breaks. Anything RFC 4180 does not
+ * allow (a quote inside an unquoted field, text after a closing quote, a quote never closed) is an
+ * error with its line number, never a guess. Unquoted fields are trimmed; blank lines are skipped.
+ */
+
+export interface CsvRecord {
+  /** The 1-based line the record starts on, for error messages the uploader can act on. */
+  readonly line: number;
+  readonly fields: readonly string[];
+}
+
+export type CsvResult = { readonly ok: true; readonly records: readonly CsvRecord[] } | { readonly ok: false; readonly line: number; readonly message: string };
+
+const QUOTE = '"';
+
+export function readCsv(text: string, max_records: number): CsvResult {
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const records: CsvRecord[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let afterQuote = false;
+  let line = 1;
+  let recordLine = 1;
+  const endField = () => {
+    fields.push(quoted || afterQuote ? field : field.trim());
+    field = '';
+    quoted = false;
+    afterQuote = false;
+  };
+  const endRecord = (): boolean => {
+    endField();
+    const blank = fields.length === 1 && fields[0] === '';
+    if (!blank) records.push({ line: recordLine, fields });
+    fields = [];
+    return records.length <= max_records;
+  };
+  for (let index = 0; index < source.length; index += 1) {
+    const char = source[index]!;
+    if (quoted) {
+      if (char === QUOTE && source[index + 1] === QUOTE) {
+        field += QUOTE;
+        index += 1;
+      } else if (char === QUOTE) {
+        quoted = false;
+        afterQuote = true;
+      } else {
+        if (char === '\n') line += 1;
+        field += char;
+      }
+      continue;
+    }
+    if (char === ',') {
+      endField();
+    } else if (char === '\n' || (char === '\r' && source[index + 1] === '\n')) {
+      if (char === '\r') index += 1;
+      if (!endRecord()) return { ok: false, line, message: `more than ${max_records} records` };
+      line += 1;
+      recordLine = line;
+    } else if (afterQuote) {
+      if (char !== ' ' && char !== '\t') return { ok: false, line, message: 'text after a closing quote' };
+    } else if (char === QUOTE) {
+      if (field.trim() !== '') return { ok: false, line, message: 'a quote inside an unquoted field' };
+      field = '';
+      quoted = true;
+    } else if (char === '\r') {
+      return { ok: false, line, message: 'a carriage return outside quotes that does not end a line' };
+    } else {
+      field += char;
+    }
+  }
+  if (quoted) return { ok: false, line: recordLine, message: 'a quoted field is never closed' };
+  if (!endRecord()) return { ok: false, line, message: `more than ${max_records} records` };
+  return { ok: true, records };
+}

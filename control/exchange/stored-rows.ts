@@ -1,0 +1,42 @@
+/** Orders and trades as PostgreSQL stores them (bigint and numeric columns come back as bigint). */
+
+export interface StoredOrder {
+  id: string;
+  seq: bigint;
+  carrier_id: string;
+  side: 'buy' | 'sell';
+  destination_id: string;
+  currency: string;
+  price_per_minute_micros: bigint;
+  first_increment_s: number;
+  next_increment_s: number;
+  connect_fee_micros: bigint;
+  channels: number;
+  channels_open: number;
+  status: string;
+  client_order_id: string | null;
+  quality_asr_percent: number | null;
+  quality_acd_s: number | null;
+  quality_pdd_ms: number | null;
+  valid_until: Date | null;
+  rate_deck_id: string | null;
+  created_at: Date;
+}
+
+export interface StoredTrade {
+  id: string;
+  buy_order_id: string;
+  sell_order_id: string;
+  buyer_id: string;
+  seller_id: string;
+  destination_id: string;
+  currency: string;
+  price_per_minute_micros: bigint;
+  first_increment_s: number;
+  next_increment_s: number;
+  connect_fee_micros: bigint;
+  channels: number;
+  status: string;
+  created_at: Date;
+  ended_at: Date | null;
+}
