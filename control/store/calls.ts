@@ -4,6 +4,7 @@
  * closes the call row, so a replayed end changes nothing.
  */
 import type { Db } from '../../common/db/database.ts';
+import { GroupWriter } from '../../common/db/group-writer.ts';
 import type { CdrRecord, LiveCall } from '../core/cdr.ts';
 
 /** Microseconds since the epoch as an exact timestamptz (to_timestamp would pass through a float). */
@@ -18,14 +19,30 @@ function legsJson(call: LiveCall): string {
 }
 
 export class CallStore {
-  constructor(private readonly db: Db) {}
+  /** Calls set up at the same moment are written together (one statement for the group). */
+  private readonly routedCalls: GroupWriter<LiveCall>;
 
-  async insertCall(call: LiveCall): Promise<void> {
+  constructor(private readonly db: Db) {
+    this.routedCalls = new GroupWriter((calls) => this.insertCalls(calls));
+  }
+
+  insertCall(call: LiveCall): Promise<void> {
+    return this.routedCalls.add(call);
+  }
+
+  private async insertCalls(calls: readonly LiveCall[]): Promise<void> {
     await this.db.none(
       `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes, legs, setup_at)
-       values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, ${AT('$9')})
+       select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes::jsonb, legs::jsonb,
+              'epoch'::timestamptz + setup_us * interval '1 microsecond'
+       from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+         as rows (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes, legs, setup_us)
        on conflict (call_id) do nothing`,
-      [call.call_id, call.buyer_id, call.ingress_trunk_id, call.dialled_number, call.destination_id, call.state, offeredRoutes(call), legsJson(call), call.setup_us],
+      [
+        calls.map((call) => call.call_id), calls.map((call) => call.buyer_id), calls.map((call) => call.ingress_trunk_id),
+        calls.map((call) => call.dialled_number), calls.map((call) => call.destination_id), calls.map((call) => call.state),
+        calls.map(offeredRoutes), calls.map(legsJson), calls.map((call) => call.setup_us.toString()),
+      ],
     );
   }
 
