@@ -21,9 +21,11 @@ function legsJson(call: LiveCall): string {
 export class CallStore {
   /** Calls set up at the same moment are written together (one statement for the group). */
   private readonly routedCalls: GroupWriter<LiveCall>;
+  private readonly endedCalls: GroupWriter<CdrRecord, boolean>;
 
   constructor(private readonly db: Db) {
     this.routedCalls = new GroupWriter((calls) => this.insertCalls(calls));
+    this.endedCalls = new GroupWriter((cdrs) => this.writeCdrs(cdrs));
   }
 
   insertCall(call: LiveCall): Promise<void> {
@@ -54,27 +56,54 @@ export class CallStore {
     );
   }
 
-  /** Closes the call and writes its CDR; returns false when the CDR already existed. */
-  async writeCdr(cdr: CdrRecord): Promise<boolean> {
-    return this.db.tx('write-cdr', async (t) => {
+  /** Closes the call and writes its CDR; false when the CDR already existed. CDRs ending together are written together. */
+  writeCdr(cdr: CdrRecord): Promise<boolean> {
+    return this.endedCalls.add(cdr);
+  }
+
+  private async writeCdrs(all: readonly CdrRecord[]): Promise<boolean[]> {
+    // One row per Call-ID in a statement (PostgreSQL refuses to upsert a row twice in one); a
+    // second CDR for the same call in the same group is a replay and is not written.
+    const firstOfCall = new Map<string, CdrRecord>();
+    for (const cdr of all) if (!firstOfCall.has(cdr.call_id)) firstOfCall.set(cdr.call_id, cdr);
+    const cdrs = [...firstOfCall.values()];
+    const column = <T>(pick: (cdr: CdrRecord) => T) => cdrs.map(pick);
+    const us = (value: bigint | null) => (value === null ? null : value.toString());
+    const values = [
+      column((cdr) => cdr.call_id), column((cdr) => cdr.buyer_id), column((cdr) => cdr.seller_id), column((cdr) => cdr.ingress_trunk_id),
+      column((cdr) => cdr.egress_trunk_id), column((cdr) => cdr.trade_id), column((cdr) => cdr.dialled_number), column((cdr) => cdr.destination_id),
+      column((cdr) => JSON.stringify(cdr.legs)), column((cdr) => us(cdr.setup_us)), column((cdr) => us(cdr.ring_us)), column((cdr) => us(cdr.answer_us)),
+      column((cdr) => us(cdr.end_us)), column((cdr) => cdr.duration_ms.toString()), column((cdr) => cdr.final_sip_code), column((cdr) => cdr.final_reason),
+      column((cdr) => cdr.ended_by),
+    ];
+    const ROWS = `unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::uuid[], $9::text[],
+      $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::text[], $17::text[])
+      as rows (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs,
+               setup_us, ring_us, answer_us, end_us, duration_ms, final_sip_code, final_reason, ended_by)`;
+    const stamp = (column_name: string) => `case when ${column_name} is null then null else 'epoch'::timestamptz + ${column_name} * interval '1 microsecond' end`;
+    const inserted = await this.db.tx('write-cdrs', async (t) => {
       await t.none(
         `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, legs, setup_at, ring_at, answer_at, end_at)
-         values ($1, $2, $3, $4, $5, 'ended', $6::jsonb, ${AT('$7')}, ${AT('$8')}, ${AT('$9')}, ${AT('$10')})
+         select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, 'ended', legs::jsonb, ${stamp('setup_us')}, ${stamp('ring_us')},
+                ${stamp('answer_us')}, ${stamp('end_us')}
+         from ${ROWS}
          on conflict (call_id) do update set state = 'ended', legs = excluded.legs, ring_at = excluded.ring_at,
            answer_at = excluded.answer_at, end_at = excluded.end_at, updated_at = now()`,
-        [cdr.call_id, cdr.buyer_id, cdr.ingress_trunk_id, cdr.dialled_number, cdr.destination_id, JSON.stringify(cdr.legs),
-          cdr.setup_us, cdr.ring_us, cdr.answer_us, cdr.end_us],
+        values,
       );
-      const inserted = await t.result(
+      return t.map(
         `insert into cdrs (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id,
            legs, setup_at, ring_at, answer_at, end_at, duration_ms, final_sip_code, final_reason, ended_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, ${AT('$10')}, ${AT('$11')}, ${AT('$12')}, ${AT('$13')}, $14, $15, $16, $17)
-         on conflict (call_id) do nothing`,
-        [cdr.call_id, cdr.buyer_id, cdr.seller_id, cdr.ingress_trunk_id, cdr.egress_trunk_id, cdr.trade_id, cdr.dialled_number,
-          cdr.destination_id, JSON.stringify(cdr.legs), cdr.setup_us, cdr.ring_us, cdr.answer_us, cdr.end_us, cdr.duration_ms,
-          cdr.final_sip_code, cdr.final_reason, cdr.ended_by],
+         select call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs::jsonb,
+                ${stamp('setup_us')}, ${stamp('ring_us')}, ${stamp('answer_us')}, ${stamp('end_us')}, duration_ms, final_sip_code, final_reason, ended_by
+         from ${ROWS}
+         on conflict (call_id) do nothing
+         returning call_id`,
+        values,
+        (row: { call_id: string }) => row.call_id,
       );
-      return inserted.rowCount === 1;
     });
+    const written = new Set(inserted);
+    return all.map((cdr) => written.has(cdr.call_id) && firstOfCall.get(cdr.call_id) === cdr);
   }
 }
