@@ -38,6 +38,11 @@ export interface CurrencyTotal {
   total_micros: bigint;
 }
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** Account ids remembered at most (a few per carrier and currency). */
+const MAX_REMEMBERED_ACCOUNTS = 100_000;
+
 export class LedgerStore {
   constructor(private readonly db: Db) {}
 
@@ -106,14 +111,42 @@ export class LedgerStore {
     // Accounts are updated (their cached balance) in id order, so that two transactions touching
     // the same accounts take their row locks in the same order rather than deadlocking.
     rows.sort((left, right) => (left.account_id < right.account_id ? -1 : left.account_id > right.account_id ? 1 : 0));
-    await t.none(pgp.helpers.insert(rows, postingColumns));
+    try {
+      await t.none(pgp.helpers.insert(rows, postingColumns));
+    } catch (error) {
+      // A remembered account that a rolled-back transaction had created: forget them all; the
+      // caller's retry looks them up afresh.
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) this.accountIds.clear();
+      throw error;
+    }
     return { transaction_id: inserted.id, created: true };
   }
 
+  /**
+   * Account ids by identity: accounts are never deleted or renumbered, so an id once read is good
+   * for the life of the process, and a posting need not look its accounts up again. Bounded: past
+   * the limit the memory is simply started afresh.
+   */
+  private readonly accountIds = new Map<string, bigint>();
+
   /** The account's id, creating the account on first use. */
   private async accountId(t: Queryable, account: AccountRef): Promise<bigint> {
+    const key = `${account.carrier_id ?? ''}|${account.kind}|${account.currency}`;
+    const known = this.accountIds.get(key);
+    if (known !== undefined) return known;
+    const found = await this.findOrCreateAccount(t, account);
+    // An account this transaction created may yet be rolled back with it: only accounts that were
+    // already there are remembered (and a posting that still meets a vanished one clears the memory).
+    if (!found.created) {
+      if (this.accountIds.size >= MAX_REMEMBERED_ACCOUNTS) this.accountIds.clear();
+      this.accountIds.set(key, found.id);
+    }
+    return found.id;
+  }
+
+  private async findOrCreateAccount(t: Queryable, account: AccountRef): Promise<{ id: bigint; created: boolean }> {
     const existing = await t.oneOrNone<{ id: bigint }>(`select id from ledger_accounts where ${SAME_ACCOUNT}`, account);
-    if (existing !== null) return existing.id;
+    if (existing !== null) return { id: existing.id, created: false };
     // A concurrent transaction may create the same account first: then the insert does nothing
     // (after waiting for it to commit) and the select below, a new statement, sees its row.
     const created = await t.oneOrNone<{ id: bigint }>(
@@ -121,8 +154,8 @@ export class LedgerStore {
        on conflict do nothing returning id`,
       account,
     );
-    if (created !== null) return created.id;
+    if (created !== null) return { id: created.id, created: true };
     const raced = await t.one<{ id: bigint }>(`select id from ledger_accounts where ${SAME_ACCOUNT}`, account);
-    return raced.id;
+    return { id: raced.id, created: false };
   }
 }
