@@ -21,7 +21,8 @@ export interface PostingResult {
  * money is never counted both as reserved and as spent, nor as neither. Credit control implements it.
  */
 export interface ReservationSettler {
-  settleInTransaction(t: ITask<object>, call_id: string, charged_micros: bigint): Promise<'posted' | 'voided' | 'none'>;
+  /** Releases the reservations of these calls, charged as given, in `t`; one outcome per call, in order. */
+  settleManyInTransaction(t: ITask<object>, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<ReadonlyArray<'posted' | 'voided' | 'none'>>;
   /** Brings what credit control caches of these carriers' ledger balances up to date, in `t`. */
   refreshBalancesInTransaction(t: ITask<object>, carrier_ids: readonly string[]): Promise<void>;
 }
@@ -110,14 +111,13 @@ interface Settlement {
 }
 
 /**
- * Releases the batch's reservations last, buyer by buyer in one order: the buyers' credit rows
- * are locked only for the end of the transaction (a reservation for a new call waits milliseconds,
- * not the whole batch), and two batches never lock them in a circle.
+ * Releases the batch's reservations last, all together: the buyers' credit rows are locked only
+ * for the end of the transaction (a reservation for a new call waits milliseconds, not the whole
+ * batch), in one order, so two batches never lock them in a circle.
  */
 async function settleAll(t: ITask<object>, settler: ReservationSettler | undefined, settlements: Settlement[]): Promise<void> {
   if (!settler) return;
-  settlements.sort((a, b) => (a.buyer_id < b.buyer_id ? -1 : a.buyer_id > b.buyer_id ? 1 : a.call_id < b.call_id ? -1 : 1));
-  for (const settlement of settlements) await settler.settleInTransaction(t, settlement.call_id, settlement.charged_micros);
+  await settler.settleManyInTransaction(t, settlements);
   const parties = settlements.flatMap((settlement) => [settlement.buyer_id, settlement.seller_id ?? '']).filter((id) => id !== '');
   await settler.refreshBalancesInTransaction(t, parties);
 }

@@ -359,6 +359,67 @@ export class CreditStore {
     }
   }
 
+  /**
+   * Settles many calls' reservations in the posting transaction with a handful of statements,
+   * whatever their number: the buyers' accounts are locked first, in one order (as every credit
+   * decision does), then the reservations; each move still goes through the lifecycle's one
+   * transition function. Same outcome as settleInTransaction for each call, in order.
+   */
+  async settleManyInTransaction(t: Queryable, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<SettleOutcome[]> {
+    if (!t.ctx.inTransaction) throw new Error('settleManyInTransaction must run inside the transaction that posts the charges');
+    if (settlements.length === 0) return [];
+    for (const settlement of settlements) {
+      if (settlement.charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${settlement.charged_micros}`);
+    }
+    const call_ids = settlements.map((settlement) => settlement.call_id);
+    const owners = await t.any<{ carrier_id: string; currency: string }>(
+      `select distinct carrier_id, currency from credit_reservations where call_id in ($1:csv) and state in ('pending', 'extended')`, [call_ids]);
+    if (owners.length === 0) return settlements.map(() => 'none');
+    owners.sort((a, b) => (a.carrier_id === b.carrier_id ? (a.currency < b.currency ? -1 : 1) : a.carrier_id < b.carrier_id ? -1 : 1));
+    await t.any(
+      `select 1 from credit_accounts a join unnest($1::uuid[], $2::text[]) as o (carrier_id, currency)
+         on a.carrier_id = o.carrier_id and a.currency = o.currency
+       order by a.carrier_id, a.currency for update of a`,
+      [owners.map((owner) => owner.carrier_id), owners.map((owner) => owner.currency)],
+    );
+    const reservations = new Map((await t.any<ReservationRow>(
+      `select ${RESERVATION_COLUMNS} from credit_reservations where call_id in ($1:csv) order by call_id for update`, [call_ids],
+    )).map((reservation) => [reservation.call_id, reservation]));
+    const outcomes: SettleOutcome[] = [];
+    const closing: Array<{ call_id: string; state: ReservationState; charged_micros: bigint }> = [];
+    const released = new Map<string, { carrier_id: string; currency: string; micros: bigint }>();
+    for (const settlement of settlements) {
+      const reservation = reservations.get(settlement.call_id);
+      if (!reservation || !isOpenReservationState(reservation.state)) {
+        outcomes.push('none');
+        continue;
+      }
+      const state = transition(reservation, settlement.charged_micros === 0n ? 'void' : 'post');
+      reservations.set(reservation.call_id, { ...reservation, state });
+      closing.push({ call_id: reservation.call_id, state, charged_micros: settlement.charged_micros });
+      const key = `${reservation.carrier_id}|${reservation.currency}`;
+      const total = released.get(key) ?? { carrier_id: reservation.carrier_id, currency: reservation.currency, micros: 0n };
+      total.micros += reservation.amount_micros;
+      released.set(key, total);
+      outcomes.push(state === 'posted' ? 'posted' : 'voided');
+    }
+    if (closing.length > 0) {
+      await t.none(
+        `update credit_reservations r set state = c.state, charged_micros = c.charged, closed_at = now(), updated_at = now()
+         from unnest($1::text[], $2::text[], $3::bigint[]) as c (call_id, state, charged) where r.call_id = c.call_id`,
+        [closing.map((row) => row.call_id), closing.map((row) => row.state), closing.map((row) => row.charged_micros.toString())],
+      );
+      const totals = [...released.values()];
+      await t.none(
+        `update credit_accounts a set reserved_micros = a.reserved_micros - d.micros, updated_at = now()
+         from unnest($1::uuid[], $2::text[], $3::bigint[]) as d (carrier_id, currency, micros)
+         where a.carrier_id = d.carrier_id and a.currency = d.currency`,
+        [totals.map((row) => row.carrier_id), totals.map((row) => row.currency), totals.map((row) => row.micros.toString())],
+      );
+    }
+    return outcomes;
+  }
+
   /** Brings the cached ledger balances of these carriers up to date, inside the posting transaction. */
   async refreshBalancesInTransaction(t: Queryable, carrier_ids: readonly string[]): Promise<void> {
     await refreshCachedBalances(t, carrier_ids);
