@@ -32,10 +32,13 @@ import {
   type CallPricing,
   type CreditRefusal,
 } from '../core/credit/credit-math.ts';
-import { isOpenReservationState, nextReservationState, type ReservationState } from '../core/credit/reservation-lifecycle.ts';
+import { isOpenReservationState } from '../core/credit/reservation-lifecycle.ts';
 import { audit } from '../store/audit.ts';
 import { changeReserved, lockCreditAccountRow, lockCreditPosition, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
 import { legsFromJson, legsToJson } from './stored-legs.ts';
+import { lockOpenReservation, settleMany, settleOne } from './credit-settlement.ts';
+import { reserveWhenPlentiful } from './credit-fast-path.ts';
+import { RESERVATION_COLUMNS, transition, type OpenReservation, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 
 export type CollateralKind = 'deposit' | 'letter_of_credit';
 
@@ -103,27 +106,7 @@ export interface ExtendOptions {
   readonly answered_leg?: number;
 }
 
-export type SettleOutcome = 'posted' | 'voided' | 'none';
-
 export type ReleaseRefusal = 'not_found' | 'not_active' | 'collateral_in_use';
-
-export interface OpenReservation {
-  readonly call_id: string;
-  readonly carrier_id: string;
-  readonly currency: string;
-  readonly amount_micros: bigint;
-  readonly state: ReservationState;
-  readonly planned_end_ms: bigint;
-  readonly created_at: Date;
-  readonly updated_at: Date;
-}
-
-interface ReservationRow extends OpenReservation {
-  readonly legs: unknown;
-  readonly answered_leg: number | null;
-  readonly fee_per_minute_micros: bigint;
-  readonly slack_ms: bigint;
-}
 
 interface CollateralRow {
   id: string;
@@ -136,14 +119,8 @@ interface CollateralRow {
   counts_now: boolean;
 }
 
-/** A credit position no first chunk can exhaust: the fast path prices a whole chunk with it. */
-const MAX_RATED_AMOUNT_MICROS = 9_000_000_000_000_000_000n;
-
 /** The most open reservations `openReservations` returns at once. */
 export const MAX_OPEN_RESERVATIONS_LISTED = 10_000;
-
-const RESERVATION_COLUMNS = `call_id, carrier_id, currency, amount_micros, state, planned_end_ms, created_at, updated_at,
-  legs, answered_leg, fee_per_minute_micros, slack_ms`;
 
 function assertCurrency(currency: string): void {
   if (!/^[A-Z]{3}$/.test(currency)) throw new RangeError(`currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
@@ -169,12 +146,6 @@ function answeredLegFor(reservation: ReservationRow, requested: number | undefin
     throw new Error(`call ${reservation.call_id} was answered on leg ${reservation.answered_leg}, not ${requested}`);
   }
   return requested;
-}
-
-function transition(reservation: ReservationRow, trigger: 'extend' | 'post' | 'void' | 'expire'): ReservationState {
-  const next = nextReservationState(reservation.state, trigger);
-  if (next === undefined) throw new Error(`reservation ${reservation.call_id} cannot ${trigger} from ${reservation.state}`);
-  return next;
 }
 
 export class CreditStore {
@@ -293,7 +264,7 @@ export class CreditStore {
     assertChunk(input.chunk_s);
     assertSlack(input.slack_ms);
     const pricing: CallPricing = { legs: input.legs, fee_per_minute_micros: input.fee_per_minute_micros };
-    const fast = await this.reserveWhenPlentiful(input, pricing);
+    const fast = await reserveWhenPlentiful(this.db, input, pricing);
     if (fast !== null) return fast;
     return this.db.tx('credit-reserve', async (t) => {
       const position = await lockCreditPosition(t, input.carrier_id, input.currency);
@@ -324,100 +295,14 @@ export class CreditStore {
    * Adds another chunk to an open reservation, or as much time as the remaining credit pays for;
    * refused with `insufficient_credit` when the planned end cannot move later.
    */
-  /**
-   * The fast path: a whole first chunk taken in one statement when the buyer's cached position
-   * clearly covers it, so the account row is locked for the statement alone. It declines (null),
-   * leaving the decision to the locking path, whenever anything needs a closer look: not enough
-   * credit for a whole chunk, a collateral whose validity has run out, a Call-ID seen before, or a
-   * concurrent duplicate (the statement then fails as a whole and changes nothing).
-   */
-  private async reserveWhenPlentiful(input: ReserveInput, pricing: CallPricing): Promise<ReserveResult | null> {
-    const plenty = firstReservation({
-      pricing, chunk_s: input.chunk_s, slack_ms: input.slack_ms,
-      position: { limit_micros: MAX_RATED_AMOUNT_MICROS, collateral_micros: 0n, balance_micros: 0n, reserved_micros: 0n },
-    });
-    if (!plenty.ok) return null;
-    try {
-      const granted = await this.db.oneOrNone<{ call_id: string }>(
-        `with granted as (
-           update credit_accounts set reserved_micros = reserved_micros + $4, updated_at = now()
-           where carrier_id = $2 and currency = $3
-             and limit_micros + collateral_micros + balance_micros - reserved_micros >= $4
-             and not exists (select 1 from collateral c where c.carrier_id = $2 and c.currency = $3 and c.status = 'active'
-                             and c.valid_until is not null and c.valid_until <= now())
-             and not exists (select 1 from credit_reservations r where r.call_id = $1)
-           returning carrier_id)
-         insert into credit_reservations (call_id, carrier_id, currency, amount_micros, state, planned_end_ms, legs, fee_per_minute_micros, slack_ms)
-         select $1, $2, $3, $4, 'pending', $5, $6::jsonb, $7, $8 from granted
-         returning call_id`,
-        [input.call_id, input.carrier_id, input.currency, plenty.amount_micros, plenty.planned_end_ms, legsToJson(input.legs), input.fee_per_minute_micros, input.slack_ms],
-      );
-      return granted === null ? null : plenty;
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') return null;
-      throw error;
-    }
+  /** Closes a call's open reservation in the transaction that posts its charge (see credit-settlement.ts). */
+  settleInTransaction(t: Queryable, call_id: string, charged_micros: bigint): Promise<SettleOutcome> {
+    return settleOne(t, call_id, charged_micros);
   }
 
-  /**
-   * Settles many calls' reservations in the posting transaction with a handful of statements,
-   * whatever their number: the buyers' accounts are locked first, in one order (as every credit
-   * decision does), then the reservations; each move still goes through the lifecycle's one
-   * transition function. Same outcome as settleInTransaction for each call, in order.
-   */
-  async settleManyInTransaction(t: Queryable, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<SettleOutcome[]> {
-    if (!t.ctx.inTransaction) throw new Error('settleManyInTransaction must run inside the transaction that posts the charges');
-    if (settlements.length === 0) return [];
-    for (const settlement of settlements) {
-      if (settlement.charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${settlement.charged_micros}`);
-    }
-    const call_ids = settlements.map((settlement) => settlement.call_id);
-    const owners = await t.any<{ carrier_id: string; currency: string }>(
-      `select distinct carrier_id, currency from credit_reservations where call_id in ($1:csv) and state in ('pending', 'extended')`, [call_ids]);
-    if (owners.length === 0) return settlements.map(() => 'none');
-    owners.sort((a, b) => (a.carrier_id === b.carrier_id ? (a.currency < b.currency ? -1 : 1) : a.carrier_id < b.carrier_id ? -1 : 1));
-    await t.any(
-      `select 1 from credit_accounts a join unnest($1::uuid[], $2::text[]) as o (carrier_id, currency)
-         on a.carrier_id = o.carrier_id and a.currency = o.currency
-       order by a.carrier_id, a.currency for update of a`,
-      [owners.map((owner) => owner.carrier_id), owners.map((owner) => owner.currency)],
-    );
-    const reservations = new Map((await t.any<ReservationRow>(
-      `select ${RESERVATION_COLUMNS} from credit_reservations where call_id in ($1:csv) order by call_id for update`, [call_ids],
-    )).map((reservation) => [reservation.call_id, reservation]));
-    const outcomes: SettleOutcome[] = [];
-    const closing: Array<{ call_id: string; state: ReservationState; charged_micros: bigint }> = [];
-    const released = new Map<string, { carrier_id: string; currency: string; micros: bigint }>();
-    for (const settlement of settlements) {
-      const reservation = reservations.get(settlement.call_id);
-      if (!reservation || !isOpenReservationState(reservation.state)) {
-        outcomes.push('none');
-        continue;
-      }
-      const state = transition(reservation, settlement.charged_micros === 0n ? 'void' : 'post');
-      reservations.set(reservation.call_id, { ...reservation, state });
-      closing.push({ call_id: reservation.call_id, state, charged_micros: settlement.charged_micros });
-      const key = `${reservation.carrier_id}|${reservation.currency}`;
-      const total = released.get(key) ?? { carrier_id: reservation.carrier_id, currency: reservation.currency, micros: 0n };
-      total.micros += reservation.amount_micros;
-      released.set(key, total);
-      outcomes.push(state === 'posted' ? 'posted' : 'voided');
-    }
-    if (closing.length > 0) {
-      await t.none(
-        `update credit_reservations r set state = c.state, charged_micros = c.charged, closed_at = now(), updated_at = now()
-         from unnest($1::text[], $2::text[], $3::bigint[]) as c (call_id, state, charged) where r.call_id = c.call_id`,
-        [closing.map((row) => row.call_id), closing.map((row) => row.state), closing.map((row) => row.charged_micros.toString())],
-      );
-      const totals = [...released.values()];
-      await t.none(
-        `update credit_accounts a set reserved_micros = a.reserved_micros - d.micros, updated_at = now()
-         from unnest($1::uuid[], $2::text[], $3::bigint[]) as d (carrier_id, currency, micros)
-         where a.carrier_id = d.carrier_id and a.currency = d.currency`,
-        [totals.map((row) => row.carrier_id), totals.map((row) => row.currency), totals.map((row) => row.micros.toString())],
-      );
-    }
-    return outcomes;
+  /** Closes many calls' reservations in the transaction that posts their charges (see credit-settlement.ts). */
+  settleManyInTransaction(t: Queryable, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<SettleOutcome[]> {
+    return settleMany(t, settlements);
   }
 
   /** Brings the cached ledger balances of these carriers up to date, inside the posting transaction. */
@@ -453,32 +338,10 @@ export class CreditStore {
     });
   }
 
-  /**
-   * Closes a call's open reservation inside the caller's transaction, the one that posts the
-   * call's charge to the ledger: `charged_micros` 0 voids it, more posts it. Either way its whole
-   * amount leaves the buyer's reserved credit and `charged_micros` is recorded. Returns 'none'
-   * when the call has no open reservation (never reserved, or settled already: a replay).
-   */
-  async settleInTransaction(t: Queryable, call_id: string, charged_micros: bigint): Promise<SettleOutcome> {
-    if (!t.ctx.inTransaction) throw new Error('settleInTransaction must run inside the transaction that posts the charge');
-    if (charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${charged_micros}`);
-    const reservation = await this.lockOpenReservation(t, call_id);
-    if (reservation === null) return 'none';
-    const state = transition(reservation, charged_micros === 0n ? 'void' : 'post');
-    await t.none(
-      `update credit_reservations set state = $2, charged_micros = $3, closed_at = now(), updated_at = now() where call_id = $1`,
-      [call_id, state, charged_micros],
-    );
-    await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
-    // The charge was posted in this transaction: the cached balance takes it in the same commit.
-    await refreshCachedBalances(t, [reservation.carrier_id]);
-    return state === 'posted' ? 'posted' : 'voided';
-  }
-
   /** Releases an open reservation nobody closed (reconciliation); false when there was none. */
   async expire(call_id: string, reason: string): Promise<boolean> {
     return this.db.tx('credit-expire', async (t) => {
-      const reservation = await this.lockOpenReservation(t, call_id);
+      const reservation = await lockOpenReservation(t, call_id);
       if (reservation === null) return false;
       await t.none(
         `update credit_reservations set state = $2, closed_reason = $3, closed_at = now(), updated_at = now() where call_id = $1`,
@@ -525,14 +388,4 @@ export class CreditStore {
   }
 
   /** Locks the buyer's account, then the call's reservation, if it is open; null otherwise. */
-  private async lockOpenReservation(t: Queryable, call_id: string): Promise<ReservationRow | null> {
-    const found = await t.oneOrNone<{ carrier_id: string; currency: string }>(
-      `select carrier_id, currency from credit_reservations where call_id = $1 and state in ('pending', 'extended')`,
-      [call_id],
-    );
-    if (found === null) return null;
-    await lockCreditAccountRow(t, found.carrier_id, found.currency);
-    const reservation = await t.one<ReservationRow>(`select ${RESERVATION_COLUMNS} from credit_reservations where call_id = $1 for update`, [call_id]);
-    return isOpenReservationState(reservation.state) ? reservation : null;
-  }
 }

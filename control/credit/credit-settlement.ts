@@ -1,0 +1,105 @@
+/**
+ * Settling reservations: inside billing's transaction that posts the charges, a call's open
+ * reservation is posted (charged) or voided (nothing charged), its whole amount leaves the buyer's
+ * reserved credit and the cached ledger balance takes the charge, all in the same commit, so money
+ * is never counted both as reserved and as spent, nor as neither. Locks are taken as every credit
+ * decision takes them: the buyer's credit account first, then the reservation.
+ */
+import { isOpenReservationState } from '../core/credit/reservation-lifecycle.ts';
+import { changeReserved, lockCreditAccountRow, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
+import { RESERVATION_COLUMNS, transition, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
+import type { ReservationState } from '../core/credit/reservation-lifecycle.ts';
+
+/**
+ * Closes a call's open reservation inside the caller's transaction, the one that posts the
+ * call's charge to the ledger: `charged_micros` 0 voids it, more posts it. Either way its whole
+ * amount leaves the buyer's reserved credit and `charged_micros` is recorded. Returns 'none'
+ * when the call has no open reservation (never reserved, or settled already: a replay).
+ */
+export async function settleOne(t: Queryable, call_id: string, charged_micros: bigint): Promise<SettleOutcome> {
+  if (!t.ctx.inTransaction) throw new Error('settleInTransaction must run inside the transaction that posts the charge');
+  if (charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${charged_micros}`);
+  const reservation = await lockOpenReservation(t, call_id);
+  if (reservation === null) return 'none';
+  const state = transition(reservation, charged_micros === 0n ? 'void' : 'post');
+  await t.none(
+    `update credit_reservations set state = $2, charged_micros = $3, closed_at = now(), updated_at = now() where call_id = $1`,
+    [call_id, state, charged_micros],
+  );
+  await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+  // The charge was posted in this transaction: the cached balance takes it in the same commit.
+  await refreshCachedBalances(t, [reservation.carrier_id]);
+  return state === 'posted' ? 'posted' : 'voided';
+}
+
+/**
+ * Settles many calls' reservations in the posting transaction with a handful of statements,
+ * whatever their number: the buyers' accounts are locked first, in one order (as every credit
+ * decision does), then the reservations; each move still goes through the lifecycle's one
+ * transition function. Same outcome as settleInTransaction for each call, in order.
+ */
+export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<SettleOutcome[]> {
+  if (!t.ctx.inTransaction) throw new Error('settleManyInTransaction must run inside the transaction that posts the charges');
+  if (settlements.length === 0) return [];
+  for (const settlement of settlements) {
+    if (settlement.charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${settlement.charged_micros}`);
+  }
+  const call_ids = settlements.map((settlement) => settlement.call_id);
+  const owners = await t.any<{ carrier_id: string; currency: string }>(
+    `select distinct carrier_id, currency from credit_reservations where call_id in ($1:csv) and state in ('pending', 'extended')`, [call_ids]);
+  if (owners.length === 0) return settlements.map(() => 'none');
+  owners.sort((a, b) => (a.carrier_id === b.carrier_id ? (a.currency < b.currency ? -1 : 1) : a.carrier_id < b.carrier_id ? -1 : 1));
+  await t.any(
+    `select 1 from credit_accounts a join unnest($1::uuid[], $2::text[]) as o (carrier_id, currency)
+       on a.carrier_id = o.carrier_id and a.currency = o.currency
+     order by a.carrier_id, a.currency for update of a`,
+    [owners.map((owner) => owner.carrier_id), owners.map((owner) => owner.currency)],
+  );
+  const reservations = new Map((await t.any<ReservationRow>(
+    `select ${RESERVATION_COLUMNS} from credit_reservations where call_id in ($1:csv) order by call_id for update`, [call_ids],
+  )).map((reservation) => [reservation.call_id, reservation]));
+  const outcomes: SettleOutcome[] = [];
+  const closing: Array<{ call_id: string; state: ReservationState; charged_micros: bigint }> = [];
+  const released = new Map<string, { carrier_id: string; currency: string; micros: bigint }>();
+  for (const settlement of settlements) {
+    const reservation = reservations.get(settlement.call_id);
+    if (!reservation || !isOpenReservationState(reservation.state)) {
+      outcomes.push('none');
+      continue;
+    }
+    const state = transition(reservation, settlement.charged_micros === 0n ? 'void' : 'post');
+    reservations.set(reservation.call_id, { ...reservation, state });
+    closing.push({ call_id: reservation.call_id, state, charged_micros: settlement.charged_micros });
+    const key = `${reservation.carrier_id}|${reservation.currency}`;
+    const total = released.get(key) ?? { carrier_id: reservation.carrier_id, currency: reservation.currency, micros: 0n };
+    total.micros += reservation.amount_micros;
+    released.set(key, total);
+    outcomes.push(state === 'posted' ? 'posted' : 'voided');
+  }
+  if (closing.length > 0) {
+    await t.none(
+      `update credit_reservations r set state = c.state, charged_micros = c.charged, closed_at = now(), updated_at = now()
+       from unnest($1::text[], $2::text[], $3::bigint[]) as c (call_id, state, charged) where r.call_id = c.call_id`,
+      [closing.map((row) => row.call_id), closing.map((row) => row.state), closing.map((row) => row.charged_micros.toString())],
+    );
+    const totals = [...released.values()];
+    await t.none(
+      `update credit_accounts a set reserved_micros = a.reserved_micros - d.micros, updated_at = now()
+       from unnest($1::uuid[], $2::text[], $3::bigint[]) as d (carrier_id, currency, micros)
+       where a.carrier_id = d.carrier_id and a.currency = d.currency`,
+      [totals.map((row) => row.carrier_id), totals.map((row) => row.currency), totals.map((row) => row.micros.toString())],
+    );
+  }
+  return outcomes;
+}
+
+export async function lockOpenReservation(t: Queryable, call_id: string): Promise<ReservationRow | null> {
+  const found = await t.oneOrNone<{ carrier_id: string; currency: string }>(
+    `select carrier_id, currency from credit_reservations where call_id = $1 and state in ('pending', 'extended')`,
+    [call_id],
+  );
+  if (found === null) return null;
+  await lockCreditAccountRow(t, found.carrier_id, found.currency);
+  const reservation = await t.one<ReservationRow>(`select ${RESERVATION_COLUMNS} from credit_reservations where call_id = $1 for update`, [call_id]);
+  return isOpenReservationState(reservation.state) ? reservation : null;
+}
