@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../common/db/database.ts';
 import { PrefixTable } from '../core/numbers.ts';
+import type { StoredTrade } from '../exchange/stored-rows.ts';
 import type { EgressTrunk, IngressTrunk, RoutableTrade, RoutingSnapshot } from '../core/routing.ts';
 
 interface TrunkRow {
@@ -19,19 +20,9 @@ interface TrunkRow {
   cps: number;
 }
 
-interface TradeRow {
-  id: string;
-  buyer_id: string;
-  seller_id: string;
-  destination_id: string;
-  currency: string;
-  price_per_minute_micros: bigint;
-  first_increment_s: number;
-  next_increment_s: number;
-  connect_fee_micros: bigint;
-  channels: number;
-  seq: bigint;
-}
+/** A live trade as the snapshot query selects it: the stored columns routing needs, and an order. */
+type TradeRow = Pick<StoredTrade, 'id' | 'buyer_id' | 'seller_id' | 'destination_id' | 'currency' | 'price_per_minute_micros'
+  | 'first_increment_s' | 'next_increment_s' | 'connect_fee_micros' | 'channels'> & { seq: bigint };
 
 const DEFAULT_SIP_PORT = 5060;
 
