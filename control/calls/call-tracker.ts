@@ -11,6 +11,7 @@ import { nextCallState, type CallTrigger } from '../core/call-lifecycle.ts';
 import { answeredCdr, failedCdr, rejectedCdr, type CdrRecord, type LiveCall } from '../core/cdr.ts';
 import type { CallStore } from '../store/calls.ts';
 import type { ChannelCounts } from '../core/capacity.ts';
+import { LiveChannelCounts } from './live-channel-counts.ts';
 
 export type CallUpdate =
   | { readonly kind: 'call_started' | 'call_updated'; readonly call: LiveCall }
@@ -22,6 +23,7 @@ export interface CdrListener {
 
 export class CallTracker {
   private readonly live = new Map<string, LiveCall>();
+  private readonly channels = new LiveChannelCounts();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly cdrListeners: CdrListener[] = [];
   /** Live view for the web page and the API stream. */
@@ -47,11 +49,13 @@ export class CallTracker {
    */
   hold(call: LiveCall): void {
     this.live.set(call.call_id, call);
+    this.channels.place(call);
   }
 
   /** Follows a call again after a restart (it is already written). */
   adopt(call: LiveCall): void {
     this.live.set(call.call_id, call);
+    this.channels.place(call);
     this.updates.next({ kind: 'call_started', call });
   }
 
@@ -63,29 +67,20 @@ export class CallTracker {
   /** Drops a held call that was refused after routing (e.g. for credit). */
   abandon(call_id: string): void {
     this.live.delete(call_id);
+    this.channels.remove(call_id);
   }
 
   /** A routed call is written before Kamailio relays it, so no event can come first. */
   async callRouted(call: LiveCall): Promise<void> {
     this.live.set(call.call_id, call);
+    this.channels.place(call);
     await this.store.insertCall(call);
     this.updates.next({ kind: 'call_started', call });
   }
 
   /** Live calls per ingress trunk, and per trade and seller trunk of the leg each is on now. */
   channelCounts(): ChannelCounts {
-    const byIngressTrunk = new Map<string, number>();
-    const byEgressTrunk = new Map<string, number>();
-    const byTrade = new Map<string, number>();
-    const add = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-    for (const call of this.live.values()) {
-      add(byIngressTrunk, call.ingress_trunk_id);
-      const leg = call.legs[call.current_leg];
-      if (!leg) continue;
-      add(byEgressTrunk, leg.leg.trunk.id);
-      add(byTrade, leg.leg.trade.id);
-    }
-    return { byIngressTrunk, byEgressTrunk, byTrade };
+    return this.channels.view();
   }
 
   async callRejected(input: Parameters<typeof rejectedCdr>[0]): Promise<void> {
@@ -127,6 +122,7 @@ export class CallTracker {
         call.answer_us = event.at_us;
         call.answered_leg = event.leg;
         call.current_leg = event.leg;
+        this.channels.place(call);
         call.dialog = event.dialog;
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
@@ -138,6 +134,7 @@ export class CallTracker {
         if (leg) leg.sip_code = event.code;
         if (!event.final) {
           call.current_leg = event.leg + 1;
+          this.channels.place(call);
           break;
         }
         if (!this.move(call, 'failed')) return;
@@ -166,6 +163,7 @@ export class CallTracker {
 
   private async finish(cdr: CdrRecord): Promise<void> {
     this.live.delete(cdr.call_id);
+    this.channels.remove(cdr.call_id);
     const written = await this.store.writeCdr(cdr);
     if (!written) return;
     this.updates.next({ kind: 'cdr_written', cdr });
