@@ -69,9 +69,9 @@ export async function rateAndPostCdr(
     const cdr = await t.oneOrNone<CdrForRating>(`${SELECT_CDR_FOR_RATING} where c.call_id = $1 for update of c`, [call_id]);
     if (cdr === null) return { call_id, outcome: 'not_found' };
     const settlements: Settlement[] = [];
-    const result = await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settlements);
+    const [result] = await rateAndPostLocked(t, ledger, [cdr], exchange_fee_per_minute_micros, settlements);
     await settleAll(t, settler, settlements);
-    return result;
+    return result!;
   });
 }
 
@@ -94,9 +94,8 @@ export async function postPendingCdrs(
       `${SELECT_CDR_FOR_RATING} where c.rated_at is null order by c.created_at, c.call_id limit $1 for update of c skip locked`,
       [max_batch],
     );
-    const results: PostingResult[] = [];
     const settlements: Settlement[] = [];
-    for (const cdr of cdrs) results.push(await rateAndPostLocked(t, ledger, cdr, exchange_fee_per_minute_micros, settlements));
+    const results = await rateAndPostLocked(t, ledger, cdrs, exchange_fee_per_minute_micros, settlements);
     await settleAll(t, settler, settlements);
     return results;
   });
@@ -122,34 +121,53 @@ async function settleAll(t: ITask<object>, settler: ReservationSettler | undefin
   await settler.refreshBalancesInTransaction(t, parties);
 }
 
-/** Rates a CDR whose row the transaction `t` holds locked, records the rating and posts it. */
+/**
+ * Rates the CDRs whose rows the transaction `t` holds locked, posts them all to the ledger and
+ * records their ratings, with a few statements for the whole group; one result per CDR, in order.
+ */
 async function rateAndPostLocked(
   t: ITask<object>,
   ledger: LedgerStore,
-  cdr: CdrForRating,
+  cdrs: readonly CdrForRating[],
   exchange_fee_per_minute_micros: bigint,
   settlements: Settlement[],
-): Promise<PostingResult> {
-  const call_id = cdr.call_id;
-  if (cdr.rated_at !== null) {
-    return { call_id, outcome: cdr.ledger_transaction_id === null ? 'nothing_to_post' : 'already_posted' };
-  }
-  const rated = rate(cdr, exchange_fee_per_minute_micros);
-  const draft =
+): Promise<PostingResult[]> {
+  const fresh = cdrs.filter((cdr) => cdr.rated_at === null);
+  const rated = fresh.map((cdr) => rate(cdr, exchange_fee_per_minute_micros));
+  const drafts = fresh.map((cdr, index) =>
     cdr.currency === null || cdr.trade_buyer_id === null || cdr.trade_seller_id === null
       ? null
-      : cdrTransaction({ call_id, buyer_id: cdr.trade_buyer_id, seller_id: cdr.trade_seller_id, currency: cdr.currency, rated });
-  const posted = draft === null ? null : await ledger.post(draft, t);
-  await t.none(
-    `update cdrs set currency = $<currency>, billed_s = $<billed_s>, buyer_amount_micros = $<buyer_amount_micros>,
-       seller_amount_micros = $<seller_amount_micros>, fee_amount_micros = $<fee_amount_micros>, rated_at = now(),
-       ledger_transaction_id = $<ledger_transaction_id>
-     where call_id = $<call_id>`,
-    { ...rated, call_id, currency: cdr.currency, ledger_transaction_id: posted?.transaction_id ?? null },
-  );
-  settlements.push({ call_id, buyer_id: cdr.buyer_id ?? '', seller_id: cdr.seller_id, charged_micros: rated.buyer_amount_micros });
-  if (posted === null) return { call_id, outcome: 'nothing_to_post' };
-  return { call_id, outcome: posted.created ? 'posted' : 'already_posted' };
+      : cdrTransaction({ call_id: cdr.call_id, buyer_id: cdr.trade_buyer_id, seller_id: cdr.trade_seller_id, currency: cdr.currency, rated: rated[index]! }));
+  const toPost = drafts.filter((draft): draft is NonNullable<typeof draft> => draft !== null);
+  const postedResults = await ledger.postMany(toPost, t);
+  const postedByKey = new Map(toPost.map((draft, index) => [draft.idempotency_key, postedResults[index]!]));
+  const posted = drafts.map((draft) => (draft === null ? null : postedByKey.get(draft.idempotency_key) ?? null));
+  if (fresh.length > 0) {
+    const money = (pick: (one: RatedCall) => bigint) => rated.map((one) => pick(one).toString());
+    await t.none(
+      `update cdrs c set currency = r.currency, billed_s = r.billed_s, buyer_amount_micros = r.buyer, seller_amount_micros = r.seller,
+         fee_amount_micros = r.fee, rated_at = now(), ledger_transaction_id = r.ledger_transaction_id
+       from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+         as r (call_id, currency, billed_s, buyer, seller, fee, ledger_transaction_id)
+       where c.call_id = r.call_id`,
+      [
+        fresh.map((cdr) => cdr.call_id), fresh.map((cdr) => cdr.currency), rated.map((one) => one.billed_s),
+        money((one) => one.buyer_amount_micros), money((one) => one.seller_amount_micros), money((one) => one.fee_amount_micros),
+        posted.map((result) => (result === null ? null : result.transaction_id.toString())),
+      ],
+    );
+  }
+  fresh.forEach((cdr, index) => {
+    settlements.push({ call_id: cdr.call_id, buyer_id: cdr.buyer_id ?? '', seller_id: cdr.seller_id, charged_micros: rated[index]!.buyer_amount_micros });
+  });
+  const outcomes = new Map(fresh.map((cdr, index): [string, PostingOutcome] => {
+    const result = posted[index];
+    return [cdr.call_id, result === null || result === undefined ? 'nothing_to_post' : result.created ? 'posted' : 'already_posted'];
+  }));
+  return cdrs.map((cdr) => ({
+    call_id: cdr.call_id,
+    outcome: outcomes.get(cdr.call_id) ?? (cdr.ledger_transaction_id === null ? 'nothing_to_post' : 'already_posted'),
+  }));
 }
 
 /** The rating of a CDR at its trade's tariff; zero when it has no trade. */

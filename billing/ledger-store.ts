@@ -90,6 +90,53 @@ export class LedgerStore {
     return row.count;
   }
 
+  /**
+   * Posts many balanced drafts inside the caller's transaction with three statements whatever
+   * their number (the transactions, a look-up of those that already existed, all the postings),
+   * idempotent by key like `post`: one result per draft, in order. A key given twice posts once.
+   */
+  async postMany(drafts: readonly TransactionDraft[], t: Queryable): Promise<PostResult[]> {
+    if (!t.ctx.inTransaction) throw new Error('postMany must run inside a transaction');
+    for (const draft of drafts) assertBalanced(draft);
+    if (drafts.length === 0) return [];
+    const created = new Map((await t.any<{ id: bigint; idempotency_key: string }>(
+      `insert into ledger_transactions (idempotency_key, kind, description)
+       select * from unnest($1::text[], $2::text[], $3::text[])
+       on conflict (idempotency_key) do nothing returning id, idempotency_key`,
+      [drafts.map((draft) => draft.idempotency_key), drafts.map((draft) => draft.kind), drafts.map((draft) => draft.description)],
+    )).map((row) => [row.idempotency_key, row.id]));
+    const missing = drafts.map((draft) => draft.idempotency_key).filter((key) => !created.has(key));
+    const existing = new Map(missing.length === 0 ? [] : (await t.any<{ id: bigint; idempotency_key: string }>(
+      'select id, idempotency_key from ledger_transactions where idempotency_key in ($1:csv)', [missing],
+    )).map((row) => [row.idempotency_key, row.id]));
+    const results: PostResult[] = [];
+    const rows = [];
+    const posted = new Set<string>();
+    for (const draft of drafts) {
+      const id = created.get(draft.idempotency_key);
+      if (id === undefined || posted.has(draft.idempotency_key)) {
+        results.push({ transaction_id: id ?? existing.get(draft.idempotency_key)!, created: false });
+        continue;
+      }
+      posted.add(draft.idempotency_key);
+      for (const posting of draft.postings) {
+        rows.push({ transaction_id: id, account_id: await this.accountId(t, posting.account), currency: posting.account.currency, amount_micros: posting.amount_micros });
+      }
+      results.push({ transaction_id: id, created: true });
+    }
+    if (rows.length > 0) {
+      // Accounts updated in id order, as `post` does, so concurrent posters never deadlock.
+      rows.sort((left, right) => (left.account_id < right.account_id ? -1 : left.account_id > right.account_id ? 1 : 0));
+      try {
+        await t.none(pgp.helpers.insert(rows, postingColumns));
+      } catch (error) {
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) this.accountIds.clear();
+        throw error;
+      }
+    }
+    return results;
+  }
+
   private async postWithin(t: Queryable, draft: TransactionDraft): Promise<PostResult> {
     const inserted = await t.oneOrNone<{ id: bigint }>(
       `insert into ledger_transactions (idempotency_key, kind, description)
