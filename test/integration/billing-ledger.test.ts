@@ -98,6 +98,26 @@ describe('billing: the ledger in PostgreSQL', function () {
     expect(await ledger.accountBalance(sellerPayable())).to.equal(-1_550n);
   });
 
+  it('posts many drafts at once, each key once, including a key already posted and a key given twice', async () => {
+    const before = [await ledger.accountBalance(buyerReceivable()), await ledger.accountBalance(sellerPayable())];
+    const results = await db.tx((t) => ledger.postMany([
+      sale('test:many-1', 40n, 30n),
+      sale('test:replayed', 300n, 200n),
+      sale('test:many-2', 20n, 15n),
+      sale('test:many-1', 40n, 30n),
+    ], t));
+    expect(results.map((result) => result.created)).to.deep.equal([true, false, true, false]);
+    expect(results[3]!.transaction_id).to.equal(results[0]!.transaction_id);
+    // Only many-1 and many-2 moved money: +40 +20 on the buyer, -30 -15 on the seller.
+    expect(await ledger.accountBalance(buyerReceivable())).to.equal(before[0]! + 60n);
+    expect(await ledger.accountBalance(sellerPayable())).to.equal(before[1]! - 45n);
+    expect(await count(db, 'select 1 from ledger_postings where transaction_id = $1', [results[0]!.transaction_id])).to.equal(3);
+    expect(await ledger.trialBalance()).to.deep.equal([{ currency: 'USD', total_micros: 0n }]);
+    // A correcting transaction (never an edit) puts the balances back where the next tests expect them.
+    await ledger.post(sale('test:many-reversed', -60n, -45n));
+    expect([await ledger.accountBalance(buyerReceivable()), await ledger.accountBalance(sellerPayable())]).to.deep.equal(before);
+  });
+
   it('posts the same idempotency key once when two posts race', async () => {
     const results = await Promise.all([ledger.post(sale('test:race', 70n, 60n)), ledger.post(sale('test:race', 70n, 60n))]);
     expect(results.map((result) => result.created).sort()).to.deep.equal([false, true]);
