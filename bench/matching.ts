@@ -9,6 +9,7 @@
  */
 import { MatchingEngine } from '../control/core/matching/engine.ts';
 import type { Command, Event, Quality, Side } from '../control/core/matching/types.ts';
+import { SeededRandom } from './seeded-random.ts';
 
 const DESTINATIONS = 1_000;
 const CARRIERS = 200;
@@ -30,33 +31,6 @@ const TICK_MICROS = 100n;
 const PRICE_SPREAD_TICKS = 20;
 /** How many distinct committed qualities the sellers use. */
 const SELL_QUALITIES = 256;
-
-/** Small fast seeded generator (mulberry32): the same seed gives the same workload on every run. */
-class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let value = this.state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  }
-
-  /** Uniform integer in [low, high]. */
-  integer(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-}
 
 /**
  * The orders the workload believes are resting, kept from the events, for picking cancel and
@@ -98,7 +72,7 @@ class LiveOrders {
   }
 
   /** A live order's number, uniformly; only called when some order is live. */
-  pick(random: Random): number {
+  pick(random: SeededRandom): number {
     return this.list[Math.floor(random.next() * this.count)]!;
   }
 
@@ -129,7 +103,7 @@ const SELL_INCREMENTS = [
 ] as const;
 
 class Workload {
-  private readonly random = new Random(SEED);
+  private readonly random = new SeededRandom(SEED);
   /** Per destination, the prices from mid - PRICE_SPREAD_TICKS to mid + PRICE_SPREAD_TICKS ticks. */
   private readonly price_ladders: bigint[][] = [];
   private readonly sell_qualities: Quality[] = [];

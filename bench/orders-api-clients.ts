@@ -5,6 +5,8 @@
  * up, and records each order's latency. The stream of orders is seeded, so every run asks for the
  * same orders in the same order per client.
  */
+import { SeededRandom } from './seeded-random.ts';
+
 export interface ClientsInput {
   readonly apiUrl: string;
   readonly keys: readonly string[];
@@ -29,18 +31,6 @@ const SPREAD_TICKS = 10;
 const CROSSING_TICKS = 12;
 const CROSSING_SHARE = 0.3;
 const MAX_CHANNELS = 10;
-
-/** mulberry32: small, fast and seeded. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Micro-units as the API's decimal string (prices here are always below one unit). */
 function decimal(micros: number): string {
@@ -71,7 +61,8 @@ async function runClients(input: ClientsInput): Promise<ClientsOutput> {
   let errors = 0;
   let first_error: string | null = null;
   const client = async (key: string, index: number) => {
-    const next = random(input.seed + index);
+    const generator = new SeededRandom(input.seed + index);
+    const next = () => generator.next();
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     while (performance.now() < stopAt) {
       const body = JSON.stringify(nextOrder(next, input.prefixes));

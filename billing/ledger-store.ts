@@ -53,8 +53,9 @@ export class LedgerStore {
    */
   async post(draft: TransactionDraft, t?: Queryable): Promise<PostResult> {
     assertBalanced(draft);
-    if (t?.ctx.inTransaction) return this.postWithin(t, draft);
-    return (t ?? this.db).tx('ledger-post', (tx) => this.postWithin(tx, draft));
+    const postOne = async (tx: Queryable) => (await this.postMany([draft], tx))[0]!;
+    if (t?.ctx.inTransaction) return postOne(t);
+    return (t ?? this.db).tx('ledger-post', postOne);
   }
 
   /** Every account of a carrier, with its balance (signed: debit positive, credit negative). */
@@ -135,38 +136,6 @@ export class LedgerStore {
       }
     }
     return results;
-  }
-
-  private async postWithin(t: Queryable, draft: TransactionDraft): Promise<PostResult> {
-    const inserted = await t.oneOrNone<{ id: bigint }>(
-      `insert into ledger_transactions (idempotency_key, kind, description)
-       values ($<idempotency_key>, $<kind>, $<description>)
-       on conflict (idempotency_key) do nothing returning id`,
-      draft,
-    );
-    if (inserted === null) {
-      const existing = await t.one<{ id: bigint }>('select id from ledger_transactions where idempotency_key = $1', [
-        draft.idempotency_key,
-      ]);
-      return { transaction_id: existing.id, created: false };
-    }
-    const rows = [];
-    for (const posting of draft.postings) {
-      const account_id = await this.accountId(t, posting.account);
-      rows.push({ transaction_id: inserted.id, account_id, currency: posting.account.currency, amount_micros: posting.amount_micros });
-    }
-    // Accounts are updated (their cached balance) in id order, so that two transactions touching
-    // the same accounts take their row locks in the same order rather than deadlocking.
-    rows.sort((left, right) => (left.account_id < right.account_id ? -1 : left.account_id > right.account_id ? 1 : 0));
-    try {
-      await t.none(pgp.helpers.insert(rows, postingColumns));
-    } catch (error) {
-      // A remembered account that a rolled-back transaction had created: forget them all; the
-      // caller's retry looks them up afresh.
-      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) this.accountIds.clear();
-      throw error;
-    }
-    return { transaction_id: inserted.id, created: true };
   }
 
   /**

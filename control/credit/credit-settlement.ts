@@ -6,7 +6,7 @@
  * decision takes them: the buyer's credit account first, then the reservation.
  */
 import { isOpenReservationState } from '../core/credit/reservation-lifecycle.ts';
-import { changeReserved, lockCreditAccountRow, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
+import { lockCreditAccountRow, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
 import { RESERVATION_COLUMNS, transition, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 import type { ReservationState } from '../core/credit/reservation-lifecycle.ts';
 
@@ -17,26 +17,15 @@ import type { ReservationState } from '../core/credit/reservation-lifecycle.ts';
  * when the call has no open reservation (never reserved, or settled already: a replay).
  */
 export async function settleOne(t: Queryable, call_id: string, charged_micros: bigint): Promise<SettleOutcome> {
-  if (!t.ctx.inTransaction) throw new Error('settleInTransaction must run inside the transaction that posts the charge');
-  if (charged_micros < 0n) throw new RangeError(`charged_micros must not be negative, got ${charged_micros}`);
-  const reservation = await lockOpenReservation(t, call_id);
-  if (reservation === null) return 'none';
-  const state = transition(reservation, charged_micros === 0n ? 'void' : 'post');
-  await t.none(
-    `update credit_reservations set state = $2, charged_micros = $3, closed_at = now(), updated_at = now() where call_id = $1`,
-    [call_id, state, charged_micros],
-  );
-  await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
-  // The charge was posted in this transaction: the cached balance takes it in the same commit.
-  await refreshCachedBalances(t, [reservation.carrier_id]);
-  return state === 'posted' ? 'posted' : 'voided';
+  const [outcome] = await settleMany(t, [{ call_id, charged_micros }]);
+  return outcome!;
 }
 
 /**
  * Settles many calls' reservations in the posting transaction with a handful of statements,
  * whatever their number: the buyers' accounts are locked first, in one order (as every credit
  * decision does), then the reservations; each move still goes through the lifecycle's one
- * transition function. Same outcome as settleInTransaction for each call, in order.
+ * transition function. One outcome per call, in order.
  */
 export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call_id: string; charged_micros: bigint }>): Promise<SettleOutcome[]> {
   if (!t.ctx.inTransaction) throw new Error('settleManyInTransaction must run inside the transaction that posts the charges');
@@ -89,6 +78,8 @@ export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call
        where a.carrier_id = d.carrier_id and a.currency = d.currency`,
       [totals.map((row) => row.carrier_id), totals.map((row) => row.currency), totals.map((row) => row.micros.toString())],
     );
+    // The charges were posted in this transaction: the cached balances take them in the same commit.
+    await refreshCachedBalances(t, totals.map((row) => row.carrier_id));
   }
   return outcomes;
 }

@@ -4,6 +4,7 @@
  */
 import { isCurrencyCode, parseDecimalToMicros } from '../../common/money.ts';
 import type { Quality, Side } from '../core/matching/types.ts';
+import type { Tariff } from '../../billing/core/rating.ts';
 
 export interface OrderInput {
   readonly carrier_id: string;
@@ -20,15 +21,11 @@ export interface OrderInput {
   readonly valid_until?: string;
 }
 
-export interface ParsedOrder {
+export interface ParsedOrder extends Tariff {
   readonly carrier_id: string;
   readonly side: Side;
   readonly prefix: string;
   readonly currency: string;
-  readonly price_per_minute_micros: bigint;
-  readonly first_increment_s: number;
-  readonly next_increment_s: number;
-  readonly connect_fee_micros: bigint;
   readonly channels: number;
   readonly client_order_id: string | null;
   readonly quality: Quality | null;

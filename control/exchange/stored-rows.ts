@@ -1,16 +1,13 @@
 /** Orders and trades as PostgreSQL stores them (bigint and numeric columns come back as bigint). */
+import type { Tariff } from '../../billing/core/rating.ts';
 
-export interface StoredOrder {
+export interface StoredOrder extends Tariff {
   id: string;
   seq: bigint;
   carrier_id: string;
   side: 'buy' | 'sell';
   destination_id: string;
   currency: string;
-  price_per_minute_micros: bigint;
-  first_increment_s: number;
-  next_increment_s: number;
-  connect_fee_micros: bigint;
   channels: number;
   channels_open: number;
   status: string;
@@ -23,7 +20,7 @@ export interface StoredOrder {
   created_at: Date;
 }
 
-export interface StoredTrade {
+export interface StoredTrade extends Tariff {
   id: string;
   buy_order_id: string;
   sell_order_id: string;
@@ -31,10 +28,6 @@ export interface StoredTrade {
   seller_id: string;
   destination_id: string;
   currency: string;
-  price_per_minute_micros: bigint;
-  first_increment_s: number;
-  next_increment_s: number;
-  connect_fee_micros: bigint;
   channels: number;
   status: string;
   created_at: Date;

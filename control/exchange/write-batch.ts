@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../common/db/database.ts';
 import { pgp } from '../../common/db/database.ts';
 import type { Event, Trade } from '../core/matching/types.ts';
+import type { Tariff } from '../../billing/core/rating.ts';
 import type { MarketEvent } from './market-events.ts';
 import type { StoredOrder, StoredTrade } from './stored-rows.ts';
 
@@ -21,17 +22,13 @@ import type { StoredOrder, StoredTrade } from './stored-rows.ts';
 const ROWS_PER_STATEMENT = 1_000;
 
 /** An order row as the exchange inserts it. */
-export interface NewOrderRow {
+export interface NewOrderRow extends Tariff {
   readonly id: string;
   readonly seq: bigint;
   readonly carrier_id: string;
   readonly side: 'buy' | 'sell';
   readonly destination_id: string;
   readonly currency: string;
-  readonly price_per_minute_micros: bigint;
-  readonly first_increment_s: number;
-  readonly next_increment_s: number;
-  readonly connect_fee_micros: bigint;
   readonly channels: number;
   readonly client_order_id: string | null;
   readonly quality_asr_percent: number | null;
