@@ -22,6 +22,9 @@ import { Exchange } from './exchange/exchange.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
+import { CreditLeases } from './credit/credit-leases.ts';
+import { LeaseStore } from './credit/lease-store.ts';
+import { ReservationJournal } from './credit/reservation-journal.ts';
 import { reconcileAfterRestart, type ReconcileReport } from './reconcile.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
@@ -118,8 +121,22 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       setCallTimeout: (dialog, timeout_s) => link.agent?.setCallTimeout(dialog, timeout_s) ?? false,
       endCall: (call_id, dialog, reason) => link.agent?.endCall(call_id, dialog, reason) ?? false,
     };
-    const credit = new CreditController(credits, switchCommands, {
+    // Credit leases: this node's own leases from a previous run are closed first (what their open
+    // reservations hold stays until those calls are reconciled and billed); then new slices.
+    const leaseStore = new LeaseStore(db);
+    await leaseStore.registerNode(config.nodeId);
+    await leaseStore.expire({ node_id: config.nodeId });
+    const leases = new CreditLeases(leaseStore, {
+      node_id: config.nodeId, horizon_s: config.creditLeaseHorizonS, min_calls: config.creditLeaseMinCalls, pool_share_divisor: config.creditLeaseShareDivisor,
+      ttl_ms: config.creditLeaseTtlMs, maintain_every_ms: config.creditLeaseMaintainMs, idle_return_ms: config.creditLeaseIdleReturnMs,
+    }, log.child({ part: 'leases' }));
+    leases.start();
+    stops.push(() => leases.stop());
+    const journal = new ReservationJournal(db, log.child({ part: 'journal' }));
+    stops.push(() => journal.stop());
+    const credit = new CreditController(credits, leases, journal, switchCommands, {
       chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,
+      nodeId: config.nodeId, waitForCreditMs: Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
     }, log.child({ part: 'credit' }));
     stops.push(() => credit.stop());
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, log.child({ part: 'routing' }));
@@ -128,7 +145,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         const planned = decider.takePlannedEnd(update.call.call_id);
         if (planned !== undefined) credit.answered(update.call, planned);
       } else if (update.kind === 'cdr_written') {
-        credit.ended(update.cdr.call_id);
+        credit.ended(update.cdr.call_id, update.cdr);
         decider.forget(update.cdr.call_id);
       }
     });

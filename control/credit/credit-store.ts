@@ -38,6 +38,7 @@ import { changeReserved, lockCreditAccountRow, lockCreditPosition, refreshCached
 import { legsFromJson, legsToJson } from './stored-legs.ts';
 import { lockOpenReservation, settleMany, settleOne } from './credit-settlement.ts';
 import { reserveWhenPlentiful } from './credit-fast-path.ts';
+import { changeLeased } from './lease-store.ts';
 import { RESERVATION_COLUMNS, transition, type OpenReservation, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 
 export type CollateralKind = 'deposit' | 'letter_of_credit';
@@ -247,7 +248,7 @@ export class CreditStore {
       `select coalesce(a.limit_micros, 0) as limit_micros,
               credit_valid_collateral_micros($1, $2) as collateral_micros,
               credit_ledger_balance_micros($1, $2) as balance_micros,
-              coalesce(a.reserved_micros, 0) as reserved_micros
+              coalesce(a.reserved_micros + a.leased_micros, 0) as reserved_micros
        from (select 1) as one left join credit_accounts a on a.carrier_id = $1 and a.currency = $2`,
       [carrier_id, currency],
     );
@@ -333,7 +334,7 @@ export class CreditStore {
          where call_id = $1`,
         [call_id, amount_micros, planned_end_ms, transition(reservation, 'extend'), answered_leg],
       );
-      if (added_micros > 0n) await changeReserved(t, found.carrier_id, found.currency, added_micros);
+      if (added_micros > 0n) await holdMore(t, reservation, added_micros);
       return { ok: true, amount_micros, planned_end_ms };
     });
   }
@@ -347,7 +348,7 @@ export class CreditStore {
         `update credit_reservations set state = $2, closed_reason = $3, closed_at = now(), updated_at = now() where call_id = $1`,
         [call_id, transition(reservation, 'expire'), reason],
       );
-      await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+      await releaseHold(t, reservation);
       return true;
     });
   }
@@ -388,4 +389,33 @@ export class CreditStore {
   }
 
   /** Locks the buyer's account, then the call's reservation, if it is open; null otherwise. */
+}
+
+/**
+ * Adds to what an open reservation holds: in the pool's reserved credit, or, for one served from a
+ * lease (a call adopted after a restart, whose lease was closed), in the lease and the pool's leased credit.
+ */
+async function holdMore(t: Queryable, reservation: ReservationRow, added_micros: bigint): Promise<void> {
+  if (reservation.lease_id === null) {
+    await changeReserved(t, reservation.carrier_id, reservation.currency, added_micros);
+    return;
+  }
+  await t.none('update credit_leases set amount_micros = amount_micros + $2, updated_at = now() where id = $1', [reservation.lease_id, added_micros]);
+  await changeLeased(t, reservation.carrier_id, reservation.currency, added_micros);
+}
+
+/**
+ * Gives back what an expiring reservation held. One served from a lease that is still in use stays
+ * in the lease (its node frees the hold in memory); from a closed lease, it returns to the pool.
+ */
+async function releaseHold(t: Queryable, reservation: ReservationRow): Promise<void> {
+  if (reservation.lease_id === null) {
+    await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+    return;
+  }
+  const lease = await t.one<{ state: string; amount_micros: bigint }>('select state, amount_micros from credit_leases where id = $1 for update', [reservation.lease_id]);
+  if (lease.state === 'active') return;
+  const take_micros = reservation.amount_micros < lease.amount_micros ? reservation.amount_micros : lease.amount_micros;
+  await t.none('update credit_leases set amount_micros = amount_micros - $2, updated_at = now() where id = $1', [reservation.lease_id, take_micros]);
+  await changeLeased(t, reservation.carrier_id, reservation.currency, -take_micros);
 }
