@@ -127,7 +127,9 @@ export class CreditController {
       // Near the bottom of the pool the lease may cover less than a whole chunk: as much time as it pays for.
       const free_micros = this.leases.free(buyer_id, currency);
       const partial = firstReservation({ pricing, position: { ...PLENTY, limit_micros: free_micros > 0n ? free_micros : 0n }, ...chunk });
-      if (!partial.ok) return { ok: false, reason: ensured.ok ? 'insufficient_credit' : ensured.reason };
+      // Some credit left (in the pool or in this lease) that buys no first increment: insufficient;
+      // none at all: the pool's own reason.
+      if (!partial.ok) return { ok: false, reason: ensured.ok || free_micros > 0n ? 'insufficient_credit' : ensured.reason };
       decision = partial;
       lease_id = this.leases.hold(call_id, buyer_id, currency, partial.amount_micros, whole.amount_micros);
       if (lease_id === null) return { ok: false, reason: 'insufficient_credit' };

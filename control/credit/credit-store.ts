@@ -61,7 +61,9 @@ export interface CreditView {
   /** The ledger balance from the carrier's side: positive when the exchange owes it. */
   readonly balance_micros: bigint;
   readonly reserved_micros: bigint;
-  /** limit + collateral + balance − reserved; may be negative. */
+  /** Taken from the pool into nodes' leases and not held by any call yet. */
+  readonly leased_micros: bigint;
+  /** limit + collateral + balance − reserved − leased; may be negative. */
   readonly available_micros: bigint;
 }
 
@@ -241,18 +243,25 @@ export class CreditStore {
     });
   }
 
-  /** A carrier's credit in one currency, as of now (no lock: a snapshot for display). */
+  /**
+   * A carrier's credit in one currency, as of now (no lock: a snapshot for display). Reserved is
+   * what calls in progress hold (directly or inside a node's lease, once their rows are written);
+   * leased is the rest of the nodes' leases: taken from the pool, free for the next calls.
+   */
   async creditView(carrier_id: string, currency: string): Promise<CreditView> {
     assertCurrency(currency);
     const row = await this.db.one<Omit<CreditView, 'available_micros'>>(
       `select coalesce(a.limit_micros, 0) as limit_micros,
               credit_valid_collateral_micros($1, $2) as collateral_micros,
               credit_ledger_balance_micros($1, $2) as balance_micros,
-              coalesce(a.reserved_micros + a.leased_micros, 0) as reserved_micros
-       from (select 1) as one left join credit_accounts a on a.carrier_id = $1 and a.currency = $2`,
+              coalesce(a.reserved_micros, 0) + held.micros as reserved_micros,
+              greatest(coalesce(a.leased_micros, 0) - held.micros, 0) as leased_micros
+       from (select 1) as one left join credit_accounts a on a.carrier_id = $1 and a.currency = $2
+       cross join lateral (select coalesce(sum(r.amount_micros), 0)::bigint as micros from credit_reservations r
+                           where r.carrier_id = $1 and r.currency = $2 and r.lease_id is not null and r.state in ('pending', 'extended')) as held`,
       [carrier_id, currency],
     );
-    return { ...row, available_micros: availableCreditMicros(row) };
+    return { ...row, available_micros: availableCreditMicros({ ...row, reserved_micros: row.reserved_micros + row.leased_micros }) };
   }
 
   /**

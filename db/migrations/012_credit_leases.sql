@@ -29,7 +29,7 @@ create table credit_leases (
   updated_at     timestamptz not null default now(),
   closed_at      timestamptz,
   foreign key (carrier_id, currency) references credit_accounts (carrier_id, currency),
-  check ((state = 'active') = (closed_at is null)),
+  check ((state = 'active') = (closed_at is null))
 );
 create unique index credit_leases_one_active on credit_leases (node_id, carrier_id, currency) where state = 'active';
 create index credit_leases_holding on credit_leases (carrier_id, currency) where amount_micros > 0;

@@ -33,8 +33,8 @@ describe('leaseSliceMicros', () => {
     expect(leaseSliceMicros({ ...base, available_micros: 12_000n, needed_micros: 10_000n })).to.equal(10_000n);
   });
 
-  it('grants nothing when the pool cannot cover what is needed, or has nothing', () => {
-    expect(leaseSliceMicros({ ...base, available_micros: 9_999n, needed_micros: 10_000n })).to.equal(0n);
+  it('takes all that is left when the pool cannot cover what is needed, and nothing from an empty pool', () => {
+    expect(leaseSliceMicros({ ...base, available_micros: 9_999n, needed_micros: 10_000n })).to.equal(9_999n);
     expect(leaseSliceMicros({ ...base, available_micros: 0n })).to.equal(0n);
     expect(leaseSliceMicros({ ...base, available_micros: -5n })).to.equal(0n);
   });
@@ -51,7 +51,8 @@ describe('leaseSliceMicros', () => {
       fc.bigInt({ min: -(10n ** 9n), max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 10n }), fc.bigInt({ min: 1n, max: 16n }),
       (first_chunk_micros, calls_per_s, horizon_s, available_micros, needed_micros, pool_share_divisor) => {
         const slice = leaseSliceMicros({ first_chunk_micros, calls_per_s, horizon_s, min_calls: 1, available_micros, needed_micros, pool_share_divisor });
-        if (available_micros <= 0n || available_micros < needed_micros) return slice === 0n;
+        if (available_micros <= 0n) return slice === 0n;
+        if (available_micros <= needed_micros) return slice === available_micros;
         return slice >= needed_micros && slice <= available_micros && slice > 0n;
       },
     ));

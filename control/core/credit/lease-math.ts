@@ -28,9 +28,9 @@ export interface LeaseSizingInput {
 }
 
 /**
- * The slice to add to a node's lease: 0 when the pool cannot cover `needed_micros` (the caller
- * then refuses with the exact reason), otherwise at least `needed_micros` and never more than
- * `available_micros`.
+ * The slice to add to a node's lease: 0 when the pool has nothing left (the caller then refuses
+ * with the exact reason), all that is left when that is no more than `needed_micros`, otherwise at
+ * least `needed_micros` and never more than `available_micros`.
  */
 export function leaseSliceMicros(input: LeaseSizingInput): bigint {
   if (input.first_chunk_micros <= 0n) throw new RangeError(`first_chunk_micros must be positive, got ${input.first_chunk_micros}`);
@@ -40,7 +40,9 @@ export function leaseSliceMicros(input: LeaseSizingInput): bigint {
   if (!Number.isSafeInteger(input.horizon_s) || input.horizon_s < 1) throw new RangeError(`horizon_s must be a whole number >= 1, got ${input.horizon_s}`);
   if (!Number.isSafeInteger(input.min_calls) || input.min_calls < 1) throw new RangeError(`min_calls must be a whole number >= 1, got ${input.min_calls}`);
   const available_micros = input.available_micros;
-  if (available_micros <= 0n || available_micros < input.needed_micros) return 0n;
+  if (available_micros <= 0n) return 0n;
+  // Less left than the waiting call needs: all of it (the caller sees whether it still buys a first increment).
+  if (available_micros <= input.needed_micros) return available_micros;
   // Calls expected within the horizon, rounded up (a fraction of a call still needs a whole chunk).
   const expected_calls = BigInt(Math.max(input.min_calls, Math.ceil(input.calls_per_s * input.horizon_s)));
   const wanted_micros = input.first_chunk_micros * expected_calls;
