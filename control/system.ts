@@ -25,7 +25,8 @@ import { CreditStore } from './credit/credit-store.ts';
 import { CreditLeases } from './credit/credit-leases.ts';
 import { LeaseStore } from './credit/lease-store.ts';
 import { ReservationJournal } from './credit/reservation-journal.ts';
-import { reconcileAfterRestart, type ReconcileReport } from './reconcile.ts';
+import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
+import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
@@ -46,6 +47,8 @@ export interface System {
   readonly credit: CreditController;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
+  /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
+  heal(): Promise<void>;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
   /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
@@ -155,15 +158,26 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());
-    // Once connected to the switch, pick up whatever a previous run of the control plane left.
+    // Once connected to the switch, pick up whatever a previous run of the control plane left;
+    // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
+    // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
     const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
-      .then(() => reconcileAfterRestart({ db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), startedAt }))
+      .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
       .catch((error: unknown) => {
         log.error({ err: error }, 'reconciliation after start failed');
         return undefined;
       });
     stops.push(async () => void (await reconciled));
+    const selfHealing = new SelfHealing(async () => {
+      await reconciled;
+      if (!evapi.connected) return;
+      await reconcileAfterRestart({ ...reconcileDeps, startedAt: new Date(Date.now() - config.reconcileEveryMs) });
+      await sweep({ ...reconcileDeps, leases: leaseStore });
+    }, config.reconcileEveryMs, log.child({ part: 'self-healing' }));
+    selfHealing.start();
+    stops.push(() => selfHealing.stop());
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
@@ -187,6 +201,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     return {
       db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit, reconciled,
+      heal: () => selfHealing.runNow(),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
       disconnectSwitch: () => evapi.stop(),
       async reconnectSwitch() {

@@ -363,14 +363,15 @@ export class CreditStore {
   }
 
   /** Open reservations, oldest first, at most `limit` (for reconciliation against live calls). */
-  async openReservations(limit = MAX_OPEN_RESERVATIONS_LISTED): Promise<OpenReservation[]> {
+  async openReservations(limit = MAX_OPEN_RESERVATIONS_LISTED, node_id?: string): Promise<OpenReservation[]> {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_OPEN_RESERVATIONS_LISTED) {
       throw new RangeError(`limit must be a whole number from 1 to ${MAX_OPEN_RESERVATIONS_LISTED}, got ${limit}`);
     }
     return this.db.map(
       `select call_id, carrier_id, currency, amount_micros, state, planned_end_ms, created_at, updated_at
-       from credit_reservations where state in ('pending', 'extended') order by created_at, call_id limit $1`,
-      [limit],
+       from credit_reservations where state in ('pending', 'extended') and ($2::text is null or node_id = $2 or node_id is null)
+       order by created_at, call_id limit $1`,
+      [limit, node_id ?? null],
       (row: OpenReservation) => ({ ...row }),
     );
   }
