@@ -66,7 +66,7 @@ describe('the call path while PostgreSQL stalls', function () {
     // Calls the switch lost (a decision too late) are ended by the sweep after a grace period.
     await new Promise((resolve) => setTimeout(resolve, 5500));
     await running.system.heal();
-    await eventually(async () => (running.system.calls.liveCalls().length === 0 ? true : undefined), 20_000, 'no live calls');
+    await eventually(() => Promise.resolve(running.system.calls.liveCalls().length === 0 ? true : undefined), 20_000, 'no live calls');
     const counts = running.system.calls.channelCounts();
     for (const map of [counts.byIngressTrunk, counts.byEgressTrunk, counts.byTrade]) {
       for (const [id, count] of map) expect(count, `channels of ${id}`).to.equal(0);
