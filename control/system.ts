@@ -22,6 +22,8 @@ import { Exchange } from './exchange/exchange.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
+import { CapacityLeases, type CapacityKind } from './calls/capacity-leases.ts';
+import { CapacityLeaseStore } from './calls/capacity-lease-store.ts';
 import { CreditLeases } from './credit/credit-leases.ts';
 import { LeaseStore } from './credit/lease-store.ts';
 import { ReservationJournal } from './credit/reservation-journal.ts';
@@ -56,6 +58,9 @@ export interface System {
   reconnectSwitch(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The fewest channel or call-rate slots a node takes of a resource at once. */
+const CAPACITY_MIN_SLOTS = 4;
 
 export async function startSystem(config: Config, log: Logger): Promise<System> {
   const stops: Array<() => Promise<void> | void> = [];
@@ -142,7 +147,23 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       nodeId: config.nodeId, waitForCreditMs: Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
     }, log.child({ part: 'credit' }));
     stops.push(() => credit.stop());
-    const decider = new ExchangeRouteDecider(snapshots, calls, credit, log.child({ part: 'routing' }));
+    // Channel and call-rate slots shared with other nodes; what an earlier run held is given back first.
+    const capacity = new CapacityLeases(new CapacityLeaseStore(db), {
+      node_id: config.nodeId, ttl_ms: config.creditLeaseTtlMs, min_slots: CAPACITY_MIN_SLOTS, idle_return_ms: config.creditLeaseIdleReturnMs,
+    }, log.child({ part: 'capacity' }));
+    await capacity.releaseAll();
+    const capacityTimer = setInterval(() => {
+      const counts = calls.channelCounts();
+      const inUse = (kind: CapacityKind, id: string) =>
+        (kind === 'ingress' ? counts.byIngressTrunk : kind === 'egress' ? counts.byEgressTrunk : kind === 'trade' ? counts.byTrade : new Map<string, number>()).get(id) ?? 0;
+      capacity.maintain(inUse).catch((error: unknown) => log.warn({ err: error }, 'renewing capacity slots failed'));
+    }, config.creditLeaseMaintainMs);
+    stops.push(async () => {
+      clearInterval(capacityTimer);
+      await capacity.releaseAll();
+    });
+    const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
+      log.child({ part: 'routing' }));
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         const planned = decider.takePlannedEnd(update.call.call_id);
