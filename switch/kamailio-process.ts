@@ -59,9 +59,12 @@ export function checkKamailioConfig(options: Pick<KamailioProcessOptions, 'bin' 
  */
 export function findLeftovers(configFile: string): number[] {
   const wanted = path.resolve(configFile);
-  return listProcesses()
-    .filter((entry) => entry.pid !== process.pid && entry.state !== 'Z' && configArgument(entry.argv) === wanted)
-    .map((entry) => entry.pid);
+  const processes = listProcesses().filter((entry) => entry.state !== 'Z' && entry.state !== 'X');
+  const matching = processes.filter((entry) => entry.pid !== process.pid && configArgument(entry.argv) === wanted);
+  // A leftover that leads its own process group was started by us: the rest of its group goes too.
+  const groups = new Set(matching.filter((entry) => entry.pgid === entry.pid).map((entry) => entry.pgid));
+  const pids = new Set([...matching.map((entry) => entry.pid), ...processes.filter((entry) => groups.has(entry.pgid)).map((entry) => entry.pid)]);
+  return [...pids].sort((a, b) => a - b);
 }
 
 function configArgument(argv: readonly string[]): string | undefined {

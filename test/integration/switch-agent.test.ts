@@ -55,7 +55,7 @@ describe('the switch answers to one authenticated agent and reports every setup'
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-switch-agent-'));
   const probe = (callId: string) => probeInvite({ target: running.sipTarget, localAddress: CALLER.address, localPort: CALLER.port, callId, number: NUMBER, timeoutMs: 5000 });
   const eventFor = <K extends CallEvent['kind']>(kind: K, callId: string) =>
-    eventually(async () => events.find((event): event is Extract<CallEvent, { kind: K }> => event.kind === kind && event.call_id === callId), 5000, `${kind} for ${callId}`);
+    eventually(() => Promise.resolve(events.find((event): event is Extract<CallEvent, { kind: K }> => event.kind === kind && event.call_id === callId)), 5000, `${kind} for ${callId}`);
 
   before(async () => {
     running = await startTestSystem(PORTS, { MINUTEX_ROUTE_TIMEOUT_MS: String(ROUTE_TIMEOUT_MS) });
@@ -93,7 +93,7 @@ describe('the switch answers to one authenticated agent and reports every setup'
       return { kind: 'reject', code: 403, phrase: 'Forbidden', reason: 'decided by the agent' };
     };
     const answer = probe('stray-client-call');
-    const request = await eventually(async () => seen, 3000, 'the route request at the agent');
+    const request = await eventually(() => Promise.resolve(seen), 3000, 'the route request at the agent');
     // The stray client answers first, with the real transaction ids: Kamailio must ignore it.
     stray.send(JSON.stringify({ action: 'reject', tindex: request.transaction.index, tlabel: request.transaction.label, call_id: request.call_id, code: 486, phrase: 'Busy Here', reason: 'forged' }));
     await stray.closed;

@@ -58,7 +58,7 @@ describe('Kamailio under supervision', function () {
 
     const killedAt = Date.now();
     process.kill(mainPid, 'SIGKILL');
-    const restart = await eventually(async () => restarts[0], 10_000, 'Kamailio to be started again');
+    const restart = await eventually(() => Promise.resolve(restarts[0]), 10_000, 'Kamailio to be started again');
     unsubscribe();
     expect(restart.previous.signal).to.equal('SIGKILL');
     expect(restart.pid).to.not.equal(mainPid);
