@@ -22,7 +22,7 @@ export function startStandaloneSwitch(ports: { sip: number; evapi: number; jsonr
     sipAddr: { host: '127.0.0.1', port: ports.sip }, evapiAddr: { host: '127.0.0.1', port: ports.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: ports.jsonrpc },
     agentAddress: '127.0.0.1', agentSecret: STANDALONE_AGENT_SECRET, databaseUrl, children: 4, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 3000, sellerRingTimeoutMs: 60000, maxCallDurationS,
   });
-  const kamailio = startKamailio({ bin: '/usr/sbin/kamailio', configFile, runDir: path.join(dir, 'run'), shmMb: 128, pkgMb: 16 }, createLogger('silent'));
+  const kamailio = startKamailio({ bin: '/usr/sbin/kamailio', configFile, runDir: path.join(dir, 'run'), shmMb: 128, pkgMb: 16 }, createLogger(process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent'));
   return {
     async stop() {
       await kamailio.stop();
