@@ -1,7 +1,8 @@
 /**
  * One INVITE sent as a raw UDP packet (node:dgram), for tests that need a request SIPp will not
  * build (an oversized Call-ID) or only the switch's final answer. It waits for the first final
- * response and sends no ACK: the switch's retransmissions of that response are ignored.
+ * response to its own Call-ID and sends no ACK: the switch retransmits that response for a while,
+ * so a later probe from the same port must not take an earlier call's response for its own.
  */
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +50,7 @@ export async function probeInvite(options: ProbeOptions): Promise<ProbeAnswer> {
       socket.on('message', (packet) => {
         const lines = packet.toString('utf8').split('\r\n');
         const code = Number(/^SIP\/2\.0 (\d{3})/.exec(lines[0] ?? '')?.[1]);
-        if (!(code >= 200)) return;
+        if (!(code >= 200) || !lines.includes(`Call-ID: ${options.callId}`)) return;
         clearTimeout(timer);
         resolve({ code, headers: lines.slice(1).filter((line) => line !== '') });
       });
