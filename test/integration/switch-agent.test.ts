@@ -26,10 +26,9 @@ const SELLER = { address: '127.0.0.164', port: 6564 };
 const NUMBER = '4930555000';
 const ROUTE_TIMEOUT_MS = 400;
 
-/** A raw evapi client: what it receives, and whether Kamailio closed it. */
+/** A raw evapi client, and what it receives. */
 interface StrayClient {
   readonly frames: string[];
-  readonly closed: Promise<void>;
   send(payload: string): void;
   destroy(): void;
 }
@@ -40,9 +39,8 @@ async function connectStray(port: number): Promise<StrayClient> {
   const frames: string[] = [];
   socket.on('data', (chunk: Buffer) => frames.push(...decoder.push(chunk)));
   socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { frames, closed, send: (payload) => socket.write(encodeNetstring(payload)), destroy: () => socket.destroy() };
+  return { frames, send: (payload) => socket.write(encodeNetstring(payload)), destroy: () => socket.destroy() };
 }
 
 describe('the switch answers to one authenticated agent and reports every setup', function () {
@@ -84,7 +82,6 @@ describe('the switch answers to one authenticated agent and reports every setup'
     expect(secret).to.be.a('string');
     const second = await connectStray(PORTS.evapi);
     second.send(JSON.stringify({ action: 'hello', secret }));
-    await second.closed;
 
     let seen: RouteRequest | undefined;
     decide = async (request) => {
@@ -94,13 +91,32 @@ describe('the switch answers to one authenticated agent and reports every setup'
     };
     const answer = probe('stray-client-call');
     const request = await eventually(() => Promise.resolve(seen), 3000, 'the route request at the agent');
-    // The stray client answers first, with the real transaction ids: Kamailio must ignore it.
-    stray.send(JSON.stringify({ action: 'reject', tindex: request.transaction.index, tlabel: request.transaction.label, call_id: request.call_id, code: 486, phrase: 'Busy Here', reason: 'forged' }));
-    await stray.closed;
+    // The stray client and the second agent answer first, with the real transaction ids: Kamailio
+    // must ignore them and apply the authenticated agent's decision when it comes.
+    const forged = (reason: string) => JSON.stringify({ action: 'reject', tindex: request.transaction.index, tlabel: request.transaction.label, call_id: request.call_id, code: 486, phrase: 'Busy Here', reason });
+    stray.send(forged('forged by a stray'));
+    second.send(forged('forged by a second agent'));
     expect((await answer).code).to.equal(403);
     expect(stray.frames, 'the stray client must receive nothing').to.deep.equal([]);
-    expect(second.frames, 'the second agent must receive nothing').to.deep.equal([]);
+    expect(second.frames, 'the second agent must receive nothing, not even an acceptance').to.deep.equal([]);
     expect(running.system.agent.connected).to.equal(true);
+    stray.destroy();
+    second.destroy();
+  });
+
+  it('gives nothing to a client that takes the connection slot the agent held, and tells the control plane of the reconnection', async () => {
+    await running.system.disconnectSwitch();
+    // Kamailio hands out the lowest free slot: the one the agent had, tag and all, until cleared.
+    const stray = await connectStray(PORTS.evapi);
+    let reconnections = 0;
+    const unsubscribe = running.system.onSwitchConnected(() => (reconnections += 1));
+    await running.system.reconnectSwitch();
+    unsubscribe();
+    expect(reconnections).to.equal(1);
+    decide = () => Promise.resolve({ kind: 'reject', code: 404, phrase: 'Not Found', reason: 'after reconnection' });
+    expect((await probe('after-reconnection-call')).code).to.equal(404);
+    expect(stray.frames).to.deep.equal([]);
+    stray.destroy();
   });
 
   it('reports a decision that reaches the switch after the route timeout as route_late', async () => {
