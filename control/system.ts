@@ -182,6 +182,8 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     }, config.reconcileEveryMs, log.child({ part: 'self-healing' }));
     selfHealing.start();
     stops.push(() => selfHealing.stop());
+    // Every (re)connection to the switch runs a pass at once: a restarted Kamailio lost its dialogs.
+    evapi.onConnected(() => void selfHealing.runNow());
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
