@@ -76,7 +76,7 @@ export async function reconcileAfterRestart(deps: ReconcileDeps & {
       resumed += 1;
       continue;
     }
-    const records = await db.any<SwitchRecord>('select kind, at_us, detail from switch_call_records where call_id = $1', [row.call_id]);
+    const records = await switchRecords(db, rpc, row.call_id);
     const answered = records.find((record) => record.kind === 'answered');
     const end = records.find((record) => record.kind === 'ended');
     if (answered) {
@@ -95,6 +95,17 @@ export async function reconcileAfterRestart(deps: ReconcileDeps & {
   }
   log.info({ resumed, ended_while_away: ended, expired, live_dialogs: dialogs.size }, 'reconciled with the switch after start');
   return { resumed, ended_while_away: ended, expired };
+}
+
+/** The switch's records of a call: what it wrote to PostgreSQL, and what it keeps in memory. */
+async function switchRecords(db: Db, rpc: KamailioRpc, call_id: string): Promise<SwitchRecord[]> {
+  const records = await db.any<SwitchRecord>('select kind, at_us, detail from switch_call_records where call_id = $1', [call_id]);
+  for (const kind of ['answered', 'ended'] as const) {
+    if (records.some((record) => record.kind === kind)) continue;
+    const kept = await rpc.switchRecord(call_id, kind).catch(() => undefined);
+    if (kept) records.push({ kind, ...kept });
+  }
+  return records;
 }
 
 function adoptLiveCall(call: LiveCall, dialog: LiveDialog, calls: CallTracker): void {

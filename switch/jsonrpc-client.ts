@@ -53,4 +53,23 @@ export class KamailioRpc {
       return [{ call_id, h_entry, h_id, state, start_ts }];
     });
   }
+
+  /**
+   * The switch's in-memory record of a call's answer or end (htable "records", kept while the agent
+   * is connected): when and the detail (answered leg, or who hung up); undefined when there is none.
+   */
+  async switchRecord(call_id: string, kind: 'answered' | 'ended'): Promise<{ at_us: bigint; detail: string } | undefined> {
+    let result: unknown;
+    try {
+      result = await this.call('htable.get', ['records', `${call_id}::${kind}`]);
+    } catch (error) {
+      if (/doesn't exist|not exist|not found/i.test((error as Error).message)) return undefined;
+      throw error;
+    }
+    const value = (result as { item?: { value?: unknown } } | undefined)?.item?.value;
+    if (typeof value !== 'string') return undefined;
+    const match = /^(\d{9,11})\.(\d{6})\|(.*)$/.exec(value);
+    if (!match) return undefined;
+    return { at_us: BigInt(match[1]!) * 1_000_000n + BigInt(match[2]!), detail: match[3]! };
+  }
 }

@@ -181,8 +181,16 @@ export class CreditController {
     return [...this.terms.keys()];
   }
 
+  /**
+   * Stops every timer. Calls still up keep their credit: the switch's own timer ends them within
+   * what was reserved, and reconciliation after a restart bills them.
+   */
   stop(): void {
-    for (const call_id of [...this.followed.keys()]) this.ended(call_id);
+    for (const followed of this.followed.values()) {
+      clearTimeout(followed.timer);
+      followed.credit.ended();
+    }
+    this.followed.clear();
   }
 
   get followedCalls(): number {
