@@ -327,47 +327,41 @@ describe('billing: rating and posting CDRs', function () {
       expect(await payable(market)).to.equal(-618n);
     });
 
-    it('quarantines a CDR it cannot rate and posts the others of its batch', async () => {
-      const market = await createMarket(db);
-      await insertCdr(db, market, { call_id: 'q-good-1@test', duration_ms: 1_000n, trade: market.roundingTrade });
-      // Answered on a trade, but without the fee its reservation used: it cannot be rated.
-      await insertCdr(db, market, { call_id: 'q-no-fee@test', duration_ms: 1_000n, trade: market.roundingTrade, fee: null });
-      await insertCdr(db, market, { call_id: 'q-good-2@test', duration_ms: 1_000n, trade: market.roundingTrade });
-
-      const results = await postPendingCdrs(db, ledger, 100);
-      expect(results).to.deep.equal([
-        { call_id: 'q-good-1@test', outcome: 'posted' },
-        { call_id: 'q-no-fee@test', outcome: 'quarantined' },
-        { call_id: 'q-good-2@test', outcome: 'posted' },
+    /**
+     * A bad CDR between two good ones, all in one batch: the good ones post (216 each, see above)
+     * and the bad one is quarantined, unrated; returns its quarantine reason.
+     */
+    async function postAroundBadCdr(market: Market, prefix: string, bad: Partial<CallSpec>, spoil: () => Promise<unknown> = () => Promise.resolve()): Promise<string> {
+      const call = (name: string): CallSpec => ({ call_id: `${prefix}-${name}@test`, duration_ms: 1_000n, trade: market.roundingTrade });
+      await insertCdr(db, market, call('good-1'));
+      await insertCdr(db, market, { ...call('bad'), ...bad });
+      await insertCdr(db, market, call('good-2'));
+      await spoil();
+      expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([
+        { call_id: `${prefix}-good-1@test`, outcome: 'posted' },
+        { call_id: `${prefix}-bad@test`, outcome: 'quarantined' },
+        { call_id: `${prefix}-good-2@test`, outcome: 'posted' },
       ]);
-      // Two calls of 216 each (see above).
       expect(await receivable(market)).to.equal(432n);
       const quarantined = await db.one<{ billing_status: string; quarantine_reason: string; rated: boolean }>(
-        `select billing_status, quarantine_reason, rated_at is not null as rated from cdrs where call_id = 'q-no-fee@test'`);
+        'select billing_status, quarantine_reason, rated_at is not null as rated from cdrs where call_id = $1', [`${prefix}-bad@test`]);
       expect(quarantined).to.include({ billing_status: 'quarantined', rated: false });
-      expect(quarantined.quarantine_reason).to.match(/^missing_terms: /);
+      return quarantined.quarantine_reason;
+    }
+
+    it('quarantines a CDR it cannot rate and posts the others of its batch', async () => {
+      // Answered on a trade, but without the fee its reservation used: it cannot be rated.
+      const reason = await postAroundBadCdr(await createMarket(db), 'q', { fee: null });
+      expect(reason).to.match(/^missing_terms: /);
       // Set aside: the next batches pass it by.
       expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([]);
     });
 
     it('quarantines a CDR the database refuses to post, when its whole batch fails, and posts the others', async () => {
       const market = await createMarket(db);
-      await insertCdr(db, market, { call_id: 'db-good-1@test', duration_ms: 1_000n, trade: market.roundingTrade });
-      await insertCdr(db, market, { call_id: 'db-bad@test', duration_ms: 1_000n, trade: market.roundingTrade });
-      await insertCdr(db, market, { call_id: 'db-good-2@test', duration_ms: 1_000n, trade: market.roundingTrade });
       // A currency the ledger's accounts refuse (they hold ISO codes only): the batch's posting statement fails.
-      await db.none(`update cdrs set currency = 'us$' where call_id = 'db-bad@test'`);
-
-      const results = await postPendingCdrs(db, ledger, 100);
-      expect(results).to.deep.equal([
-        { call_id: 'db-good-1@test', outcome: 'posted' },
-        { call_id: 'db-bad@test', outcome: 'quarantined' },
-        { call_id: 'db-good-2@test', outcome: 'posted' },
-      ]);
-      expect(await receivable(market)).to.equal(432n);
-      const bad = await db.one<{ billing_status: string; quarantine_reason: string }>(`select billing_status, quarantine_reason from cdrs where call_id = 'db-bad@test'`);
-      expect(bad.billing_status).to.equal('quarantined');
-      expect(bad.quarantine_reason).to.match(/^posting_failed: .*ledger_accounts/);
+      const reason = await postAroundBadCdr(market, 'db', {}, () => db.none(`update cdrs set currency = 'us$' where call_id = 'db-bad@test'`));
+      expect(reason).to.match(/^posting_failed: .*ledger_accounts/);
 
       // Fixed and requeued, it posts like the others.
       await db.none(`update cdrs set currency = 'USD', billing_status = 'pending', quarantine_reason = null, quarantined_at = null where call_id = 'db-bad@test'`);

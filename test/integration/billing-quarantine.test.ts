@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { Db } from '../../common/db/database.ts';
+import { insertCarrier, insertDestination, insertTrade } from '../support/rows.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 6660, evapi: 10060, jsonrpc: 6670, api: 9660 };
@@ -45,18 +46,10 @@ describe('billing: quarantine in the running system', function () {
   before(async () => {
     running = await startTestSystem(PORTS);
     db = running.database.db;
-    const carrier = async (name: string) => (await db.one<{ id: string }>('insert into carriers (name) values ($1) returning id', [name])).id;
-    const buyer = await carrier('Quarantine Buyer');
-    const seller = await carrier('Quarantine Seller');
-    const destination = (await db.one<{ id: string }>(`insert into destinations (name) values ('Quarantine Land') returning id`)).id;
-    const order = async (carrier_id: string, side: string) => (await db.one<{ id: string }>(
-      `insert into orders (carrier_id, side, destination_id, currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, channels, channels_open)
-       values ($1, $2, $3, 'USD', 12000, 1, 1, 0, 10, 0) returning id`, [carrier_id, side, destination])).id;
-    const trade = (await db.one<{ id: string }>(
-      `insert into trades (buy_order_id, sell_order_id, buyer_id, seller_id, destination_id, currency, price_per_minute_micros, first_increment_s,
-         next_increment_s, connect_fee_micros, channels)
-       values ($1, $2, $3, $4, $5, 'USD', 12000, 1, 1, 0, 10) returning id`,
-      [await order(buyer, 'buy'), await order(seller, 'sell'), buyer, seller, destination])).id;
+    const buyer = await insertCarrier(db, 'Quarantine Buyer');
+    const seller = await insertCarrier(db, 'Quarantine Seller');
+    const destination = await insertDestination(db, 'Quarantine Land');
+    const trade = await insertTrade(db, { buyer, seller, destination }, { price_per_minute_micros: 12_000n, first_increment_s: 1, next_increment_s: 1, connect_fee_micros: 0n });
     market = { buyer, seller, trade, destination };
   });
 

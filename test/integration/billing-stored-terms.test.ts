@@ -15,6 +15,7 @@ import type { EgressTrunk, RoutableTrade } from '../../control/core/routing.ts';
 import { CreditStore } from '../../control/credit/credit-store.ts';
 import { CallStore } from '../../control/store/calls.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { insertCarrier, insertDestination, insertTrade, insertTrunk } from '../support/rows.ts';
 
 describe('billing: charges from the terms stored with the call', function () {
   let database: TestDatabase;
@@ -30,23 +31,14 @@ describe('billing: charges from the terms stored with the call', function () {
   });
 
   it('charges each call the exchange fee its reservation was made with, after the fee changed', async () => {
-    const carrier = async (name: string) => (await db.one<{ id: string }>('insert into carriers (name) values ($1) returning id', [name])).id;
-    const buyer = await carrier('Terms Buyer');
-    const seller = await carrier('Terms Seller');
-    const ingress = (await db.one<{ id: string }>(
-      `insert into trunks (carrier_id, direction, host, port, channels, cps) values ($1, 'ingress', '127.0.0.71', 5060, 30, 100) returning id`, [buyer])).id;
-    const egress = (await db.one<{ id: string }>(
-      `insert into trunks (carrier_id, direction, host, port, channels, cps) values ($1, 'egress', '127.0.0.72', 5060, 30, 100) returning id`, [seller])).id;
-    const destination = (await db.one<{ id: string }>(`insert into destinations (name) values ('Terms Land') returning id`)).id;
-    const order = async (carrier_id: string, side: string) => (await db.one<{ id: string }>(
-      `insert into orders (carrier_id, side, destination_id, currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, channels, channels_open)
-       values ($1, $2, $3, 'USD', 12000, 1, 1, 3000, 10, 0) returning id`, [carrier_id, side, destination])).id;
+    const buyer = await insertCarrier(db, 'Terms Buyer');
+    const seller = await insertCarrier(db, 'Terms Seller');
+    const ingress = await insertTrunk(db, buyer, 'ingress', '127.0.0.71');
+    const egress = await insertTrunk(db, seller, 'egress', '127.0.0.72');
+    const destination = await insertDestination(db, 'Terms Land');
     // 0.012000 per minute on 1/1 (200 micros a second) and a connect fee of 0.003000.
-    const trade_id = (await db.one<{ id: string }>(
-      `insert into trades (buy_order_id, sell_order_id, buyer_id, seller_id, destination_id, currency, price_per_minute_micros, first_increment_s,
-         next_increment_s, connect_fee_micros, channels)
-       values ($1, $2, $3, $4, $5, 'USD', 12000, 1, 1, 3000, 10) returning id`,
-      [await order(buyer, 'buy'), await order(seller, 'sell'), buyer, seller, destination])).id;
+    const trade_id = await insertTrade(db, { buyer, seller, destination },
+      { price_per_minute_micros: 12_000n, first_increment_s: 1, next_increment_s: 1, connect_fee_micros: 3_000n });
     const trade: RoutableTrade = {
       id: trade_id, buyer_id: buyer, seller_id: seller, destination_id: destination, currency: 'USD',
       price_per_minute_micros: 12_000n, first_increment_s: 1, next_increment_s: 1, connect_fee_micros: 3_000n, channels: 10, seq: 1,

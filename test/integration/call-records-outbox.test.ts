@@ -13,6 +13,7 @@ import type { LiveCall } from '../../control/core/cdr.ts';
 import type { EgressTrunk, RoutableTrade } from '../../control/core/routing.ts';
 import { CallStore, MAX_CALL_ID_LENGTH } from '../../control/store/calls.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { insertCarrier, insertDestination, insertTrade, insertTrunk } from '../support/rows.ts';
 import { eventually } from '../support/system.ts';
 
 interface Fixture {
@@ -24,23 +25,13 @@ interface Fixture {
 }
 
 async function createFixture(db: Db): Promise<Fixture> {
-  const carrier = async (name: string) => (await db.one<{ id: string }>('insert into carriers (name) values ($1) returning id', [name])).id;
-  const buyer = await carrier('Outbox Buyer');
-  const seller = await carrier('Outbox Seller');
-  const trunk = async (carrier_id: string, direction: string, host: string) => (await db.one<{ id: string }>(
-    `insert into trunks (carrier_id, direction, host, port, channels, cps) values ($1, $2, $3, 5060, 30, 100) returning id`, [carrier_id, direction, host])).id;
-  const ingress = await trunk(buyer, 'ingress', '127.0.0.61');
-  const egress = await trunk(seller, 'egress', '127.0.0.62');
-  const destination = (await db.one<{ id: string }>(`insert into destinations (name) values ('Outbox Land') returning id`)).id;
+  const buyer = await insertCarrier(db, 'Outbox Buyer');
+  const seller = await insertCarrier(db, 'Outbox Seller');
+  const ingress = await insertTrunk(db, buyer, 'ingress', '127.0.0.61');
+  const egress = await insertTrunk(db, seller, 'egress', '127.0.0.62');
+  const destination = await insertDestination(db, 'Outbox Land');
   const terms = { price_per_minute_micros: 12_000n, first_increment_s: 1, next_increment_s: 1, connect_fee_micros: 0n };
-  const order = async (carrier_id: string, side: string) => (await db.one<{ id: string }>(
-    `insert into orders (carrier_id, side, destination_id, currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, channels, channels_open)
-     values ($1, $2, $3, 'USD', 12000, 1, 1, 0, 10, 0) returning id`, [carrier_id, side, destination])).id;
-  const trade = (await db.one<{ id: string }>(
-    `insert into trades (buy_order_id, sell_order_id, buyer_id, seller_id, destination_id, currency, price_per_minute_micros, first_increment_s,
-       next_increment_s, connect_fee_micros, channels)
-     values ($1, $2, $3, $4, $5, 'USD', 12000, 1, 1, 0, 10) returning id`,
-    [await order(buyer, 'buy'), await order(seller, 'sell'), buyer, seller, destination])).id;
+  const trade = await insertTrade(db, { buyer, seller, destination }, terms);
   return {
     buyer, ingress, destination,
     trade: { id: trade, buyer_id: buyer, seller_id: seller, destination_id: destination, currency: 'USD', ...terms, channels: 10, seq: 1 },
