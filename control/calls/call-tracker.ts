@@ -202,7 +202,9 @@ export class CallTracker {
         call.dialog = event.dialog;
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
-        await this.store.updateCall(call);
+        // The answer on the call row only helps a restart (the switch's own records and the CDR
+        // carry it too): a failed update must not keep credit control from following the call.
+        await this.store.updateCall(call).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded on the call row'));
         break;
       }
       case 'leg_failed': {

@@ -203,6 +203,24 @@ describe('call records: every call ends with exactly one CDR', function () {
     expect(await cdrCount(call_id)).to.equal(1);
   });
 
+  it('follows an answered call even when its row cannot record the answer, and its CDR carries the answer', async () => {
+    await db.none(`create function refuse_call_updates() returns trigger language plpgsql as $$ begin raise exception 'call rows refused'; end $$;
+      create trigger refuse_call_updates before update on calls for each row execute function refuse_call_updates()`);
+    const setup_us = BigInt(Date.now()) * 1000n;
+    const call = liveCall(fixture, 'answer-unrecorded@test', setup_us);
+    tracker.hold(call);
+    await tracker.callRouted(call);
+    tracker.onCallEvent({ kind: 'call_answered', call_id: call.call_id, leg: 0, code: 200, dialog: { h_entry: 2, h_id: 2 }, at_us: setup_us + 1_000_000n });
+    await tracker.settled();
+    await db.none('drop trigger refuse_call_updates on calls; drop function refuse_call_updates()');
+    // Credit control starts following a call on this update: it must come whatever the row says.
+    expect(updates.some((update) => update.kind === 'call_updated' && update.call.state === 'answered')).to.equal(true);
+    tracker.onCallEvent({ kind: 'call_ended', call_id: call.call_id, by: 'callee', at_us: setup_us + 4_000_000n });
+    await tracker.settled();
+    await tracker.cdrsWritten();
+    expect(await db.one('select duration_ms, final_sip_code from cdrs where call_id = $1', [call.call_id])).to.deep.equal({ duration_ms: 3_000n, final_sip_code: 200 });
+  });
+
   it('refuses new calls at setup while the outbox is full', async () => {
     tracker = new CallTracker(new CallStore(db), createLogger('silent'), { maxOutbox: 1, retryFirstMs: 100, retryMaxMs: 500 });
     await db.none(`create function refuse_cdrs() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$;
