@@ -50,23 +50,22 @@ export class ExchangeRouteDecider implements RouteDecider {
       state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
       fee_per_minute_micros: this.feePerMinuteMicros,
     };
-    // Hold the channels before the first await, so concurrent setups see them taken. The call row
-    // is written while credit is reserved: both must be durable before Kamailio relays the call.
+    // Hold the channels before the first await, so concurrent setups see them taken. Credit comes
+    // from this node's lease in memory; the call row and the reservation's row are written after
+    // the answer, in groups (the switch keeps its own record of the call meanwhile).
     this.calls.hold(call);
-    const written = this.calls.callRouted(call);
     let reservation;
     try {
       reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs);
     } catch (error) {
       this.calls.abandon(call.call_id);
-      await written.catch(() => undefined);
       throw error;
     }
-    await written;
     if (!reservation.ok) {
       this.calls.abandon(call.call_id);
       return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
     }
+    this.calls.callRouted(call).catch((error: unknown) => this.log.error({ err: error, call_id: call.call_id }, 'writing the call row failed'));
     this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
     return {
       kind: 'route',
@@ -80,18 +79,19 @@ export class ExchangeRouteDecider implements RouteDecider {
     this.plannedEnds.delete(call_id);
   }
 
-  private async reject(
+  private reject(
     request: RouteRequest,
     reason: RejectReason,
     context: { buyer_id: string | null; ingress_trunk_id: string | null; destination_id: string | null },
-  ): Promise<RouteDecision> {
+  ): RouteDecision {
     const reply = rejectReply(reason);
     this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason }, 'call refused at setup');
     if (reason !== 'duplicate_call') {
-      await this.calls.callRejected({
+      // The refusal's CDR is written after the answer: a refusal never waits for the database.
+      void this.calls.callRejected({
         call_id: request.call_id, buyer_id: context.buyer_id, ingress_trunk_id: context.ingress_trunk_id, dialled_number: request.called,
         destination_id: context.destination_id, setup_us: request.at_us, code: reply.code, reason: reply.reason,
-      });
+      }).catch((error: unknown) => this.log.error({ err: error, call_id: request.call_id }, 'writing a refused call failed'));
     }
     return { kind: 'reject', ...reply };
   }

@@ -22,7 +22,11 @@ import { Exchange } from './exchange/exchange.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
-import { reconcileAfterRestart, type ReconcileReport } from './reconcile.ts';
+import { CreditLeases } from './credit/credit-leases.ts';
+import { LeaseStore } from './credit/lease-store.ts';
+import { ReservationJournal } from './credit/reservation-journal.ts';
+import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
+import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
@@ -43,6 +47,8 @@ export interface System {
   readonly credit: CreditController;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
+  /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
+  heal(): Promise<void>;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
   /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
@@ -119,8 +125,22 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       setCallTimeout: (dialog, timeout_s) => link.agent?.setCallTimeout(dialog, timeout_s) ?? false,
       endCall: (call_id, dialog, reason) => link.agent?.endCall(call_id, dialog, reason) ?? false,
     };
-    const credit = new CreditController(credits, switchCommands, {
+    // Credit leases: this node's own leases from a previous run are closed first (what their open
+    // reservations hold stays until those calls are reconciled and billed); then new slices.
+    const leaseStore = new LeaseStore(db);
+    await leaseStore.registerNode(config.nodeId);
+    await leaseStore.expire({ node_id: config.nodeId });
+    const leases = new CreditLeases(leaseStore, {
+      node_id: config.nodeId, horizon_s: config.creditLeaseHorizonS, min_calls: config.creditLeaseMinCalls, pool_share_divisor: config.creditLeaseShareDivisor,
+      ttl_ms: config.creditLeaseTtlMs, maintain_every_ms: config.creditLeaseMaintainMs, idle_return_ms: config.creditLeaseIdleReturnMs,
+    }, log.child({ part: 'leases' }));
+    leases.start();
+    stops.push(() => leases.stop());
+    const journal = new ReservationJournal(db, log.child({ part: 'journal' }));
+    stops.push(() => journal.stop());
+    const credit = new CreditController(credits, leases, journal, switchCommands, {
       chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,
+      nodeId: config.nodeId, waitForCreditMs: Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
     }, log.child({ part: 'credit' }));
     stops.push(() => credit.stop());
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }));
@@ -130,7 +150,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         if (planned !== undefined) credit.answered(update.call, planned);
       } else if (update.kind === 'call_over') {
         // At once, not when the CDR is written: a dead call's reservation must not be extended.
-        credit.ended(update.call_id);
+        credit.ended(update.call_id, update.cdr);
         decider.forget(update.call_id);
       }
     });
@@ -140,15 +160,26 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());
-    // Once connected to the switch, pick up whatever a previous run of the control plane left.
+    // Once connected to the switch, pick up whatever a previous run of the control plane left;
+    // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
+    // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
     const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
-      .then(() => reconcileAfterRestart({ db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), startedAt }))
+      .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
       .catch((error: unknown) => {
         log.error({ err: error }, 'reconciliation after start failed');
         return undefined;
       });
     stops.push(async () => void (await reconciled));
+    const selfHealing = new SelfHealing(async () => {
+      await reconciled;
+      if (!evapi.connected) return;
+      await reconcileAfterRestart({ ...reconcileDeps, startedAt: new Date(Date.now() - config.reconcileEveryMs) });
+      await sweep({ ...reconcileDeps, leases: leaseStore });
+    }, config.reconcileEveryMs, log.child({ part: 'self-healing' }));
+    selfHealing.start();
+    stops.push(() => selfHealing.stop());
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
@@ -172,6 +203,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     return {
       db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit, reconciled,
+      heal: () => selfHealing.runNow(),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
       disconnectSwitch: () => evapi.stop(),
       async reconnectSwitch() {

@@ -21,8 +21,8 @@ import { LiveChannelCounts } from './live-channel-counts.ts';
 
 export type CallUpdate =
   | { readonly kind: 'call_started' | 'call_updated'; readonly call: LiveCall }
-  /** The call ended: nothing more happens on it (its CDR may still be waiting to be written). */
-  | { readonly kind: 'call_over'; readonly call_id: string }
+  /** The call ended with this CDR: nothing more happens on it (the CDR may still be waiting to be written). */
+  | { readonly kind: 'call_over'; readonly call_id: string; readonly cdr: CdrRecord }
   | { readonly kind: 'cdr_written'; readonly cdr: CdrRecord };
 
 export interface CdrListener {
@@ -50,6 +50,8 @@ export interface UnwrittenCdr {
 
 interface OutboxEntry {
   readonly cdr: CdrRecord;
+  /** The call that ended, when it was followed (a call refused at setup never was). */
+  readonly call: LiveCall | undefined;
   readonly since_ms: number;
   attempts: number;
   last_error: string | null;
@@ -91,7 +93,7 @@ export class CallTracker {
 
   /** A call in progress, or one that ended and whose CDR is still being written. */
   liveCall(call_id: string): LiveCall | undefined {
-    return this.live.get(call_id);
+    return this.live.get(call_id) ?? this.outbox.get(call_id)?.call;
   }
 
   /** Calls in progress (not those that ended and wait for their CDR to be written). */
@@ -247,10 +249,11 @@ export class CallTracker {
   private finish(cdr: CdrRecord): Promise<void> {
     // A second end of the same call (a replayed event): the CDR of the first stands.
     if (this.outbox.has(cdr.call_id)) return Promise.resolve();
+    const call = this.live.get(cdr.call_id);
     this.live.delete(cdr.call_id);
-    const entry: OutboxEntry = { cdr, since_ms: Date.now(), attempts: 0, last_error: null, timer: undefined };
+    const entry: OutboxEntry = { cdr, call, since_ms: Date.now(), attempts: 0, last_error: null, timer: undefined };
     this.outbox.set(cdr.call_id, entry);
-    this.updates.next({ kind: 'call_over', call_id: cdr.call_id });
+    this.updates.next({ kind: 'call_over', call_id: cdr.call_id, cdr });
     return this.attempt(entry);
   }
 

@@ -72,7 +72,8 @@ export type RoutingRejectReason =
   | 'no_capacity';
 
 /** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
-export type RejectReason = RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call';
+export type RejectReason =
+  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy';
 
 export type RoutingOutcome =
   | {
@@ -194,5 +195,8 @@ export function rejectReply(reason: RejectReason): SipReject {
       return { code: 402, phrase: 'Payment Required', reason: 'insufficient credit' };
     case 'duplicate_call':
       return { code: 482, phrase: 'Loop Detected', reason: 'call already handled' };
+    case 'control_plane_busy':
+      // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
+      return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };
   }
 }

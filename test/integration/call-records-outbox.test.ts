@@ -97,8 +97,10 @@ describe('call records: every call ends with exactly one CDR', function () {
 
     // The call is over at once (credit stops its timers), but its CDR is not written yet: the call
     // still holds its channel and waits in the outbox, retried.
-    expect(updates.filter((update) => update.kind === 'call_over')).to.deep.equal([{ kind: 'call_over', call_id }]);
+    expect(updates.filter((update) => update.kind === 'call_over').map((update) => update.kind === 'call_over' && update.cdr.call_id)).to.deep.equal([call_id]);
     expect(tracker.liveCalls()).to.deep.equal([]);
+    // Still known by its Call-ID (a new setup with it is a duplicate), as a call that is over.
+    expect(tracker.liveCall(call_id)?.state).to.equal('ended');
     expect(tradeChannels()).to.equal(1);
     await eventually(() => Promise.resolve((tracker.unwrittenCdrs()[0]?.attempts ?? 0) >= 3 || undefined), 5_000, 'three attempts');
     const [waiting] = tracker.unwrittenCdrs();
@@ -111,6 +113,7 @@ describe('call records: every call ends with exactly one CDR', function () {
     await tracker.cdrsWritten();
     expect(await cdrCount(call_id)).to.equal(1);
     expect(tracker.unwrittenCdrs()).to.deep.equal([]);
+    expect(tracker.liveCall(call_id)).to.equal(undefined);
     expect(tradeChannels()).to.equal(0);
     expect(updates.filter((update) => update.kind === 'cdr_written').map((update) => update.kind === 'cdr_written' && update.cdr.call_id)).to.deep.equal([call_id]);
     // Written with the terms it is rated with: the answered leg's trade and the reservation's fee.
