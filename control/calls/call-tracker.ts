@@ -2,8 +2,8 @@
  * Follows every call from route decision to CDR. Events for one call are applied in arrival order
  * (a promise chain per Call-ID), each through the lifecycle's transition function.
  *
- * When a call ends it is over at once (`call_over`: credit stops its timers), but it leaves memory,
- * and gives back its channels, only once its CDR is durably written: until then it waits in the
+ * When a call ends it is over at once (`call_over`: credit stops its timers, its channels are
+ * free), but it leaves memory only once its CDR is durably written: until then it waits in the
  * CDR outbox, whose write is retried with backoff until it lands (`cdr_written`, and billing is
  * told it may post it). A CDR the database refuses on its own (it can never be written) is logged
  * in full and dropped. The outbox is bounded: while it is full, new calls are refused at setup.
@@ -71,7 +71,7 @@ export class CallTracker {
   private readonly channels = new LiveChannelCounts();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly cdrListeners: CdrListener[] = [];
-  /** Ended calls whose CDR is not written yet, by Call-ID (their channels are still counted). */
+  /** Ended calls whose CDR is not written yet, by Call-ID. */
   private readonly outbox = new Map<string, OutboxEntry>();
   private outboxWaiters: Array<() => void> = [];
   private stopped = false;
@@ -251,6 +251,9 @@ export class CallTracker {
     if (this.outbox.has(cdr.call_id)) return Promise.resolve();
     const call = this.live.get(cdr.call_id);
     this.live.delete(cdr.call_id);
+    // Its channels are free the moment the call is over: a trunk carries as many calls as it has
+    // channels, whether or not their CDRs have reached the database yet.
+    this.channels.remove(cdr.call_id);
     const entry: OutboxEntry = { cdr, call, since_ms: Date.now(), attempts: 0, last_error: null, timer: undefined };
     this.outbox.set(cdr.call_id, entry);
     this.updates.next({ kind: 'call_over', call_id: cdr.call_id, cdr });
@@ -288,12 +291,9 @@ export class CallTracker {
     for (const listener of this.cdrListeners) listener.onCdrWritten(cdr);
   }
 
-  /** The CDR is written (or can never be): the call leaves memory and gives back its channels. */
+  /** The CDR is written (or can never be): the call leaves memory. */
   private leave(entry: OutboxEntry): void {
-    const { call_id } = entry.cdr;
-    this.outbox.delete(call_id);
-    // A new call that reused the Call-ID meanwhile holds its own channels.
-    if (!this.live.has(call_id)) this.channels.remove(call_id);
+    this.outbox.delete(entry.cdr.call_id);
     if (this.outbox.size === 0) {
       const waiters = this.outboxWaiters;
       this.outboxWaiters = [];

@@ -90,23 +90,22 @@ describe('call records: every call ends with exactly one CDR', function () {
     await database.drop();
   });
 
-  it('retries a CDR the database refuses for a moment until it lands; the call leaves memory only then', async () => {
+  it('retries a CDR the database refuses for a moment until it lands; the call leaves memory only then, its channel is free at once', async () => {
     await db.none(`create function refuse_cdrs() returns trigger language plpgsql as $$ begin raise exception 'CDRs refused for a moment'; end $$;
       create trigger refuse_cdrs before insert on cdrs for each row execute function refuse_cdrs()`);
     const call_id = await carryCall(2_500n);
 
-    // The call is over at once (credit stops its timers), but its CDR is not written yet: the call
-    // still holds its channel and waits in the outbox, retried.
+    // The call is over at once (credit stops its timers, its channel is free), but its CDR is not
+    // written yet: the call waits in the outbox, retried.
     expect(updates.filter((update) => update.kind === 'call_over').map((update) => update.kind === 'call_over' && update.cdr.call_id)).to.deep.equal([call_id]);
     expect(tracker.liveCalls()).to.deep.equal([]);
     // Still known by its Call-ID (a new setup with it is a duplicate), as a call that is over.
     expect(tracker.liveCall(call_id)?.state).to.equal('ended');
-    expect(tradeChannels()).to.equal(1);
+    expect(tradeChannels()).to.equal(0);
     await eventually(() => Promise.resolve((tracker.unwrittenCdrs()[0]?.attempts ?? 0) >= 3 || undefined), 5_000, 'three attempts');
     const [waiting] = tracker.unwrittenCdrs();
     expect(waiting).to.include({ call_id, last_error: 'CDRs refused for a moment' });
     expect(await cdrCount(call_id)).to.equal(0);
-    expect(tradeChannels()).to.equal(1);
     expect(updates.some((update) => update.kind === 'cdr_written')).to.equal(false);
 
     await db.none('drop trigger refuse_cdrs on cdrs; drop function refuse_cdrs()');
@@ -143,12 +142,12 @@ describe('call records: every call ends with exactly one CDR', function () {
       // The first attempt gives up after its statement timeout (5 s) rather than waiting for ever.
       await eventually(() => Promise.resolve((tracker.unwrittenCdrs()[0]?.attempts ?? 0) >= 2 || undefined), 15_000, 'a second attempt');
       expect(tracker.unwrittenCdrs()[0]?.last_error).to.match(/statement timeout/);
-      expect(tradeChannels()).to.equal(1);
+      expect(tracker.liveCall(call_id)?.state).to.equal('ended');
       unlock();
       await lock;
       await tracker.cdrsWritten();
       expect(await cdrCount(call_id)).to.equal(1);
-      expect(tradeChannels()).to.equal(0);
+      expect(tracker.liveCall(call_id)).to.equal(undefined);
     } finally {
       unlock();
       await lock.catch(() => undefined);
