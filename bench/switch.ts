@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/logger.ts';
-import { writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
 import { startKamailio } from '../switch/kamailio-process.ts';
 import { runSipp, startSipp, stopAllSipp, type SippResult } from '../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../test/support/market.ts';
@@ -34,7 +34,7 @@ const running = await startTestSystem({ sip: 6160, evapi: 9548, jsonrpc: 6171, a
 const bareDir = path.join(workDir, 'bare-kamailio');
 const bareConfig = writeKamailioConfig(bareDir, {
   sipAddr: { host: '127.0.0.1', port: BARE.sip }, evapiAddr: { host: '127.0.0.1', port: BARE.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: BARE.jsonrpc },
-  agentAddress: '127.0.0.1', databaseUrl: running.database.url, children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
+  agentAddress: '127.0.0.1', agentSecret: newAgentSecret(), databaseUrl: running.database.url, children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
 }, {
   routingFile: fileURLToPath(new URL('./kamailio/static-relay.cfg', import.meta.url)),
   extraDefines: { MINUTEX_BENCH_SELLER: `${SELLER.address}:${SELLER.port}` },

@@ -34,6 +34,8 @@ export interface Config {
   readonly externalSwitch: boolean;
   /** Address the control plane connects to evapi from, as Kamailio sees it (accepted besides 127.0.0.1). */
   readonly agentAddress: string;
+  /** Secret the agent proves itself with on Kamailio's evapi socket; undefined: a new one each run (required with an external switch). */
+  readonly agentSecret: string | undefined;
   /** Folder of Kamailio's modules; undefined: found among Debian's usual places at start. */
   readonly kamailioModulesDir: string | undefined;
   /** Path of the kamailio binary. */
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
       if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw)) throw new Error('expected an IPv4 address');
       return raw;
     }),
+    agentSecret: read('MINUTEX_AGENT_SECRET', '', parseAgentSecret),
     kamailioModulesDir: optional(env['MINUTEX_KAMAILIO_MODULES_DIR']),
     kamailioBin: read('MINUTEX_KAMAILIO_BIN', '/usr/sbin/kamailio', nonEmpty),
     kamailioShmMb: read('MINUTEX_KAMAILIO_SHM_MB', '512', (raw) => parseIntInRange(raw, 64, 65536)),
@@ -142,6 +145,9 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileEveryMs: read('MINUTEX_RECONCILE_EVERY_MS', '30000', (raw) => parseIntInRange(raw, 1000, 3600000)),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
   };
+  if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {
+    problems.push('MINUTEX_AGENT_SECRET must be set with MINUTEX_EXTERNAL_SWITCH=true (the same one rendered into the switch config)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -172,6 +178,13 @@ function parseBoolean(raw: string): boolean {
 function parseOperatorToken(raw: string): string | undefined {
   if (raw === '') return undefined;
   if (raw.length < 16) throw new Error('an operator token needs at least 16 characters');
+  return raw;
+}
+
+/** Copied into Kamailio's config as a quoted string, so only URL-safe base64 characters. */
+function parseAgentSecret(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{24,128}$/.test(raw)) throw new Error('expected 24 to 128 characters among A-Z a-z 0-9 _ -');
   return raw;
 }
 

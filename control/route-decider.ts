@@ -9,9 +9,14 @@ import type { RouteDecision } from '../switch/decisions.ts';
 import type { CallTracker } from './calls/call-tracker.ts';
 import { CallRateLimiter } from './core/capacity.ts';
 import type { LiveCall } from './core/cdr.ts';
-import { rejectReply, routeCall, type RejectReason } from './core/routing.ts';
+import { rejectReply, routeCall, type IngressTrunk, type RejectReason, type RoutingOutcome } from './core/routing.ts';
+import type { CapacityLeases, CapacityNeed } from './calls/capacity-leases.ts';
+import { withDeadline } from '../common/deadline.ts';
 import type { CreditController } from './credit/credit-controller.ts';
 import type { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+
+/** A setup asks for more channel slots at most this many times (the ingress trunk, then the legs). */
+const MAX_CAPACITY_ATTEMPTS = 2;
 
 export class ExchangeRouteDecider implements RouteDecider {
   private readonly callRate = new CallRateLimiter();
@@ -22,6 +27,9 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly snapshots: RoutingSnapshotCache,
     private readonly calls: CallTracker,
     private readonly credit: CreditController,
+    private readonly capacity: CapacityLeases,
+    /** The longest a setup waits for more channel or call-rate slots from PostgreSQL, ms. */
+    private readonly waitForCapacityMs: number,
     /** The exchange fee per minute credit control reserves with (its settings' exchangeFeePerMinuteMicros): each call keeps it for its CDR. */
     private readonly feePerMinuteMicros: bigint,
     private readonly log: Logger,
@@ -37,11 +45,28 @@ export class ExchangeRouteDecider implements RouteDecider {
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = await this.snapshots.get();
-    const outcome = routeCall(snapshot, { source_ip: request.source_ip, called: request.called }, this.calls.channelCounts());
+    const setup = { source_ip: request.source_ip, called: request.called };
+    let outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
+    // This node's slots of the ingress trunk, then of the trades and seller trunks, may be used
+    // up: ask for more (other nodes may leave some), for a bounded time, and route again.
+    const deadline_ms = this.clock() + this.waitForCapacityMs;
+    for (let attempt = 0; attempt < MAX_CAPACITY_ATTEMPTS && !outcome.ok && (outcome.reason === 'ingress_channels_full' || outcome.reason === 'no_capacity'); attempt += 1) {
+      const needs = this.blockedNeeds(outcome);
+      const left_ms = deadline_ms - this.clock();
+      if (needs.length === 0 || left_ms <= 0) break;
+      await withDeadline(this.capacity.grow(needs), left_ms);
+      outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
+    }
     // The call rate counts every setup a known trunk sends, routable or not, so a flood of calls
-    // to unknown numbers is held back like any other.
+    // to unknown numbers is held back like any other. Each node counts against its own slots.
     const trunk = outcome.ingress_trunk;
-    if (trunk && !this.callRate.tryAcquire(trunk.id, trunk.cps, this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
+    if (trunk && !this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) {
+      const cps = { kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) } as const;
+      if (this.capacity.slots('cps', trunk.id) >= trunk.cps) return this.reject(request, 'call_rate_exceeded', outcome);
+      await withDeadline(this.capacity.grow([cps]), this.waitForCapacityMs);
+      if (!this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
+    }
+    if (trunk) this.capacity.used([{ kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) }]);
     if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
     const call: LiveCall = {
@@ -65,6 +90,7 @@ export class ExchangeRouteDecider implements RouteDecider {
       this.calls.abandon(call.call_id);
       return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
     }
+    this.capacity.used(this.routedNeeds(call, outcome.ingress_trunk));
     this.calls.callRouted(call).catch((error: unknown) => this.log.error({ err: error, call_id: call.call_id }, 'writing the call row failed'));
     this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
     return {
@@ -72,6 +98,30 @@ export class ExchangeRouteDecider implements RouteDecider {
       max_duration_s: reservation.max_duration_s,
       targets: outcome.legs.map(({ trunk }) => ({ number: outcome.number, host: trunk.host, port: trunk.port, transport: trunk.transport })),
     };
+  }
+
+  /** The resources a refused setup could not get a channel of. */
+  private blockedNeeds(outcome: Extract<RoutingOutcome, { ok: false }>): CapacityNeed[] {
+    const counts = this.calls.channelCounts();
+    if (outcome.reason === 'ingress_channels_full') {
+      const trunk = outcome.ingress_trunk;
+      return trunk ? [{ kind: 'ingress', id: trunk.id, limit: trunk.channels, in_use: counts.byIngressTrunk.get(trunk.id) ?? 0 }] : [];
+    }
+    return outcome.blocked.flatMap(({ trade, trunk }): CapacityNeed[] => [
+      { kind: 'trade', id: trade.id, limit: trade.channels, in_use: counts.byTrade.get(trade.id) ?? 0 },
+      { kind: 'egress', id: trunk.id, limit: trunk.channels, in_use: counts.byEgressTrunk.get(trunk.id) ?? 0 },
+    ]);
+  }
+
+  /** The resources a routed call holds a channel of (its ingress trunk and its first leg). */
+  private routedNeeds(call: LiveCall, ingress: IngressTrunk): CapacityNeed[] {
+    const counts = this.calls.channelCounts();
+    const needs: CapacityNeed[] = [{ kind: 'ingress', id: ingress.id, limit: ingress.channels, in_use: counts.byIngressTrunk.get(ingress.id) ?? 0 }];
+    for (const { leg } of call.legs) {
+      needs.push({ kind: 'trade', id: leg.trade.id, limit: leg.trade.channels, in_use: counts.byTrade.get(leg.trade.id) ?? 0 });
+      needs.push({ kind: 'egress', id: leg.trunk.id, limit: leg.trunk.channels, in_use: counts.byEgressTrunk.get(leg.trunk.id) ?? 0 });
+    }
+    return needs;
   }
 
   /** Forgets what a call that ended unanswered had reserved at setup. */

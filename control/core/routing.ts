@@ -93,6 +93,8 @@ export type RoutingOutcome =
       readonly ingress_trunk_id: string | null;
       readonly number: string | null;
       readonly destination_id: string | null;
+      /** The legs skipped because their trade or seller trunk had no channel left (for `no_capacity`). */
+      readonly blocked: readonly Leg[];
     };
 
 /** More legs than this add setup delay without a real chance of completing the call. */
@@ -100,6 +102,7 @@ export const MAX_LEGS = 8;
 
 export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: ChannelCounts = NO_CALLS): RoutingOutcome {
   const trunk = findIngressTrunk(snapshot, setup);
+  const blocked: Leg[] = [];
   const reject = (reason: RoutingRejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
     ok: false,
     reason,
@@ -108,6 +111,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
     ingress_trunk_id: context.ingress_trunk_id ?? null,
     number: context.number ?? null,
     destination_id: context.destination_id ?? null,
+    blocked,
   });
 
   if (!trunk) return reject('unknown_trunk');
@@ -133,6 +137,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
       // A trade or a seller's trunk already carrying all its channels is skipped for this call.
       if (!hasFreeChannel(counts.byTrade, trade.id, trade.channels) || !hasFreeChannel(counts.byEgressTrunk, egress.id, egress.channels)) {
         full += 1;
+        if (blocked.length < MAX_LEGS) blocked.push({ trade, trunk: egress });
         continue;
       }
       if (legs.length < MAX_LEGS) legs.push({ trade, trunk: egress });

@@ -9,6 +9,7 @@
  * past it, which the reservation's slack pays for. A call therefore never runs unpaid, even when this process is gone.
  */
 import { Subject } from 'rxjs';
+import { withDeadline } from '../../common/deadline.ts';
 import type { Logger } from '../../common/logger.ts';
 import { rateTradeCall, type Tariff } from '../../billing/core/rating.ts';
 import type { DialogRef } from '../../switch/events.ts';
@@ -279,17 +280,4 @@ function chargeOf(terms: CallTerms, cdr: CdrRecord): bigint {
   const leg = terms.pricing.legs[terms.trade_ids.indexOf(cdr.trade_id)];
   if (leg === undefined) return 0n;
   return rateTradeCall(leg, terms.pricing.fee_per_minute_micros, cdr.duration_ms).buyer_amount_micros;
-}
-
-/** The promise's value, or undefined when it has not settled within `deadline_ms`. */
-async function withDeadline<T>(promise: Promise<T>, deadline_ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline_ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
