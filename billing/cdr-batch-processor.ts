@@ -1,7 +1,8 @@
 /**
  * The billing batch processor: rates and posts CDRs in groups, each group in one database
  * transaction. A written CDR nudges it (a short delay gathers a batch); a periodic sweep catches
- * anything a crash or a restart left unposted. One run at a time, so batches never contend.
+ * anything a crash or a restart left unposted. One run at a time, so batches never contend. A CDR
+ * that cannot be rated or posted is quarantined (see cdr-posting.ts) and the rest go on.
  */
 import type { Db } from '../common/db/database.ts';
 import type { Logger } from '../common/logger.ts';
@@ -9,7 +10,6 @@ import { postPendingCdrs, type ReservationSettler } from './cdr-posting.ts';
 import type { LedgerStore } from './ledger-store.ts';
 
 export interface BatchProcessorOptions {
-  readonly exchangeFeePerMinuteMicros: bigint;
   /** Most CDRs per database transaction. */
   readonly maxBatch: number;
   /** How long a nudge waits to gather more CDRs into one batch, in ms. */
@@ -18,7 +18,7 @@ export interface BatchProcessorOptions {
   readonly sweepMs: number;
 }
 
-export const DEFAULT_BATCH_OPTIONS: Omit<BatchProcessorOptions, 'exchangeFeePerMinuteMicros'> = { maxBatch: 200, gatherMs: 20, sweepMs: 2000 };
+export const DEFAULT_BATCH_OPTIONS: BatchProcessorOptions = { maxBatch: 200, gatherMs: 20, sweepMs: 2000 };
 
 export class CdrBatchProcessor {
   private running: Promise<void> | undefined;
@@ -27,6 +27,8 @@ export class CdrBatchProcessor {
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   postedTotal = 0;
+  /** CDRs set aside since start because they could not be rated or posted (metric). */
+  quarantinedTotal = 0;
 
   constructor(
     private readonly db: Db,
@@ -78,13 +80,16 @@ export class CdrBatchProcessor {
       this.again = false;
       let results;
       try {
-        results = await postPendingCdrs(this.db, this.ledger, this.options.exchangeFeePerMinuteMicros, this.options.maxBatch, this.settler);
+        results = await postPendingCdrs(this.db, this.ledger, this.options.maxBatch, this.settler);
       } catch (error) {
         this.log.error({ err: error }, 'CDR batch failed; it will be retried by the next sweep');
         return;
       }
       const posted = results.filter((result) => result.outcome === 'posted').length;
+      const quarantined = results.filter((result) => result.outcome === 'quarantined');
       this.postedTotal += posted;
+      this.quarantinedTotal += quarantined.length;
+      if (quarantined.length > 0) this.log.error({ call_ids: quarantined.map((result) => result.call_id) }, 'CDRs quarantined: see GET /v1/cdrs?status=quarantined');
       if (results.length > 0) this.log.debug({ cdrs: results.length, posted }, 'CDR batch posted');
       if (results.length === this.options.maxBatch) this.again = true;
     } while (this.again && !this.stopped);

@@ -1,15 +1,23 @@
 /**
  * Rates CDRs and posts them to the ledger, keyed by Call-ID, exactly once: the CDR row is locked
- * while it is rated, its rated_at marks it done, and the ledger transaction's idempotency key
- * (`cdr:<Call-ID>`) makes even a replay that slips past that mark post nothing twice.
+ * while it is rated, its status marks it done, and the ledger transaction's idempotency key
+ * (`cdr:<Call-ID>`) makes even a replay that slips past that mark post nothing twice. Rating reads
+ * only the terms stored on the CDR.
+ *
+ * A batch is posted with a few statements for all its CDRs. A CDR that cannot be rated is
+ * quarantined inside the batch; when the batch itself fails (the database refused a posting), its
+ * CDRs are posted one by one, and the one that fails alone is quarantined with its reason, so that
+ * one bad CDR never stops billing.
  */
 import type { ITask } from 'pg-promise';
 import type { Db } from '../common/db/database.ts';
-import { cdrTransaction } from './core/ledger.ts';
-import { rateTradeCall, type RatedCall, type Tariff } from './core/rating.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import { isRowError } from '../common/db/group-writer.ts';
+import { rateStoredCdr, type StoredCdr } from './core/cdr-rating.ts';
+import { LedgerInvariantError, type TransactionDraft } from './core/ledger.ts';
+import type { RatedCall } from './core/rating.ts';
+import { LedgerKeyConflictError, type LedgerStore } from './ledger-store.ts';
 
-export type PostingOutcome = 'posted' | 'already_posted' | 'nothing_to_post' | 'not_found';
+export type PostingOutcome = 'posted' | 'already_posted' | 'nothing_to_post' | 'not_found' | 'quarantined';
 
 export interface PostingResult {
   call_id: string;
@@ -30,75 +38,134 @@ export interface ReservationSettler {
 /** The most CDRs one batch may hold, so that one database transaction stays short. */
 export const MAX_CDR_BATCH = 10_000;
 
-/** A CDR with the tariff of its trade (the trade columns are null when it has no trade). */
-interface CdrForRating {
+/** A CDR row as rating reads it: no join, the terms are its own columns. */
+interface CdrRow {
   call_id: string;
   buyer_id: string | null;
   seller_id: string | null;
+  trade_id: string | null;
   answer_at: Date | null;
   duration_ms: bigint;
-  rated_at: Date | null;
+  billing_status: 'pending' | 'rated' | 'quarantined';
   ledger_transaction_id: bigint | null;
-  trade_id: string | null;
-  trade_buyer_id: string | null;
-  trade_seller_id: string | null;
   currency: string | null;
   price_per_minute_micros: bigint | null;
   first_increment_s: number | null;
   next_increment_s: number | null;
   connect_fee_micros: bigint | null;
+  fee_per_minute_micros: bigint | null;
 }
 
-const SELECT_CDR_FOR_RATING = `
-  select c.call_id, c.buyer_id, c.seller_id, c.answer_at, c.duration_ms, c.rated_at, c.ledger_transaction_id,
-         t.id as trade_id, t.buyer_id as trade_buyer_id, t.seller_id as trade_seller_id, t.currency,
-         t.price_per_minute_micros, t.first_increment_s, t.next_increment_s, t.connect_fee_micros
-  from cdrs c left join trades t on t.id = c.trade_id`;
+const SELECT_CDR = `
+  select call_id, buyer_id, seller_id, trade_id, answer_at, duration_ms, billing_status, ledger_transaction_id, currency,
+         price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros
+  from cdrs`;
 
-const NOTHING_RATED: RatedCall = { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, buyer_amount_micros: 0n };
+/** The longest quarantine reason stored (a database error's message can be long). */
+const MAX_REASON_LENGTH = 1000;
+
+function storedCdr(row: CdrRow): StoredCdr {
+  // The duration_ms column holds the answered duration; a call never answered has answer_at null.
+  return { ...row, answered: row.answer_at !== null };
+}
 
 /** Rates and posts one CDR in its own database transaction. */
-export async function rateAndPostCdr(
-  db: Db,
-  ledger: LedgerStore,
-  call_id: string,
-  exchange_fee_per_minute_micros: bigint,
-  settler?: ReservationSettler,
-): Promise<PostingResult> {
+export async function rateAndPostCdr(db: Db, ledger: LedgerStore, call_id: string, settler?: ReservationSettler): Promise<PostingResult> {
   return db.tx('rate-and-post-cdr', async (t) => {
-    const cdr = await t.oneOrNone<CdrForRating>(`${SELECT_CDR_FOR_RATING} where c.call_id = $1 for update of c`, [call_id]);
+    const cdr = await t.oneOrNone<CdrRow>(`${SELECT_CDR} where call_id = $1 for update`, [call_id]);
     if (cdr === null) return { call_id, outcome: 'not_found' };
     const settlements: Settlement[] = [];
-    const [result] = await rateAndPostLocked(t, ledger, [cdr], exchange_fee_per_minute_micros, settlements);
+    const [result] = await rateAndPostLocked(t, ledger, [cdr], settlements);
     await settleAll(t, settler, settlements);
     return result!;
   });
 }
 
 /**
- * The batch processor: rates and posts up to `max_batch` unrated CDRs, oldest first, all in one
- * database transaction. CDRs another processor holds are skipped, not waited for.
+ * The batch processor's step: rates and posts up to `max_batch` pending CDRs, oldest first, all in
+ * one database transaction (CDRs another processor holds are skipped, not waited for). When that
+ * transaction fails, its CDRs are taken one by one (see `isolate`).
  */
-export async function postPendingCdrs(
-  db: Db,
-  ledger: LedgerStore,
-  exchange_fee_per_minute_micros: bigint,
-  max_batch: number,
-  settler?: ReservationSettler,
-): Promise<PostingResult[]> {
+export async function postPendingCdrs(db: Db, ledger: LedgerStore, max_batch: number, settler?: ReservationSettler): Promise<PostingResult[]> {
   if (!Number.isSafeInteger(max_batch) || max_batch < 1 || max_batch > MAX_CDR_BATCH) {
     throw new RangeError(`max_batch must be a whole number from 1 to ${MAX_CDR_BATCH}, got ${max_batch}`);
   }
-  return db.tx('post-pending-cdrs', async (t) => {
-    const cdrs = await t.manyOrNone<CdrForRating>(
-      `${SELECT_CDR_FOR_RATING} where c.rated_at is null order by c.created_at, c.call_id limit $1 for update of c skip locked`,
-      [max_batch],
-    );
-    const settlements: Settlement[] = [];
-    const results = await rateAndPostLocked(t, ledger, cdrs, exchange_fee_per_minute_micros, settlements);
-    await settleAll(t, settler, settlements);
-    return results;
-  });
+  let taken: string[] = [];
+  try {
+    return await db.tx('post-pending-cdrs', async (t) => {
+      const cdrs = await t.manyOrNone<CdrRow>(
+        `${SELECT_CDR} where billing_status = 'pending' order by created_at, call_id limit $1 for update skip locked`,
+        [max_batch],
+      );
+      taken = cdrs.map((cdr) => cdr.call_id);
+      const settlements: Settlement[] = [];
+      const results = await rateAndPostLocked(t, ledger, cdrs, settlements);
+      await settleAll(t, settler, settlements);
+      return results;
+    });
+  } catch (error) {
+    if (taken.length === 0) throw error;
+    return isolate(db, ledger, taken, settler, error);
+  }
+}
+
+/**
+ * Whether an error says the CDR itself cannot be posted (its data, its ledger key), not that the
+ * database is unreachable or slow: only then is a CDR quarantined at once.
+ */
+function isCdrError(error: unknown): boolean {
+  return isRowError(error) || error instanceof LedgerInvariantError || error instanceof LedgerKeyConflictError || error instanceof RangeError;
+}
+
+function reasonOf(error: unknown): string {
+  const code = error instanceof LedgerKeyConflictError ? 'ledger_key_conflict' : 'posting_failed';
+  const message = error instanceof Error ? error.message : String(error);
+  return `${code}: ${message}`.slice(0, MAX_REASON_LENGTH);
+}
+
+/**
+ * Posts a failed batch's CDRs one by one. A CDR whose own failure says it cannot be posted is
+ * quarantined at once; one that fails otherwise is tried once more at the end and quarantined
+ * only when others of the batch posted meanwhile (so the database is up and the fault is this
+ * CDR's). When none posts, the database is the likelier fault: nothing is quarantined, the error
+ * goes up and the next sweep tries again.
+ */
+async function isolate(db: Db, ledger: LedgerStore, call_ids: readonly string[], settler: ReservationSettler | undefined, batchError: unknown): Promise<PostingResult[]> {
+  const results = new Map<string, PostingResult>();
+  const doubtful: string[] = [];
+  let anyPosted = false;
+  const tryOne = async (call_id: string): Promise<unknown> => {
+    try {
+      const result = await rateAndPostCdr(db, ledger, call_id, settler);
+      results.set(call_id, result);
+      if (result.outcome !== 'quarantined') anyPosted = true;
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+  for (const call_id of call_ids) {
+    const error = await tryOne(call_id);
+    if (error === undefined) continue;
+    if (isCdrError(error)) results.set(call_id, await quarantine(db, call_id, reasonOf(error)));
+    else doubtful.push(call_id);
+  }
+  for (const call_id of doubtful) {
+    const error = await tryOne(call_id);
+    if (error === undefined) continue;
+    if (!anyPosted && !isCdrError(error)) throw batchError;
+    results.set(call_id, await quarantine(db, call_id, reasonOf(error)));
+  }
+  return call_ids.flatMap((call_id) => results.get(call_id) ?? []);
+}
+
+/** Sets a pending CDR aside with its reason; billing passes it by until an operator requeues it. */
+export async function quarantine(db: Db | ITask<object>, call_id: string, reason: string): Promise<PostingResult> {
+  await db.none(
+    `update cdrs set billing_status = 'quarantined', quarantine_reason = $2, quarantined_at = now() where call_id = $1 and billing_status = 'pending'`,
+    [call_id, reason.slice(0, MAX_REASON_LENGTH)],
+  );
+  return { call_id, outcome: 'quarantined' };
 }
 
 /** A reservation to release, with what its call was charged, at the end of the posting transaction. */
@@ -115,7 +182,7 @@ interface Settlement {
  * batch), in one order, so two batches never lock them in a circle.
  */
 async function settleAll(t: ITask<object>, settler: ReservationSettler | undefined, settlements: Settlement[]): Promise<void> {
-  if (!settler) return;
+  if (!settler || settlements.length === 0) return;
   await settler.settleManyInTransaction(t, settlements);
   const parties = settlements.flatMap((settlement) => [settlement.buyer_id, settlement.seller_id ?? '']).filter((id) => id !== '');
   await settler.refreshBalancesInTransaction(t, parties);
@@ -124,83 +191,43 @@ async function settleAll(t: ITask<object>, settler: ReservationSettler | undefin
 /**
  * Rates the CDRs whose rows the transaction `t` holds locked, posts them all to the ledger and
  * records their ratings, with a few statements for the whole group; one result per CDR, in order.
+ * A CDR its stored terms cannot rate is quarantined in the same transaction.
  */
-async function rateAndPostLocked(
-  t: ITask<object>,
-  ledger: LedgerStore,
-  cdrs: readonly CdrForRating[],
-  exchange_fee_per_minute_micros: bigint,
-  settlements: Settlement[],
-): Promise<PostingResult[]> {
-  const fresh = cdrs.filter((cdr) => cdr.rated_at === null);
-  const rated = fresh.map((cdr) => rate(cdr, exchange_fee_per_minute_micros));
-  const drafts = fresh.map((cdr, index) =>
-    cdr.currency === null || cdr.trade_buyer_id === null || cdr.trade_seller_id === null
-      ? null
-      : cdrTransaction({ call_id: cdr.call_id, buyer_id: cdr.trade_buyer_id, seller_id: cdr.trade_seller_id, currency: cdr.currency, rated: rated[index]! }));
-  const toPost = drafts.filter((draft): draft is NonNullable<typeof draft> => draft !== null);
+async function rateAndPostLocked(t: ITask<object>, ledger: LedgerStore, cdrs: readonly CdrRow[], settlements: Settlement[]): Promise<PostingResult[]> {
+  const outcomes = new Map<string, PostingOutcome>();
+  const fresh: Array<{ cdr: CdrRow; rated: RatedCall; draft: TransactionDraft | null }> = [];
+  for (const cdr of cdrs) {
+    if (cdr.billing_status !== 'pending') continue;
+    const rating = rateStoredCdr(storedCdr(cdr));
+    if (rating.ok) fresh.push({ cdr, rated: rating.rated, draft: rating.draft });
+    else outcomes.set(cdr.call_id, (await quarantine(t, cdr.call_id, `${rating.reason}: ${rating.detail}`)).outcome);
+  }
+  const toPost = fresh.flatMap(({ draft }) => (draft === null ? [] : [draft]));
   const postedResults = await ledger.postMany(toPost, t);
   const postedByKey = new Map(toPost.map((draft, index) => [draft.idempotency_key, postedResults[index]!]));
-  const posted = drafts.map((draft) => (draft === null ? null : postedByKey.get(draft.idempotency_key) ?? null));
+  const posted = fresh.map(({ draft }) => (draft === null ? null : postedByKey.get(draft.idempotency_key) ?? null));
   if (fresh.length > 0) {
-    const money = (pick: (one: RatedCall) => bigint) => rated.map((one) => pick(one).toString());
+    const money = (pick: (one: RatedCall) => bigint) => fresh.map(({ rated }) => pick(rated).toString());
     await t.none(
-      `update cdrs c set currency = r.currency, billed_s = r.billed_s, buyer_amount_micros = r.buyer, seller_amount_micros = r.seller,
-         fee_amount_micros = r.fee, rated_at = now(), ledger_transaction_id = r.ledger_transaction_id
-       from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
-         as r (call_id, currency, billed_s, buyer, seller, fee, ledger_transaction_id)
+      `update cdrs c set billed_s = r.billed_s, buyer_amount_micros = r.buyer, seller_amount_micros = r.seller, fee_amount_micros = r.fee,
+         billing_status = 'rated', rated_at = now(), ledger_transaction_id = r.ledger_transaction_id
+       from unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+         as r (call_id, billed_s, buyer, seller, fee, ledger_transaction_id)
        where c.call_id = r.call_id`,
       [
-        fresh.map((cdr) => cdr.call_id), fresh.map((cdr) => cdr.currency), rated.map((one) => one.billed_s),
+        fresh.map(({ cdr }) => cdr.call_id), fresh.map(({ rated }) => rated.billed_s),
         money((one) => one.buyer_amount_micros), money((one) => one.seller_amount_micros), money((one) => one.fee_amount_micros),
         posted.map((result) => (result === null ? null : result.transaction_id.toString())),
       ],
     );
   }
-  fresh.forEach((cdr, index) => {
-    settlements.push({ call_id: cdr.call_id, buyer_id: cdr.buyer_id ?? '', seller_id: cdr.seller_id, charged_micros: rated[index]!.buyer_amount_micros });
-  });
-  const outcomes = new Map(fresh.map((cdr, index): [string, PostingOutcome] => {
+  fresh.forEach(({ cdr, rated }, index) => {
+    settlements.push({ call_id: cdr.call_id, buyer_id: cdr.buyer_id ?? '', seller_id: cdr.seller_id, charged_micros: rated.buyer_amount_micros });
     const result = posted[index];
-    return [cdr.call_id, result === null || result === undefined ? 'nothing_to_post' : result.created ? 'posted' : 'already_posted'];
-  }));
+    outcomes.set(cdr.call_id, result === null || result === undefined ? 'nothing_to_post' : result.created ? 'posted' : 'already_posted');
+  });
   return cdrs.map((cdr) => ({
     call_id: cdr.call_id,
-    outcome: outcomes.get(cdr.call_id) ?? (cdr.ledger_transaction_id === null ? 'nothing_to_post' : 'already_posted'),
+    outcome: outcomes.get(cdr.call_id) ?? (cdr.billing_status === 'quarantined' ? 'quarantined' : cdr.ledger_transaction_id === null ? 'nothing_to_post' : 'already_posted'),
   }));
-}
-
-/** The rating of a CDR at its trade's tariff; zero when it has no trade. */
-function rate(cdr: CdrForRating, exchange_fee_per_minute_micros: bigint): RatedCall {
-  const tariff = tariffOf(cdr);
-  if (tariff === null) return NOTHING_RATED;
-  assertSameParties(cdr);
-  // The duration_ms column holds the answered duration; a call never answered has answer_at null.
-  const duration_ms = cdr.answer_at === null ? null : cdr.duration_ms;
-  return rateTradeCall(tariff, exchange_fee_per_minute_micros, duration_ms);
-}
-
-function tariffOf(cdr: CdrForRating): Tariff | null {
-  if (
-    cdr.trade_id === null ||
-    cdr.price_per_minute_micros === null ||
-    cdr.first_increment_s === null ||
-    cdr.next_increment_s === null ||
-    cdr.connect_fee_micros === null
-  ) {
-    return null;
-  }
-  return {
-    price_per_minute_micros: cdr.price_per_minute_micros,
-    first_increment_s: cdr.first_increment_s,
-    next_increment_s: cdr.next_increment_s,
-    connect_fee_micros: cdr.connect_fee_micros,
-  };
-}
-
-/** A CDR bills the parties of its trade; one that names other parties is a broken invariant. */
-function assertSameParties(cdr: CdrForRating): void {
-  if ((cdr.buyer_id !== null && cdr.buyer_id !== cdr.trade_buyer_id) || (cdr.seller_id !== null && cdr.seller_id !== cdr.trade_seller_id)) {
-    throw new Error(`CDR ${cdr.call_id} names a buyer or seller other than those of its trade ${cdr.trade_id}`);
-  }
 }

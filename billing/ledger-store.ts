@@ -40,6 +40,28 @@ export interface CurrencyTotal {
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/**
+ * A draft whose idempotency key was already posted with other postings (or another kind): the
+ * key means "this very transaction", so a different one under it is refused, never taken as done.
+ */
+export class LedgerKeyConflictError extends Error {
+  override name = 'LedgerKeyConflictError';
+  readonly reason = 'idempotency_key_conflict';
+  constructor(readonly idempotency_key: string) {
+    super(`ledger transaction ${idempotency_key} was already posted with different postings`);
+  }
+}
+
+/** A transaction's content, independent of posting order: what a replay of its key must repeat. */
+function fingerprint(kind: string, postings: ReadonlyArray<{ carrier_id: string | null; kind: string; currency: string; amount_micros: bigint }>): string {
+  const lines = postings.map((posting) => `${posting.carrier_id ?? ''}|${posting.kind}|${posting.currency.trim()}|${posting.amount_micros}`);
+  return `${kind};${lines.sort().join(';')}`;
+}
+
+function draftFingerprint(draft: TransactionDraft): string {
+  return fingerprint(draft.kind, draft.postings.map((posting) => ({ ...posting.account, amount_micros: posting.amount_micros })));
+}
+
 /** Account ids remembered at most (a few per carrier and currency). */
 const MAX_REMEMBERED_ACCOUNTS = 100_000;
 
@@ -47,8 +69,9 @@ export class LedgerStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Posts a balanced draft; idempotent by idempotency_key: a second post with the same key
-   * changes nothing and returns the first transaction's id with created=false. Pass a pg-promise
+   * Posts a balanced draft; idempotent by idempotency_key: a second post of the same draft under
+   * the same key changes nothing and returns the first transaction's id with created=false; a
+   * different draft under a key already used throws LedgerKeyConflictError. Pass a pg-promise
    * task or transaction to join it (outside a transaction, one is opened within the task).
    */
   async post(draft: TransactionDraft, t?: Queryable): Promise<PostResult> {
@@ -95,6 +118,8 @@ export class LedgerStore {
    * Posts many balanced drafts inside the caller's transaction with three statements whatever
    * their number (the transactions, a look-up of those that already existed, all the postings),
    * idempotent by key like `post`: one result per draft, in order. A key given twice posts once.
+   * A draft that differs from what its key already holds (or from an earlier draft of the batch
+   * with its key) throws LedgerKeyConflictError, and the caller's transaction fails with it.
    */
   async postMany(drafts: readonly TransactionDraft[], t: Queryable): Promise<PostResult[]> {
     if (!t.ctx.inTransaction) throw new Error('postMany must run inside a transaction');
@@ -107,16 +132,22 @@ export class LedgerStore {
       [drafts.map((draft) => draft.idempotency_key), drafts.map((draft) => draft.kind), drafts.map((draft) => draft.description)],
     )).map((row) => [row.idempotency_key, row.id]));
     const missing = drafts.map((draft) => draft.idempotency_key).filter((key) => !created.has(key));
-    const existing = new Map(missing.length === 0 ? [] : (await t.any<{ id: bigint; idempotency_key: string }>(
-      'select id, idempotency_key from ledger_transactions where idempotency_key in ($1:csv)', [missing],
-    )).map((row) => [row.idempotency_key, row.id]));
+    const existing = missing.length === 0 ? new Map<string, { id: bigint; fingerprint: string }>() : await this.stored(t, missing);
+    const firstDraft = new Map<string, string>();
+    for (const draft of drafts) {
+      const key = draft.idempotency_key;
+      const expected = existing.get(key)?.fingerprint ?? firstDraft.get(key);
+      const actual = draftFingerprint(draft);
+      if (expected !== undefined && expected !== actual) throw new LedgerKeyConflictError(key);
+      if (!firstDraft.has(key)) firstDraft.set(key, actual);
+    }
     const results: PostResult[] = [];
     const rows = [];
     const posted = new Set<string>();
     for (const draft of drafts) {
       const id = created.get(draft.idempotency_key);
       if (id === undefined || posted.has(draft.idempotency_key)) {
-        results.push({ transaction_id: id ?? existing.get(draft.idempotency_key)!, created: false });
+        results.push({ transaction_id: id ?? existing.get(draft.idempotency_key)!.id, created: false });
         continue;
       }
       posted.add(draft.idempotency_key);
@@ -136,6 +167,27 @@ export class LedgerStore {
       }
     }
     return results;
+  }
+
+  /** The id and content of transactions already stored under these keys. */
+  private async stored(t: Queryable, keys: readonly string[]): Promise<Map<string, { id: bigint; fingerprint: string }>> {
+    const rows = await t.any<{ id: bigint; idempotency_key: string; transaction_kind: string; carrier_id: string | null; kind: string | null; currency: string | null; amount_micros: bigint | null }>(
+      `select t.id, t.idempotency_key, t.kind as transaction_kind, a.carrier_id, a.kind, a.currency, p.amount_micros
+       from ledger_transactions t
+         left join ledger_postings p on p.transaction_id = t.id
+         left join ledger_accounts a on a.id = p.account_id
+       where t.idempotency_key in ($1:csv)`,
+      [keys],
+    );
+    const byKey = new Map<string, { id: bigint; kind: string; postings: Array<{ carrier_id: string | null; kind: string; currency: string; amount_micros: bigint }> }>();
+    for (const row of rows) {
+      const entry = byKey.get(row.idempotency_key) ?? { id: row.id, kind: row.transaction_kind, postings: [] };
+      byKey.set(row.idempotency_key, entry);
+      if (row.kind !== null && row.currency !== null && row.amount_micros !== null) {
+        entry.postings.push({ carrier_id: row.carrier_id, kind: row.kind, currency: row.currency, amount_micros: row.amount_micros });
+      }
+    }
+    return new Map([...byKey].map(([key, entry]) => [key, { id: entry.id, fingerprint: fingerprint(entry.kind, entry.postings) }]));
   }
 
   /**

@@ -30,6 +30,8 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly capacity: CapacityLeases,
     /** The longest a setup waits for more channel or call-rate slots from PostgreSQL, ms. */
     private readonly waitForCapacityMs: number,
+    /** The exchange fee per minute credit control reserves with (its settings' exchangeFeePerMinuteMicros): each call keeps it for its CDR. */
+    private readonly feePerMinuteMicros: bigint,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -71,6 +73,7 @@ export class ExchangeRouteDecider implements RouteDecider {
       call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
       state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
+      fee_per_minute_micros: this.feePerMinuteMicros,
     };
     // Hold the channels before the first await, so concurrent setups see them taken. Credit comes
     // from this node's lease in memory; the call row and the reservation's row are written after

@@ -104,10 +104,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
     const credits = new CreditStore(db, ledger);
-    const billing = new CdrBatchProcessor(db, ledger, { ...DEFAULT_BATCH_OPTIONS, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros }, log.child({ part: 'billing' }), credits);
+    const billing = new CdrBatchProcessor(db, ledger, DEFAULT_BATCH_OPTIONS, log.child({ part: 'billing' }), credits);
     calls.addCdrListener(billing);
     billing.start();
     stops.push(() => billing.stop());
+    stops.push(() => calls.stop());
     stops.push(() => calls.settled());
 
     const agentSecret = config.agentSecret ?? newAgentSecret();
@@ -167,14 +168,15 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       await capacity.releaseAll();
     });
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
-      log.child({ part: 'routing' }));
+      config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }));
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         const planned = decider.takePlannedEnd(update.call.call_id);
         if (planned !== undefined) credit.answered(update.call, planned);
-      } else if (update.kind === 'cdr_written') {
-        credit.ended(update.cdr.call_id, update.cdr);
-        decider.forget(update.cdr.call_id);
+      } else if (update.kind === 'call_over') {
+        // At once, not when the CDR is written: a dead call's reservation must not be extended.
+        credit.ended(update.call_id, update.cdr);
+        decider.forget(update.call_id);
       }
     });
     const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));

@@ -2,14 +2,51 @@
  * Group commit for small writes on a hot path: one write in flight at a time, and whatever arrives
  * meanwhile is written together as the next batch. At low load a row is written at once; under
  * load many rows share one round trip, so the database is not asked for one statement per call.
+ *
+ * One bad row must not fail the rows that share its statement: when a batch fails with an error
+ * that a row's own data can cause (a constraint or a bad value), the batch is split in halves and
+ * each half written again, down to the single row, which alone gets a RowRefusedError. Other
+ * errors (the database down, a timeout) say nothing about the rows: the whole batch gets them, and
+ * its callers decide whether to try again.
  */
+
+/** A row the database refused on its own: writing it again can never succeed. */
+export class RowRefusedError extends Error {
+  override name = 'RowRefusedError';
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+/** PostgreSQL's SQLSTATE of an error, when it came from the server. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/**
+ * Errors one row's data can cause: class 22 (data exception, e.g. a value too long) and class 23
+ * (integrity constraint violation). Anything else is about the database, not the row.
+ */
+export function isRowError(error: unknown): boolean {
+  if (error instanceof RowRefusedError) return true;
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
+interface Entry<Row, Result> {
+  row: Row;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
 export class GroupWriter<Row, Result = void> {
-  private queue: Array<{ row: Row; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
+  private queue: Array<Entry<Row, Result>> = [];
   private writing = false;
 
   /**
    * `write` stores a batch (at most `maxBatch` rows) in one statement or transaction and returns
-   * one result per row, in order (or nothing when Result is void).
+   * one result per row, in order (or nothing when Result is void). It must write all or none.
    */
   constructor(private readonly write: (rows: readonly Row[]) => Promise<readonly Result[] | void>, private readonly maxBatch = 500) {}
 
@@ -22,15 +59,25 @@ export class GroupWriter<Row, Result = void> {
 
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const results = await this.write(batch.map((entry) => entry.row));
-        batch.forEach((entry, index) => entry.resolve((results ? results[index] : undefined) as Result));
-      } catch (error) {
+    while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, this.maxBatch));
+    this.writing = false;
+  }
+
+  private async writeBatch(batch: Array<Entry<Row, Result>>): Promise<void> {
+    try {
+      const results = await this.write(batch.map((entry) => entry.row));
+      batch.forEach((entry, index) => entry.resolve((results ? results[index] : undefined) as Result));
+    } catch (error) {
+      if (!isRowError(error)) {
         for (const entry of batch) entry.reject(error);
+      } else if (batch.length === 1) {
+        batch[0]!.reject(error instanceof RowRefusedError ? error : new RowRefusedError(`row refused by the database: ${(error as Error).message}`, error));
+      } else {
+        // Bisection: a single bad row among n costs about 2 log2(n) more statements, not n.
+        const half = Math.ceil(batch.length / 2);
+        await this.writeBatch(batch.slice(0, half));
+        await this.writeBatch(batch.slice(half));
       }
     }
-    this.writing = false;
   }
 }

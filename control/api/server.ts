@@ -17,6 +17,7 @@ import { authenticator, type Principal } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import type { RouteContext } from './route-context.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerCdrRoutes } from './routes/cdrs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerImportRoutes } from './routes/imports.ts';
 import { registerMarketRoutes } from './routes/market.ts';
@@ -106,6 +107,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerMarketRoutes(app, context);
   registerImportRoutes(app, context);
   registerReportRoutes(app, context);
+  registerCdrRoutes(app, context);
   registerLiveRoutes(app, context);
   registerCreditRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });

@@ -1,24 +1,69 @@
 /**
  * Follows every call from route decision to CDR. Events for one call are applied in arrival order
- * (a promise chain per Call-ID), each through the lifecycle's transition function; the CDR is
- * written when the call ends and billing is told it may post it.
+ * (a promise chain per Call-ID), each through the lifecycle's transition function.
+ *
+ * When a call ends it is over at once (`call_over`: credit stops its timers, its channels are
+ * free), but it leaves memory only once its CDR is durably written: until then it waits in the
+ * CDR outbox, whose write is retried with backoff until it lands (`cdr_written`, and billing is
+ * told it may post it). A CDR the database refuses on its own (it can never be written) is logged
+ * in full and dropped. The outbox is bounded: while it is full, new calls are refused at setup.
  */
 import { Subject } from 'rxjs';
+import { RowRefusedError } from '../../common/db/group-writer.ts';
 import type { Logger } from '../../common/logger.ts';
 import { callLogger } from '../../common/logger.ts';
 import type { CallEvent } from '../../switch/agent.ts';
 import { nextCallState, type CallTrigger } from '../core/call-lifecycle.ts';
 import { answeredCdr, failedCdr, rejectedCdr, type CdrRecord, type LiveCall } from '../core/cdr.ts';
-import type { CallStore } from '../store/calls.ts';
+import { refuseCallId, type CallStore } from '../store/calls.ts';
 import type { ChannelCounts } from '../core/capacity.ts';
 import { LiveChannelCounts } from './live-channel-counts.ts';
 
 export type CallUpdate =
   | { readonly kind: 'call_started' | 'call_updated'; readonly call: LiveCall }
+  /** The call ended with this CDR: nothing more happens on it (the CDR may still be waiting to be written). */
+  | { readonly kind: 'call_over'; readonly call_id: string; readonly cdr: CdrRecord }
   | { readonly kind: 'cdr_written'; readonly cdr: CdrRecord };
 
 export interface CdrListener {
   onCdrWritten(cdr: CdrRecord): void;
+}
+
+export interface CallTrackerOptions {
+  /** Most ended calls whose CDR may wait to be written; at the bound new calls are refused at setup. */
+  readonly maxOutbox: number;
+  /** Wait before the first retry of a failed CDR write, in ms; it doubles with every failure. */
+  readonly retryFirstMs: number;
+  /** Longest wait between two attempts to write a CDR, in ms. */
+  readonly retryMaxMs: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: CallTrackerOptions = { maxOutbox: 10_000, retryFirstMs: 100, retryMaxMs: 5000 };
+
+/** A CDR waiting to be written, as operators see it. */
+export interface UnwrittenCdr {
+  readonly call_id: string;
+  readonly attempts: number;
+  readonly waiting_since_ms: number;
+  readonly last_error: string | null;
+}
+
+interface OutboxEntry {
+  readonly cdr: CdrRecord;
+  /** The call that ended, when it was followed (a call refused at setup never was). */
+  readonly call: LiveCall | undefined;
+  readonly since_ms: number;
+  attempts: number;
+  last_error: string | null;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Why a call cannot be followed: the tracker refuses it at setup (the switch answers 503). */
+export class CallNotFollowedError extends Error {
+  override name = 'CallNotFollowedError';
+  constructor(readonly reason: 'call_id_refused' | 'cdr_outbox_full', message: string) {
+    super(message);
+  }
 }
 
 export class CallTracker {
@@ -26,28 +71,61 @@ export class CallTracker {
   private readonly channels = new LiveChannelCounts();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly cdrListeners: CdrListener[] = [];
+  /** Ended calls whose CDR is not written yet, by Call-ID. */
+  private readonly outbox = new Map<string, OutboxEntry>();
+  private outboxWaiters: Array<() => void> = [];
+  private stopped = false;
+  /** Failed CDR write attempts, and CDRs refused for good, since start (metrics). */
+  cdrWriteFailures = 0;
+  cdrsRefused = 0;
   /** Live view for the web page and the API stream. */
   readonly updates = new Subject<CallUpdate>();
 
-  constructor(private readonly store: CallStore, private readonly log: Logger) {}
+  constructor(
+    private readonly store: CallStore,
+    private readonly log: Logger,
+    private readonly options: CallTrackerOptions = DEFAULT_TRACKER_OPTIONS,
+  ) {}
 
   addCdrListener(listener: CdrListener): void {
     this.cdrListeners.push(listener);
   }
 
+  /** A call in progress, or one that ended and whose CDR is still being written. */
   liveCall(call_id: string): LiveCall | undefined {
-    return this.live.get(call_id);
+    return this.live.get(call_id) ?? this.outbox.get(call_id)?.call;
   }
 
+  /** Calls in progress (not those that ended and wait for their CDR to be written). */
   liveCalls(): LiveCall[] {
     return [...this.live.values()];
   }
 
+  /** CDRs still waiting to be written, oldest first (operators, tests). */
+  unwrittenCdrs(): UnwrittenCdr[] {
+    return [...this.outbox.values()].map((entry) => ({
+      call_id: entry.cdr.call_id, attempts: entry.attempts, waiting_since_ms: entry.since_ms, last_error: entry.last_error,
+    }));
+  }
+
+  /** Resolves once no CDR waits to be written (tests, shutdown). */
+  async cdrsWritten(): Promise<void> {
+    if (this.outbox.size === 0) return;
+    await new Promise<void>((resolve) => this.outboxWaiters.push(resolve));
+  }
+
   /**
    * Holds a call's channels from the moment routing chose its legs (synchronously, so two setups
-   * racing for the last channel cannot both win); `callRouted` or `abandon` follows.
+   * racing for the last channel cannot both win); `callRouted` or `abandon` follows. Throws a
+   * CallNotFollowedError for a call that could never be accounted for: a Call-ID the store cannot
+   * hold, or a full CDR outbox (the database has been failing for long).
    */
   hold(call: LiveCall): void {
+    const refused = refuseCallId(call.call_id);
+    if (refused) throw new CallNotFollowedError('call_id_refused', refused.message);
+    if (this.outbox.size >= this.options.maxOutbox) {
+      throw new CallNotFollowedError('cdr_outbox_full', `${this.outbox.size} CDRs wait to be written: new calls are refused until they are`);
+    }
     this.live.set(call.call_id, call);
     this.channels.place(call);
   }
@@ -126,7 +204,9 @@ export class CallTracker {
         call.dialog = event.dialog;
         const leg = call.legs[event.leg];
         if (leg) leg.sip_code = event.code;
-        await this.store.updateCall(call);
+        // The answer on the call row only helps a restart (the switch's own records and the CDR
+        // carry it too): a failed update must not keep credit control from following the call.
+        await this.store.updateCall(call).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded on the call row'));
         break;
       }
       case 'leg_failed': {
@@ -161,12 +241,72 @@ export class CallTracker {
     return true;
   }
 
-  private async finish(cdr: CdrRecord): Promise<void> {
+  /**
+   * The call is over: it leaves the live calls at once and waits in the outbox until its CDR is
+   * written. Resolves after the first attempt to write it (later ones follow by themselves), so a
+   * caller waits at most one bounded attempt, never an outage.
+   */
+  private finish(cdr: CdrRecord): Promise<void> {
+    // A second end of the same call (a replayed event): the CDR of the first stands.
+    if (this.outbox.has(cdr.call_id)) return Promise.resolve();
+    const call = this.live.get(cdr.call_id);
     this.live.delete(cdr.call_id);
+    // Its channels are free the moment the call is over: a trunk carries as many calls as it has
+    // channels, whether or not their CDRs have reached the database yet.
     this.channels.remove(cdr.call_id);
-    const written = await this.store.writeCdr(cdr);
+    const entry: OutboxEntry = { cdr, call, since_ms: Date.now(), attempts: 0, last_error: null, timer: undefined };
+    this.outbox.set(cdr.call_id, entry);
+    this.updates.next({ kind: 'call_over', call_id: cdr.call_id, cdr });
+    return this.attempt(entry);
+  }
+
+  private async attempt(entry: OutboxEntry): Promise<void> {
+    entry.timer = undefined;
+    entry.attempts += 1;
+    const { cdr } = entry;
+    let written: boolean;
+    try {
+      written = await this.store.writeCdr(cdr);
+    } catch (error) {
+      if (error instanceof RowRefusedError) {
+        this.cdrsRefused += 1;
+        this.log.error({ err: error, cdr }, 'CDR refused by the database: it can never be written');
+        this.leave(entry);
+        return;
+      }
+      this.cdrWriteFailures += 1;
+      entry.last_error = error instanceof Error ? error.message : String(error);
+      const delay_ms = Math.min(this.options.retryFirstMs * 2 ** Math.min(entry.attempts - 1, 20), this.options.retryMaxMs);
+      // Logged on the first failure and about once a minute after, not on every retry of every CDR.
+      if (entry.attempts === 1 || entry.attempts % 12 === 0) {
+        this.log.error({ err: error, call_id: cdr.call_id, attempts: entry.attempts, retry_in_ms: delay_ms, outbox: this.outbox.size }, 'CDR write failed; retrying');
+      }
+      if (!this.stopped) entry.timer = setTimeout(() => void this.attempt(entry), delay_ms);
+      return;
+    }
+    this.leave(entry);
+    if (entry.attempts > 1) this.log.info({ call_id: cdr.call_id, attempts: entry.attempts }, 'CDR written after retrying');
     if (!written) return;
     this.updates.next({ kind: 'cdr_written', cdr });
     for (const listener of this.cdrListeners) listener.onCdrWritten(cdr);
+  }
+
+  /** The CDR is written (or can never be): the call leaves memory. */
+  private leave(entry: OutboxEntry): void {
+    this.outbox.delete(entry.cdr.call_id);
+    if (this.outbox.size === 0) {
+      const waiters = this.outboxWaiters;
+      this.outboxWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Stops retrying: what is still unwritten is logged in full (reconciliation rewrites it after a restart). */
+  stop(): void {
+    this.stopped = true;
+    for (const entry of this.outbox.values()) {
+      clearTimeout(entry.timer);
+      this.log.error({ cdr: entry.cdr, attempts: entry.attempts, last_error: entry.last_error }, 'CDR not written at stop');
+    }
   }
 }

@@ -14,7 +14,7 @@ const leg = (trade: string, trunk: string): { leg: Leg; sip_code: null } => ({
 function call(call_id: string, current_leg = 0): LiveCall {
   return {
     call_id, buyer_id: 'b', ingress_trunk_id: 'in', dialled_number: '1', number: '1', destination_id: 'd', legs: [leg('t1', 'out1'), leg('t2', 'out2')],
-    state: 'routing', setup_us: 0n, ring_us: null, answer_us: null, answered_leg: null, current_leg, end_reason: null, dialog: null,
+    state: 'routing', setup_us: 0n, ring_us: null, answer_us: null, answered_leg: null, current_leg, end_reason: null, dialog: null, fee_per_minute_micros: 0n,
   };
 }
 

@@ -30,6 +30,21 @@ export interface LiveCall {
   end_reason: string | null;
   /** The switch's handles of the answered dialog (to move its timeout or end it). */
   dialog: { readonly h_entry: number; readonly h_id: number } | null;
+  /** The exchange fee per minute the call's credit reservation was made with, in micro-units: the CDR is rated with it. */
+  readonly fee_per_minute_micros: bigint;
+}
+
+/**
+ * The terms a CDR is rated with, stored on it: those of the leg that answered and the exchange fee
+ * its reservation used. Rating reads nothing else, so re-rating a CDR later gives the same amount.
+ */
+export interface CdrTerms {
+  readonly currency: string;
+  readonly price_per_minute_micros: bigint;
+  readonly first_increment_s: number;
+  readonly next_increment_s: number;
+  readonly connect_fee_micros: bigint;
+  readonly fee_per_minute_micros: bigint;
 }
 
 export type EndedBy = 'caller' | 'callee' | 'switch' | 'not_answered';
@@ -53,6 +68,8 @@ export interface CdrRecord {
   readonly final_sip_code: number;
   readonly final_reason: string;
   readonly ended_by: EndedBy;
+  /** Null when no leg answered: nothing to rate. */
+  readonly terms: CdrTerms | null;
 }
 
 export function legsTried(call: LiveCall): CdrRecord['legs'] {
@@ -85,6 +102,14 @@ export function answeredCdr(call: LiveCall, end_us: bigint, ended_by: EndedBy, f
     final_sip_code: 200,
     final_reason,
     ended_by,
+    terms: {
+      currency: answered.leg.trade.currency,
+      price_per_minute_micros: answered.leg.trade.price_per_minute_micros,
+      first_increment_s: answered.leg.trade.first_increment_s,
+      next_increment_s: answered.leg.trade.next_increment_s,
+      connect_fee_micros: answered.leg.trade.connect_fee_micros,
+      fee_per_minute_micros: call.fee_per_minute_micros,
+    },
   };
 }
 
@@ -108,6 +133,7 @@ export function failedCdr(call: LiveCall, end_us: bigint, final_sip_code: number
     final_sip_code,
     final_reason: `not answered: ${final_sip_code}`,
     ended_by: 'not_answered',
+    terms: null,
   };
 }
 
@@ -134,5 +160,6 @@ export function rejectedCdr(input: {
     final_sip_code: input.code,
     final_reason: `rejected: ${input.reason}`,
     ended_by: 'not_answered',
+    terms: null,
   };
 }

@@ -4,8 +4,24 @@
  * closes the call row, so a replayed end changes nothing.
  */
 import type { Db } from '../../common/db/database.ts';
-import { GroupWriter } from '../../common/db/group-writer.ts';
+import { GroupWriter, RowRefusedError } from '../../common/db/group-writer.ts';
 import type { CdrRecord, LiveCall } from '../core/cdr.ts';
+
+/** The longest Call-ID the tables hold (calls.call_id): a longer one can never be written. */
+export const MAX_CALL_ID_LENGTH = 256;
+
+/**
+ * The longest one attempt to write a group of CDRs may take, in ms: a stalled database fails the
+ * attempt (the caller tries again later) rather than holding the group's connection indefinitely.
+ */
+const CDR_WRITE_TIMEOUT_MS = 5000;
+
+/** A RowRefusedError for a Call-ID the tables cannot hold; null when it fits. */
+export function refuseCallId(call_id: string): RowRefusedError | null {
+  return call_id.length >= 1 && call_id.length <= MAX_CALL_ID_LENGTH
+    ? null
+    : new RowRefusedError(`Call-ID of ${call_id.length} characters refused: at most ${MAX_CALL_ID_LENGTH} are stored`);
+}
 
 /** Microseconds since the epoch as an exact timestamptz (to_timestamp would pass through a float). */
 const AT = (param: string) => `case when ${param}::bigint is null then null else 'epoch'::timestamptz + ${param}::bigint * interval '1 microsecond' end`;
@@ -28,8 +44,10 @@ export class CallStore {
     this.endedCalls = new GroupWriter((cdrs) => this.writeCdrs(cdrs));
   }
 
+  /** Rejects with a RowRefusedError when the call can never be written (e.g. its Call-ID is too long). */
   insertCall(call: LiveCall): Promise<void> {
-    return this.routedCalls.add(call);
+    const refused = refuseCallId(call.call_id);
+    return refused ? Promise.reject(refused) : this.routedCalls.add(call);
   }
 
   private async insertCalls(calls: readonly LiveCall[]): Promise<void> {
@@ -56,9 +74,14 @@ export class CallStore {
     );
   }
 
-  /** Closes the call and writes its CDR; false when the CDR already existed. CDRs ending together are written together. */
+  /**
+   * Closes the call and writes its CDR; false when the CDR already existed. CDRs ending together
+   * are written together. Rejects with a RowRefusedError when this CDR can never be written, and
+   * with the database's error when the attempt failed for another reason (then try again).
+   */
   writeCdr(cdr: CdrRecord): Promise<boolean> {
-    return this.endedCalls.add(cdr);
+    const refused = refuseCallId(cdr.call_id);
+    return refused ? Promise.reject(refused) : this.endedCalls.add(cdr);
   }
 
   private async writeCdrs(all: readonly CdrRecord[]): Promise<boolean[]> {
@@ -74,14 +97,20 @@ export class CallStore {
       column((cdr) => cdr.egress_trunk_id), column((cdr) => cdr.trade_id), column((cdr) => cdr.dialled_number), column((cdr) => cdr.destination_id),
       column((cdr) => JSON.stringify(cdr.legs)), column((cdr) => us(cdr.setup_us)), column((cdr) => us(cdr.ring_us)), column((cdr) => us(cdr.answer_us)),
       column((cdr) => us(cdr.end_us)), column((cdr) => cdr.duration_ms.toString()), column((cdr) => cdr.final_sip_code), column((cdr) => cdr.final_reason),
-      column((cdr) => cdr.ended_by),
+      column((cdr) => cdr.ended_by), column((cdr) => cdr.terms?.currency ?? null),
+      column((cdr) => cdr.terms?.price_per_minute_micros.toString() ?? null), column((cdr) => cdr.terms?.first_increment_s ?? null),
+      column((cdr) => cdr.terms?.next_increment_s ?? null), column((cdr) => cdr.terms?.connect_fee_micros.toString() ?? null),
+      column((cdr) => cdr.terms?.fee_per_minute_micros.toString() ?? null),
     ];
     const ROWS = `unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::uuid[], $9::text[],
-      $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::text[], $17::text[])
+      $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::text[], $17::text[],
+      $18::text[], $19::bigint[], $20::int[], $21::int[], $22::bigint[], $23::bigint[])
       as rows (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs,
-               setup_us, ring_us, answer_us, end_us, duration_ms, final_sip_code, final_reason, ended_by)`;
+               setup_us, ring_us, answer_us, end_us, duration_ms, final_sip_code, final_reason, ended_by,
+               currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros)`;
     const stamp = (column_name: string) => `case when ${column_name} is null then null else 'epoch'::timestamptz + ${column_name} * interval '1 microsecond' end`;
     const inserted = await this.db.tx('write-cdrs', async (t) => {
+      await t.none(`set local statement_timeout = ${CDR_WRITE_TIMEOUT_MS}`);
       await t.none(
         `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, legs, setup_at, ring_at, answer_at, end_at)
          select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, 'ended', legs::jsonb, ${stamp('setup_us')}, ${stamp('ring_us')},
@@ -93,9 +122,11 @@ export class CallStore {
       );
       return t.map(
         `insert into cdrs (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id,
-           legs, setup_at, ring_at, answer_at, end_at, duration_ms, final_sip_code, final_reason, ended_by)
+           legs, setup_at, ring_at, answer_at, end_at, duration_ms, final_sip_code, final_reason, ended_by,
+           currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros)
          select call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs::jsonb,
-                ${stamp('setup_us')}, ${stamp('ring_us')}, ${stamp('answer_us')}, ${stamp('end_us')}, duration_ms, final_sip_code, final_reason, ended_by
+                ${stamp('setup_us')}, ${stamp('ring_us')}, ${stamp('answer_us')}, ${stamp('end_us')}, duration_ms, final_sip_code, final_reason, ended_by,
+                currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros
          from ${ROWS}
          on conflict (call_id) do nothing
          returning call_id`,

@@ -5,7 +5,7 @@ import { LedgerStore } from '../../billing/ledger-store.ts';
 import { postPendingCdrs, rateAndPostCdr } from '../../billing/cdr-posting.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
-/** 0.000600 per minute to the exchange on top of the seller's price. */
+/** 0.000600 per minute to the exchange on top of the seller's price (the fee the calls' reservations were made with). */
 const FEE_PER_MINUTE = 600n;
 
 interface Market {
@@ -77,9 +77,11 @@ interface CallSpec {
   /** null: the call was never answered (or never routed, when trade is null too). */
   duration_ms: bigint | null;
   trade: string | null;
+  /** The exchange fee stored with the CDR; FEE_PER_MINUTE unless given. */
+  fee?: bigint | null;
 }
 
-/** A finished call and its CDR, as the switch side writes them. */
+/** A finished call and its CDR, as the switch side writes them: with the terms of its trade and its fee. */
 async function insertCdr(db: Db, market: Market, spec: CallSpec): Promise<void> {
   const answered = spec.duration_ms !== null;
   const values = {
@@ -108,6 +110,12 @@ async function insertCdr(db: Db, market: Market, spec: CallSpec): Promise<void> 
        values ($<call_id>, $<buyer_id>, $<seller_id>, $<trade_id>, '447700900123', $<destination_id>, '[]', $<setup_at>, $<answer_at>,
          $<end_at>, $<duration_ms>, $<final_sip_code>, $<final_reason>, $<ended_by>)`,
       values,
+    );
+    await t.none(
+      `update cdrs c set currency = t.currency, price_per_minute_micros = t.price_per_minute_micros, first_increment_s = t.first_increment_s,
+         next_increment_s = t.next_increment_s, connect_fee_micros = t.connect_fee_micros, fee_per_minute_micros = $2
+       from trades t where t.id = c.trade_id and c.call_id = $1`,
+      [spec.call_id, spec.fee === undefined ? FEE_PER_MINUTE : spec.fee],
     );
   });
 }
@@ -160,7 +168,7 @@ describe('billing: rating and posting CDRs', function () {
     const revenueBefore = await ledger.accountBalance(revenue);
     await insertCdr(db, market, { call_id: 'answered-61s@test', duration_ms: 61_000n, trade: market.trade });
 
-    expect(await rateAndPostCdr(db, ledger, 'answered-61s@test', FEE_PER_MINUTE)).to.deep.equal({
+    expect(await rateAndPostCdr(db, ledger, 'answered-61s@test')).to.deep.equal({
       call_id: 'answered-61s@test',
       outcome: 'posted',
     });
@@ -185,7 +193,7 @@ describe('billing: rating and posting CDRs', function () {
     expect(linked.idempotency_key).to.equal('cdr:answered-61s@test');
 
     // A replay finds the CDR rated and changes nothing.
-    expect(await rateAndPostCdr(db, ledger, 'answered-61s@test', FEE_PER_MINUTE)).to.deep.equal({
+    expect(await rateAndPostCdr(db, ledger, 'answered-61s@test')).to.deep.equal({
       call_id: 'answered-61s@test',
       outcome: 'already_posted',
     });
@@ -198,8 +206,8 @@ describe('billing: rating and posting CDRs', function () {
     const market = await createMarket(db);
     await insertCdr(db, market, { call_id: 'raced@test', duration_ms: 29_000n, trade: market.trade });
     const outcomes = await Promise.all([
-      rateAndPostCdr(db, ledger, 'raced@test', FEE_PER_MINUTE),
-      rateAndPostCdr(db, ledger, 'raced@test', FEE_PER_MINUTE),
+      rateAndPostCdr(db, ledger, 'raced@test'),
+      rateAndPostCdr(db, ledger, 'raced@test'),
     ]);
     expect(outcomes.map((result) => result.outcome).sort()).to.deep.equal(['already_posted', 'posted']);
     // 30/6 at 29 s bills 30 s: seller 200 * 30 + 5000 = 11000; fee 600 * 30 / 60 = 300; buyer 11300.
@@ -210,7 +218,7 @@ describe('billing: rating and posting CDRs', function () {
   it('rates with the rounding step on a price that needs it', async () => {
     const market = await createMarket(db);
     await insertCdr(db, market, { call_id: 'rounded-7s@test', duration_ms: 6_500n, trade: market.roundingTrade });
-    expect((await rateAndPostCdr(db, ledger, 'rounded-7s@test', FEE_PER_MINUTE)).outcome).to.equal('posted');
+    expect((await rateAndPostCdr(db, ledger, 'rounded-7s@test')).outcome).to.equal('posted');
     // 1/1 at 6.5 s bills 7 s. Seller: 12345 * 7 / 60 = 1440.25 → 1441. Fee: 600 * 7 / 60 = 70. Buyer: 1511.
     const columns = await ratedColumns(db, 'rounded-7s@test');
     expect([columns.billed_s, columns.seller_amount_micros, columns.fee_amount_micros, columns.buyer_amount_micros]).to.deep.equal([
@@ -225,7 +233,7 @@ describe('billing: rating and posting CDRs', function () {
     const revenueBefore = await ledger.accountBalance(revenue);
     await insertCdr(db, market, { call_id: 'busy@test', duration_ms: null, trade: market.trade });
 
-    expect(await rateAndPostCdr(db, ledger, 'busy@test', FEE_PER_MINUTE)).to.deep.equal({ call_id: 'busy@test', outcome: 'nothing_to_post' });
+    expect(await rateAndPostCdr(db, ledger, 'busy@test')).to.deep.equal({ call_id: 'busy@test', outcome: 'nothing_to_post' });
     expect(await ratedColumns(db, 'busy@test')).to.deep.equal({
       currency: 'USD',
       billed_s: 0,
@@ -240,13 +248,13 @@ describe('billing: rating and posting CDRs', function () {
     expect(await ledger.balances(market.seller)).to.deep.equal([]);
     expect(await ledger.accountBalance(revenue)).to.equal(revenueBefore);
 
-    expect(await rateAndPostCdr(db, ledger, 'busy@test', FEE_PER_MINUTE)).to.deep.equal({ call_id: 'busy@test', outcome: 'nothing_to_post' });
+    expect(await rateAndPostCdr(db, ledger, 'busy@test')).to.deep.equal({ call_id: 'busy@test', outcome: 'nothing_to_post' });
   });
 
   it('rates a call without a trade as zero', async () => {
     const market = await createMarket(db);
     await insertCdr(db, market, { call_id: 'no-route@test', duration_ms: null, trade: null });
-    expect((await rateAndPostCdr(db, ledger, 'no-route@test', FEE_PER_MINUTE)).outcome).to.equal('nothing_to_post');
+    expect((await rateAndPostCdr(db, ledger, 'no-route@test')).outcome).to.equal('nothing_to_post');
     expect(await ratedColumns(db, 'no-route@test')).to.deep.equal({
       currency: null,
       billed_s: 0,
@@ -259,7 +267,7 @@ describe('billing: rating and posting CDRs', function () {
   });
 
   it('reports a Call-ID it does not know', async () => {
-    expect(await rateAndPostCdr(db, ledger, 'unknown@test', FEE_PER_MINUTE)).to.deep.equal({ call_id: 'unknown@test', outcome: 'not_found' });
+    expect(await rateAndPostCdr(db, ledger, 'unknown@test')).to.deep.equal({ call_id: 'unknown@test', outcome: 'not_found' });
   });
 
   describe('the batch processor', () => {
@@ -276,7 +284,7 @@ describe('billing: rating and posting CDRs', function () {
       ];
       for (const call of calls) await insertCdr(db, market, call);
 
-      const results = await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 100);
+      const results = await postPendingCdrs(db, ledger, 100);
       expect(results).to.deep.equal([
         { call_id: 'batch-1@test', outcome: 'posted' },
         { call_id: 'batch-2@test', outcome: 'posted' },
@@ -296,8 +304,8 @@ describe('billing: rating and posting CDRs', function () {
       expect(await payable(market)).to.equal(-767_841n);
       expect((await ledger.accountBalance(revenue)) - revenueBefore).to.equal(-37_390n);
 
-      expect(await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 100)).to.deep.equal([]);
-      expect(await rateAndPostCdr(db, ledger, 'batch-4@test', FEE_PER_MINUTE)).to.deep.equal({
+      expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([]);
+      expect(await rateAndPostCdr(db, ledger, 'batch-4@test')).to.deep.equal({
         call_id: 'batch-4@test',
         outcome: 'already_posted',
       });
@@ -309,41 +317,71 @@ describe('billing: rating and posting CDRs', function () {
       for (const call_id of ['limit-a@test', 'limit-b@test', 'limit-c@test']) {
         await insertCdr(db, market, { call_id, duration_ms: 1_000n, trade: market.roundingTrade });
       }
-      expect(await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 2)).to.deep.equal([
+      expect(await postPendingCdrs(db, ledger, 2)).to.deep.equal([
         { call_id: 'limit-a@test', outcome: 'posted' },
         { call_id: 'limit-b@test', outcome: 'posted' },
       ]);
-      expect(await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 2)).to.deep.equal([{ call_id: 'limit-c@test', outcome: 'posted' }]);
+      expect(await postPendingCdrs(db, ledger, 2)).to.deep.equal([{ call_id: 'limit-c@test', outcome: 'posted' }]);
       // Each: 1 s at 12345 per minute = ceil(205.75) = 206, fee ceil(600 / 60) = 10; buyer 216, three times.
       expect(await receivable(market)).to.equal(648n);
       expect(await payable(market)).to.equal(-618n);
     });
 
-    it('posts the whole batch or nothing', async () => {
-      const market = await createMarket(db);
-      const other = await createMarket(db);
-      await insertCdr(db, market, { call_id: 'atomic-good@test', duration_ms: 1_000n, trade: market.roundingTrade });
-      // A CDR that names a buyer other than its trade's: a broken invariant, which stops the batch.
-      await insertCdr(db, other, { call_id: 'atomic-broken@test', duration_ms: 1_000n, trade: market.roundingTrade });
-
-      const error = await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 100).then(
-        () => null,
-        (reason: unknown) => reason,
-      );
-      expect(error).to.be.instanceOf(Error);
-      expect(await ratedColumns(db, 'atomic-good@test')).to.include({ rated: false, posted: false });
-      expect(await ledger.balances(market.buyer)).to.deep.equal([]);
-
-      await db.none(`update cdrs set buyer_id = $1, seller_id = $2 where call_id = 'atomic-broken@test'`, [market.buyer, market.seller]);
-      const results = await postPendingCdrs(db, ledger, FEE_PER_MINUTE, 100);
-      expect(results.map((result) => result.outcome)).to.deep.equal(['posted', 'posted']);
-      // Two calls of 216 each (see above).
+    /**
+     * A bad CDR between two good ones, all in one batch: the good ones post (216 each, see above)
+     * and the bad one is quarantined, unrated; returns its quarantine reason.
+     */
+    async function postAroundBadCdr(market: Market, prefix: string, bad: Partial<CallSpec>, spoil: () => Promise<unknown> = () => Promise.resolve()): Promise<string> {
+      const call = (name: string): CallSpec => ({ call_id: `${prefix}-${name}@test`, duration_ms: 1_000n, trade: market.roundingTrade });
+      await insertCdr(db, market, call('good-1'));
+      await insertCdr(db, market, { ...call('bad'), ...bad });
+      await insertCdr(db, market, call('good-2'));
+      await spoil();
+      expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([
+        { call_id: `${prefix}-good-1@test`, outcome: 'posted' },
+        { call_id: `${prefix}-bad@test`, outcome: 'quarantined' },
+        { call_id: `${prefix}-good-2@test`, outcome: 'posted' },
+      ]);
       expect(await receivable(market)).to.equal(432n);
+      const quarantined = await db.one<{ billing_status: string; quarantine_reason: string; rated: boolean }>(
+        'select billing_status, quarantine_reason, rated_at is not null as rated from cdrs where call_id = $1', [`${prefix}-bad@test`]);
+      expect(quarantined).to.include({ billing_status: 'quarantined', rated: false });
+      return quarantined.quarantine_reason;
+    }
+
+    it('quarantines a CDR it cannot rate and posts the others of its batch', async () => {
+      // Answered on a trade, but without the fee its reservation used: it cannot be rated.
+      const reason = await postAroundBadCdr(await createMarket(db), 'q', { fee: null });
+      expect(reason).to.match(/^missing_terms: /);
+      // Set aside: the next batches pass it by.
+      expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([]);
+    });
+
+    it('quarantines a CDR the database refuses to post, when its whole batch fails, and posts the others', async () => {
+      const market = await createMarket(db);
+      // A currency the ledger's accounts refuse (they hold ISO codes only): the batch's posting statement fails.
+      const reason = await postAroundBadCdr(market, 'db', {}, () => db.none(`update cdrs set currency = 'us$' where call_id = 'db-bad@test'`));
+      expect(reason).to.match(/^posting_failed: .*ledger_accounts/);
+
+      // Fixed and requeued, it posts like the others.
+      await db.none(`update cdrs set currency = 'USD', billing_status = 'pending', quarantine_reason = null, quarantined_at = null where call_id = 'db-bad@test'`);
+      expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([{ call_id: 'db-bad@test', outcome: 'posted' }]);
+      expect(await receivable(market)).to.equal(648n);
+    });
+
+    it('rates from the terms stored on the CDR, whatever its trade says now', async () => {
+      const market = await createMarket(db);
+      // The reservation of this call used a fee of 0.001200 per minute: it is stored with the CDR.
+      await insertCdr(db, market, { call_id: 'stored-fee@test', duration_ms: 61_000n, trade: market.trade, fee: 1_200n });
+      await db.none(`update trades set price_per_minute_micros = 99000, connect_fee_micros = 0 where id = $1`, [market.trade]);
+      expect((await rateAndPostCdr(db, ledger, 'stored-fee@test')).outcome).to.equal('posted');
+      // 30/6 at 61 s bills 66 s. Seller: 12000 * 66 / 60 = 13200 + 5000 = 18200. Fee: 1200 * 66 / 60 = 1320. Buyer: 19520.
+      expect(await ratedColumns(db, 'stored-fee@test')).to.include({ billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 1_320n, buyer_amount_micros: 19_520n });
     });
 
     it('refuses a batch size outside its limits', async () => {
       for (const size of [0, -1, 1.5, 10_001]) {
-        const error = await postPendingCdrs(db, ledger, FEE_PER_MINUTE, size).then(
+        const error = await postPendingCdrs(db, ledger, size).then(
           () => null,
           (reason: unknown) => reason,
         );

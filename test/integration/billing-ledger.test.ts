@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Db } from '../../common/db/database.ts';
 import { LedgerInvariantError, type AccountRef, type TransactionDraft } from '../../billing/core/ledger.ts';
-import { LedgerStore } from '../../billing/ledger-store.ts';
+import { LedgerKeyConflictError, LedgerStore } from '../../billing/ledger-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 async function insertCarrier(db: Db, name: string): Promise<string> {
@@ -116,6 +116,35 @@ describe('billing: the ledger in PostgreSQL', function () {
     // A correcting transaction (never an edit) puts the balances back where the next tests expect them.
     await ledger.post(sale('test:many-reversed', -60n, -45n));
     expect([await ledger.accountBalance(buyerReceivable()), await ledger.accountBalance(sellerPayable())]).to.deep.equal(before);
+  });
+
+  it('refuses a replayed key with different postings, and changes nothing', async () => {
+    const first = await ledger.post(sale('test:replayed-other', 500n, 400n));
+    const before = [await ledger.accountBalance(buyerReceivable()), await ledger.accountBalance(sellerPayable())];
+    const postingsBefore = await count(db, 'select 1 from ledger_postings');
+    const error = await rejection(ledger.post(sale('test:replayed-other', 510n, 400n)));
+    expect(error).to.be.instanceOf(LedgerKeyConflictError);
+    expect(error.message).to.equal('ledger transaction test:replayed-other was already posted with different postings');
+    expect((error as LedgerKeyConflictError).reason).to.equal('idempotency_key_conflict');
+    // Another account, the same amounts: refused too.
+    const elsewhere = sale('test:replayed-other', 500n, 400n);
+    const moved = { ...elsewhere, postings: elsewhere.postings.map((posting) => posting.account.kind === 'receivable' ? { ...posting, account: { ...posting.account, kind: 'cash' as const } } : posting) };
+    expect(await rejection(ledger.post(moved))).to.be.instanceOf(LedgerKeyConflictError);
+    // In a batch, the whole transaction fails with it: nothing of the batch is posted.
+    expect(await rejection(db.tx((t) => ledger.postMany([sale('test:conflict-batch', 10n, 5n), sale('test:replayed-other', 500n, 401n)], t))))
+      .to.be.instanceOf(LedgerKeyConflictError);
+    expect(await count(db, `select 1 from ledger_transactions where idempotency_key = 'test:conflict-batch'`)).to.equal(0);
+    // Two different drafts under one key in the same batch: refused.
+    expect(await rejection(db.tx((t) => ledger.postMany([sale('test:twice-in-batch', 10n, 5n), sale('test:twice-in-batch', 11n, 5n)], t))))
+      .to.be.instanceOf(LedgerKeyConflictError);
+    // The identical replay, in any order of its postings, is still a no-op.
+    const reordered = sale('test:replayed-other', 500n, 400n);
+    const again = await ledger.post({ ...reordered, postings: [...reordered.postings].reverse() });
+    expect(again).to.deep.equal({ transaction_id: first.transaction_id, created: false });
+    expect(await count(db, 'select 1 from ledger_postings')).to.equal(postingsBefore);
+    expect([await ledger.accountBalance(buyerReceivable()), await ledger.accountBalance(sellerPayable())]).to.deep.equal(before);
+    // A correcting transaction puts the balances back where the next tests expect them.
+    await ledger.post(sale('test:replayed-other-reversed', -500n, -400n));
   });
 
   it('posts the same idempotency key once when two posts race', async () => {

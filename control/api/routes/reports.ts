@@ -1,35 +1,17 @@
 /**
- * CDRs, balances and the trial balance: what finance and the NOC read. A carrier reads its own
- * CDRs (the other side as an alias) and balances; the trial balance is the operator's.
+ * Balances and the trial balance: what finance reads (CDRs are in cdrs.ts). A carrier reads its
+ * own balances; the trial balance is the operator's.
  */
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { formatMicros } from '../../../common/money.ts';
-import { carrierScope, principalOf, requireOperator, requireOwnCarrier } from '../access.ts';
+import { requireOperator, requireOwnCarrier } from '../access.ts';
 import { notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
-import { IdParams, Uuid } from '../schemas.ts';
-import { cdrViewFor, type CdrRow } from '../views/cdrs.ts';
-
-const CdrQuery = Type.Object({
-  carrier_id: Type.Optional(Uuid),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-});
+import { IdParams } from '../schemas.ts';
 
 export function registerReportRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  api.get('/v1/cdrs', { schema: { tags: ['billing'], querystring: CdrQuery } }, async (request) => {
-    const { carrier_id, limit = 100 } = request.query;
-    const rows = await deps.db.any<CdrRow>(
-      `select c.*, d.name as destination_name from cdrs c left join destinations d on d.id = c.destination_id
-       where ($1::uuid is null or c.buyer_id = $1 or c.seller_id = $1)
-       order by c.end_at desc, c.call_id limit $2`,
-      [carrierScope(request) ?? carrier_id ?? null, limit],
-    );
-    return { cdrs: rows.map(cdrViewFor(principalOf(request), deps.aliases)) };
-  });
 
   api.get('/v1/carriers/:id/balances', { schema: { tags: ['billing'], params: IdParams } }, async (request) => {
     requireOwnCarrier(request, request.params.id);

@@ -32,6 +32,14 @@ export interface CdrRow {
   fee_amount_micros: bigint | null;
   rated_at: Date | null;
   ledger_transaction_id: bigint | null;
+  price_per_minute_micros: bigint | null;
+  first_increment_s: number | null;
+  next_increment_s: number | null;
+  connect_fee_micros: bigint | null;
+  fee_per_minute_micros: bigint | null;
+  billing_status: 'pending' | 'rated' | 'quarantined';
+  quarantine_reason: string | null;
+  quarantined_at: Date | null;
 }
 
 /** A leg as stored in `cdrs.legs`. */
@@ -68,11 +76,27 @@ function common(row: CdrRow) {
     fee_amount: money(row.fee_amount_micros, currency),
     rated: row.rated_at !== null,
     posted: row.ledger_transaction_id !== null,
+    billing_status: row.billing_status,
+  };
+}
+
+/** The terms the CDR is rated with (stored on it), as an operator sees them. */
+function terms(row: CdrRow, currency: string | null) {
+  if (row.price_per_minute_micros === null) return null;
+  return {
+    price_per_minute: money(row.price_per_minute_micros, currency),
+    first_increment_s: row.first_increment_s,
+    next_increment_s: row.next_increment_s,
+    connect_fee: money(row.connect_fee_micros, currency),
+    fee_per_minute: money(row.fee_per_minute_micros, currency),
   };
 }
 
 export function cdrJson(row: CdrRow) {
-  return { ...common(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs };
+  return {
+    ...common(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
+    quarantine_reason: row.quarantine_reason, quarantined_at: iso(row.quarantined_at),
+  };
 }
 
 /** One party's view; the caller makes sure `carrier_id` is the CDR's buyer or seller. */

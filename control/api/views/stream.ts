@@ -17,6 +17,7 @@ export interface StreamFrame {
 }
 
 export function callFrames(update: CallUpdate, principal: Principal, aliases: CounterpartyAliases): StreamFrame[] {
+  if (update.kind === 'call_over') return [];
   if (update.kind !== 'cdr_written') {
     const call = principal.kind === 'operator' ? liveCallJson(update.call) : carrierLiveCallJson(update.call, principal.carrier_id, aliases);
     return call === null ? [] : [{ event: 'call', data: call }];
