@@ -22,7 +22,11 @@ export class CapacityLeaseStore {
          where resource = $1 and node_id <> $2 and expires_at > now()`,
         [resource, node_id],
       );
-      const slots = Math.max(floor, Math.min(wanted, limit - others), 0);
+      // Growing takes at least half of what the other nodes leave free, so a busy node reaches its
+      // share in a few steps and a stalled database finds it with room; shrinking takes what is asked.
+      const free = Math.max(limit - others, 0);
+      const target = wanted > floor ? Math.max(wanted, Math.ceil(free / 2)) : wanted;
+      const slots = Math.max(floor, Math.min(target, free), 0);
       await t.none(
         `insert into capacity_leases (resource, node_id, slots, expires_at) values ($1, $2, $3, now() + $4 * interval '1 millisecond')
          on conflict (resource, node_id) do update set slots = excluded.slots, expires_at = excluded.expires_at, updated_at = now()`,
