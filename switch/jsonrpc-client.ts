@@ -72,4 +72,16 @@ export class KamailioRpc {
     if (!match) return undefined;
     return { at_us: BigInt(match[1]!) * 1_000_000n + BigInt(match[2]!), detail: match[3]! };
   }
+
+  /** The control plane's decision record the switch keeps with an answered call's in-memory record, if any. */
+  async decisionRecord(call_id: string): Promise<string | undefined> {
+    try {
+      const result = await this.call('htable.get', ['records', `${call_id}::record`]);
+      const value = (result as { item?: { value?: unknown } } | undefined)?.item?.value;
+      return typeof value === 'string' ? value : undefined;
+    } catch (error) {
+      if (/doesn't exist|not exist|not found/i.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  }
 }

@@ -229,6 +229,21 @@ export class CallTracker {
         if (!this.move(call, 'hung_up')) return;
         await this.finish(answeredCdr(call, event.at_us, 'switch', call.end_reason ?? 'ended by the switch: maximum duration'));
         break;
+      case 'route_late':
+        // The switch had already answered 503 when the decision came: nothing was relayed, and the
+        // call's credit and channels are released now rather than by the sweep.
+        if (!this.move(call, 'failed')) return;
+        await this.finish({ ...failedCdr(call, event.at_us, 503), final_reason: 'rejected: control plane timeout' });
+        break;
+      case 'setup_failed':
+        if (!this.move(call, 'failed')) return;
+        await this.finish({ ...failedCdr(call, event.at_us, event.code), final_reason: `setup failed: ${event.reason}` });
+        break;
+      case 'timeout_not_set':
+        // The precise cut is the control plane's and still stands; only the switch's own backstop
+        // is missing, which matters if this process dies before the call ends.
+        log.error({ dialog: event.dialog }, 'the switch could not set the call\'s maximum duration');
+        return;
     }
     this.updates.next({ kind: 'call_updated', call });
     log.debug({ state: call.state }, 'call moved');

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
+import { probeInvite } from '../support/sip-probe.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const NUMBER = '35120000000';
@@ -101,5 +102,27 @@ describe('the call path while PostgreSQL stalls', function () {
     expect(await db.any('select * from credit_leased_mismatches()')).to.deep.equal([]);
     expect(await db.any('select * from credit_reserved_mismatches()')).to.deep.equal([]);
     expect(await db.any('select * from credit_balance_mismatches()')).to.deep.equal([]);
+  });
+
+  it('releases the credit and channels of a decision that reaches the switch too late, at once', async () => {
+    const callId = 'late-decision@durability';
+    const answer = probeInvite({ target: running.sipTarget, localAddress: BUYER_ADDRESS, localPort: 5090, callId, number: NUMBER, timeoutMs: 5000 });
+    // The route request is in this process's socket now; a pause of the event loop longer than
+    // the switch's route timeout (a long garbage collection, an overloaded host) makes the
+    // decision reach the switch after it has answered 503 by itself.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const until = Date.now() + running.config.routeTimeoutMs + 300;
+    while (Date.now() < until) { /* the event loop is held on purpose */ }
+    const reply = await answer;
+    expect(reply.code).to.equal(503);
+    const cdr = await eventually(async () => {
+      return (await running.database.db.oneOrNone<{ final_sip_code: number; final_reason: string }>(
+        'select final_sip_code, final_reason from cdrs where call_id = $1', [callId])) ?? undefined;
+    }, 5000, 'the late call\'s CDR');
+    expect(cdr).to.deep.equal({ final_sip_code: 503, final_reason: 'rejected: control plane timeout' });
+    expect(running.system.calls.liveCall(callId), 'no longer followed').to.equal(undefined);
+    expect(running.system.credit.callsWithCredit()).to.not.include(callId);
+    const counts = running.system.calls.channelCounts();
+    expect([...counts.byIngressTrunk.values()].reduce((sum, count) => sum + count, 0), 'no channel held').to.equal(0);
   });
 });

@@ -17,6 +17,7 @@ import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import type { CallEvent, RouteDecider, RouteRequest } from '../../switch/agent.ts';
 import type { RouteDecision } from '../../switch/decisions.ts';
 import { encodeNetstring, NetstringDecoder } from '../../switch/evapi/netstring.ts';
+import { KamailioRpc } from '../../switch/jsonrpc-client.ts';
 import { probeInvite } from '../support/sip-probe.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
@@ -150,7 +151,7 @@ describe('the switch answers to one authenticated agent and reports every setup'
     expect((await probe('y'.repeat(255))).code).to.equal(404);
   });
 
-  it("writes the decision record with the switch's own 'answered' record", async () => {
+  it("keeps the decision record with the switch's own 'answered' record", async () => {
     const record = JSON.stringify({ buyer: 'buyer-1', currency: 'USD', price_per_minute_micros: '15000', lease: 'lease-7', hold_micros: '30000' });
     decide = () => Promise.resolve({ kind: 'route', targets: [{ number: NUMBER, host: SELLER.address, port: SELLER.port, transport: 'udp' }], max_duration_s: 60, record });
     const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 20_000 }, workDir);
@@ -160,11 +161,15 @@ describe('the switch answers to one authenticated agent and reports every setup'
     expect(result.successfulCalls, result.stderr).to.equal(1);
     await uas.stop();
     const callId = requests[first]!.call_id;
-    const rows = await eventually(async () => {
-      const found = await running.system.db.any<{ kind: string; decision_record: string | null }>('select kind, decision_record from switch_call_records where call_id = $1 order by kind', [callId]);
-      return found.length === 2 ? found : undefined;
-    }, 5000, 'both switch records');
-    expect(rows).to.deep.equal([{ kind: 'answered', decision_record: record }, { kind: 'ended', decision_record: null }]);
+    // With the agent connected, the switch keeps its records in memory (no database write per call).
+    const rpc = new KamailioRpc(running.config.jsonrpcAddr);
+    const ended = await eventually(() => rpc.switchRecord(callId, 'ended'), 5000, 'the switch\'s end record');
+    const answered = await rpc.switchRecord(callId, 'answered');
+    expect(answered?.detail, 'answered on the first leg').to.equal('0');
+    expect(ended.detail).to.equal('caller');
+    expect(ended.at_us >= answered!.at_us).to.equal(true);
+    expect(await rpc.decisionRecord(callId)).to.equal(record);
+    expect(await running.system.db.any('select * from switch_call_records where call_id = $1', [callId])).to.deep.equal([]);
     // The maximum duration was set: no call of this test ran without the switch's backstop.
     expect(events.filter((event) => event.kind === 'timeout_not_set')).to.deep.equal([]);
   });
