@@ -43,6 +43,9 @@ export interface CreditSettings {
 /** `control_plane_busy`: PostgreSQL did not grant a slice in time, or the reservation journal is full. */
 export type ReservationRefusal = ReserveRefusal | 'control_plane_busy';
 
+/** How many times a setup waits for a slice and tries to hold its chunk again before giving up. */
+const MAX_HOLD_ATTEMPTS = 4;
+
 /** A position no chunk can exhaust: prices a whole chunk as if credit were unlimited. */
 const PLENTY: CreditPosition = { limit_micros: 9_000_000_000_000_000_000n, collateral_micros: 0n, balance_micros: 0n, reserved_micros: 0n };
 
@@ -121,20 +124,27 @@ export class CreditController {
     const whole = firstReservation({ pricing, position: PLENTY, ...chunk });
     if (!whole.ok) return whole;
     let decision = whole;
+    const deadline_ms = Date.now() + this.settings.waitForCreditMs;
     let lease_id = this.leases.hold(call_id, buyer_id, currency, whole.amount_micros, whole.amount_micros);
-    if (lease_id === null) {
-      const ensured = await withDeadline(this.leases.ensureFree(buyer_id, currency, whole.amount_micros, whole.amount_micros), this.settings.waitForCreditMs);
+    // Short: wait for a slice, then try again (other calls may take it first, so a few times).
+    for (let attempt = 0; lease_id === null && attempt < MAX_HOLD_ATTEMPTS; attempt += 1) {
+      const ensured = await withDeadline(this.leases.ensureFree(buyer_id, currency, whole.amount_micros, whole.amount_micros), deadline_ms - Date.now());
       if (ensured === undefined) return { ok: false, reason: 'control_plane_busy' };
+      if (ensured.ok) {
+        lease_id = this.leases.tryHold(call_id, buyer_id, currency, whole.amount_micros);
+        continue;
+      }
       // Near the bottom of the pool the lease may cover less than a whole chunk: as much time as it pays for.
       const free_micros = this.leases.free(buyer_id, currency);
       const partial = firstReservation({ pricing, position: { ...PLENTY, limit_micros: free_micros > 0n ? free_micros : 0n }, ...chunk });
       // Some credit left (in the pool or in this lease) that buys no first increment: insufficient;
       // none at all: the pool's own reason.
-      if (!partial.ok) return { ok: false, reason: ensured.ok || free_micros > 0n ? 'insufficient_credit' : ensured.reason };
+      if (!partial.ok) return { ok: false, reason: free_micros > 0n ? 'insufficient_credit' : ensured.reason };
       decision = partial;
-      lease_id = this.leases.hold(call_id, buyer_id, currency, partial.amount_micros, whole.amount_micros);
+      lease_id = this.leases.tryHold(call_id, buyer_id, currency, partial.amount_micros);
       if (lease_id === null) return { ok: false, reason: 'insufficient_credit' };
     }
+    if (lease_id === null) return { ok: false, reason: 'control_plane_busy' };
     this.terms.set(call_id, {
       carrier_id: buyer_id, currency, pricing, trade_ids: legs.map(({ trade }) => trade.id), leased: true, first_chunk_micros: whole.amount_micros,
       reserved_micros: decision.amount_micros, planned_end_ms: decision.planned_end_ms,
