@@ -18,7 +18,8 @@ import { kamailioSettings, writeKamailioConfig } from '../switch/kamailio-config
 import { checkKamailioConfig, startKamailio, type KamailioProcess } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
-import { Exchange } from './exchange/exchange.ts';
+import type { ExchangeGateway } from './exchange/gateway.ts';
+import { startExchangeNode } from './exchange/node.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
@@ -37,7 +38,8 @@ export interface System {
   readonly calls: CallTracker;
   readonly billing: CdrBatchProcessor;
   readonly ledger: LedgerStore;
-  readonly exchange: Exchange;
+  /** Order commands: run here while this node leads the exchange, forwarded to the leader otherwise. */
+  readonly exchange: ExchangeGateway;
   readonly agent: SwitchAgent;
   readonly credits: CreditStore;
   readonly credit: CreditController;
@@ -82,10 +84,12 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     snapshots.setBroadcast(() => market.broadcast());
     await market.start();
     stops.push(() => market.stop());
-    const exchange = new Exchange(db, log.child({ part: 'exchange' }));
-    exchange.addListener({ onMarketChanged: () => snapshots.invalidate() });
-    await exchange.start();
-    stops.push(() => exchange.stop());
+    // One node of those on this database leads the exchange; the others forward orders to it.
+    const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
+      api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
+    }, { onMarketChanged: () => snapshots.invalidate() });
+    stops.push(() => exchangeNode.stop());
+    const exchange = exchangeNode.gateway;
 
     const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
     const credits = new CreditStore(db, ledger);
