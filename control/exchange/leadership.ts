@@ -62,7 +62,7 @@ export class ExchangeLeadership {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
-    this.letGo('stopping');
+    await this.letGo('stopping');
   }
 
   private schedule(): void {
@@ -81,7 +81,7 @@ export class ExchangeLeadership {
     try {
       if (this.term !== null) {
         // The exchange itself steps down when a write meets a newer term.
-        if (!this.exchange.leading || !(await this.store.holdsLock(this.session!))) this.letGo('the lead was lost');
+        if (!this.exchange.leading || !(await this.store.holdsLock(this.session!))) await this.letGo('the lead was lost');
       } else {
         this.session ??= await this.openSession();
         if (await this.store.tryLock(this.session)) await this.takeLead(this.session);
@@ -89,7 +89,7 @@ export class ExchangeLeadership {
       await this.refresh();
     } catch (error) {
       this.log.warn({ err: error }, 'exchange leadership check failed');
-      this.letGo('the lock session failed');
+      await this.letGo('the lock session failed');
     }
   }
 
@@ -103,23 +103,23 @@ export class ExchangeLeadership {
     const session = await this.store.openLockSession();
     // A session that breaks takes the lock with it: stop writing now, not at the next check.
     session.client.on('error', () => {
-      if (this.session === session) this.letGo('the lock session broke');
+      if (this.session === session) void this.letGo('the lock session broke');
     });
     return session;
   }
 
-  private letGo(why: string): void {
+  /** Stops writing at once; resolves when the session (and with it the lock) is closed. */
+  private async letGo(why: string): Promise<void> {
     if (this.term !== null) this.log.warn({ why, term: this.term.toString() }, 'no longer leading the exchange');
     this.term = null;
     this.exchange.follow();
     const session = this.session;
     this.session = undefined;
     if (session === undefined) return;
-    // A session that is already closed took the lock with it: nothing more to do.
     try {
-      void Promise.resolve(session.done()).catch(() => undefined);
+      await session.done();
     } catch {
-      // Closed already.
+      // A session that is already closed took the lock with it.
     }
   }
 }

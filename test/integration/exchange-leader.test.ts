@@ -1,0 +1,178 @@
+/**
+ * Two control-plane nodes on one database: one matching writer. Orders sent to both nodes at
+ * once never fill a resting order beyond its channels; the leader stopping hands the lead to the
+ * other node, which rebuilds the books and takes orders; a node that lost the lead without
+ * knowing it stores nothing (its write is refused by the fence of its term).
+ */
+import { expect } from 'chai';
+import { createLogger } from '../../common/logger.ts';
+import { Exchange } from '../../control/exchange/exchange.ts';
+import { ExchangeUnavailableError } from '../../control/exchange/exchange-unavailable.ts';
+import { parseOrderInput, type OrderInput } from '../../control/exchange/order-input.ts';
+import { ExchangeLeaderStore } from '../../control/store/exchange-leader.ts';
+import { carrierClient, type CarrierClient } from '../support/exchange-api.ts';
+import { createCarrier, createDestination, setCreditLimit, type Carrier } from '../support/market.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+
+interface Placed { order: { id: string; status: string; channels_open: number }; trades: Array<{ channels: number }>; duplicate: boolean }
+
+const NODE_ENV = { MINUTEX_EXCHANGE_LEADER_POLL_MS: '250' };
+/** Sends of one order (the same client_order_id) while the lead changes hands. */
+const MAX_SENDS = 40;
+
+describe('one matching writer across nodes', function () {
+  this.timeout(120_000);
+  let database: TestDatabase;
+  let first: RunningSystem | undefined;
+  let second: RunningSystem | undefined;
+  let seller: Carrier, buyerOne: Carrier, buyerTwo: Carrier;
+  /** A sell resting before the second node starts: were each node to run its own engine, both would hold it. */
+  let resting: Placed;
+
+  /** Each of a carrier's clients, one per node. */
+  const clients = new Map<string, CarrierClient[]>();
+  const via = (carrier: Carrier, node: number) => clients.get(carrier.id)![node]!;
+
+  /** Sends an order until it is answered with an order: a 503 (the lead is changing) is sent again, with the same client_order_id. */
+  const placeSurely = async (client: CarrierClient, order: Record<string, unknown>): Promise<{ placed: Placed; sends: number }> => {
+    for (let sends = 1; sends <= MAX_SENDS; sends += 1) {
+      const response = await client<Placed & { error?: string; retryable?: boolean }>('POST', '/v1/orders', { currency: 'USD', increments: '60/60', connect_fee: '0', ...order });
+      if (response.status === 201 || response.status === 200) return { placed: response.body, sends };
+      expect([response.status, response.body.error, response.body.retryable], response.text).to.deep.equal([503, 'exchange_unavailable', true]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`order ${JSON.stringify(order)} not placed after ${MAX_SENDS} sends`);
+  };
+
+  /** Orders whose trades add up to more channels than the order has: none in a sound market. */
+  const overfilled = () => database.db.any<{ id: string; channels: number; traded: bigint }>(
+    `select o.id, o.channels, sum(t.channels) as traded from orders o join trades t on t.buy_order_id = o.id or t.sell_order_id = o.id
+     group by o.id, o.channels having sum(t.channels) > o.channels`);
+  const tradedOf = async (order_id: string) => Number((await database.db.one<{ traded: bigint }>(
+    'select coalesce(sum(channels), 0) as traded from trades where buy_order_id = $1 or sell_order_id = $1', [order_id])).traded);
+
+  before(async () => {
+    database = await createTestDatabase();
+    first = await startTestSystem({ sip: 6760, evapi: 10160, jsonrpc: 6770, api: 9760 }, NODE_ENV, { database });
+    seller = await createCarrier(first, 'Leader Test Seller');
+    buyerOne = await createCarrier(first, 'Leader Test Buyer One');
+    buyerTwo = await createCarrier(first, 'Leader Test Buyer Two');
+    await setCreditLimit(first, buyerOne, '1000.000000');
+    await setCreditLimit(first, buyerTwo, '1000.000000');
+    await createDestination(first, 'Leader Test - Rome', ['3906']);
+    const asSeller = await carrierClient(first, seller);
+    resting = (await asSeller<Placed>('POST', '/v1/orders', {
+      side: 'sell', prefix: '3906', price_per_minute: '0.010000', currency: 'USD', increments: '60/60', channels: 10, client_order_id: 'rest-1',
+    })).body;
+    second = await startTestSystem({ sip: 6761, evapi: 10161, jsonrpc: 6771, api: 9761 }, NODE_ENV, { database });
+    for (const carrier of [seller, buyerOne, buyerTwo]) clients.set(carrier.id, [await carrierClient(first, carrier), await carrierClient(second, carrier)]);
+  });
+
+  after(async () => {
+    await second?.stop();
+    await first?.stop();
+    await database?.drop();
+  });
+
+  it('leads on one node only', () => {
+    expect([first!.system.exchange.leading, second!.system.exchange.leading]).to.deep.equal([true, false]);
+  });
+
+  it('never fills a resting order beyond its channels when both nodes take crossing orders at once', async () => {
+    expect(resting.order).to.include({ status: 'open', channels_open: 10 });
+    // Sent again through the node that does not lead: forwarded, and answered as if placed there.
+    const { placed: again } = await placeSurely(via(seller, 1), { side: 'sell', prefix: '3906', price_per_minute: '0.010000', channels: 10, client_order_id: 'rest-1' });
+    expect([again.duplicate, again.order.id]).to.deep.equal([true, resting.order.id]);
+
+    const buys = Array.from({ length: 40 }, (_, index) => {
+      const buyer = index % 2 === 0 ? buyerOne : buyerTwo;
+      return placeSurely(via(buyer, index % 4 < 2 ? 0 : 1), {
+        side: 'buy', prefix: '3906', price_per_minute: '0.020000', channels: 1, client_order_id: `cross-${index}`,
+      });
+    });
+    const placed = await Promise.all(buys);
+    const filledBuys = placed.filter(({ placed: buy }) => buy.trades.length > 0);
+    expect(filledBuys).to.have.length(10);
+    expect(filledBuys.every(({ placed: buy }) => buy.trades[0]!.channels === 1 && buy.order.status === 'filled')).to.equal(true);
+    expect(await tradedOf(resting.order.id)).to.equal(10);
+    expect(await overfilled()).to.deep.equal([]);
+    // The node that does not lead answers the book from the leader's engine.
+    const book = await via(buyerOne, 1)<{ bids: Array<{ channels: number }>; asks: unknown[] }>('GET', '/v1/market/3906');
+    expect([book.status, book.body.asks, book.body.bids.map((level) => level.channels)]).to.deep.equal([200, [], [30]]);
+  });
+
+  it('hands the lead to the other node when the leader stops: it rebuilds the books and every order is stored once', async () => {
+    await createDestination(second!, 'Leader Test - Milan', ['3902']);
+    const { placed: sell } = await placeSurely(via(seller, 0), { side: 'sell', prefix: '3902', price_per_minute: '0.010000', channels: 20, client_order_id: 'rest-2' });
+    // Orders keep arriving at the second node while the first stops: each is sent until it is answered.
+    const stopped = Date.now();
+    const stopping = first!.stop().then(() => {
+      first = undefined;
+    });
+    const placed = await Promise.all(Array.from({ length: 30 }, async (_, index) => {
+      await new Promise((resolve) => setTimeout(resolve, index * 100));
+      return placeSurely(via(index % 2 === 0 ? buyerOne : buyerTwo, 1), {
+        side: 'buy', prefix: '3902', price_per_minute: '0.020000', channels: 1, client_order_id: `failover-${index}`,
+      });
+    }));
+    await stopping;
+    const tookOver = await eventually(() => Promise.resolve(second!.system.exchange.leading ? Date.now() : undefined), 10_000, 'the second node to lead');
+    expect(tookOver - stopped).to.be.below(10_000);
+
+    // Every order was stored once, whatever happened to the sends that met the change of leader.
+    const stored = await database.db.one<{ orders: number }>(
+      `select count(*)::int as orders from orders where client_order_id like 'failover-%'`);
+    expect(stored.orders).to.equal(30);
+    expect(new Set(placed.map(({ placed: buy }) => buy.order.id)).size).to.equal(30);
+    expect(await tradedOf(sell.order.id)).to.equal(20);
+    expect(await overfilled()).to.deep.equal([]);
+
+    // The new leader holds the books it rebuilt: the rest of the first test's buys still rest there.
+    const { placed: late } = await placeSurely(via(seller, 1), { side: 'sell', prefix: '3906', price_per_minute: '0.015000', channels: 5, client_order_id: 'after-failover' });
+    expect(late.trades.map((trade) => trade.channels)).to.deep.equal([1, 1, 1, 1, 1]);
+    expect(await overfilled()).to.deep.equal([]);
+  });
+
+  it('refuses the write of a node whose term has passed, storing nothing', async () => {
+    await second!.stop();
+    second = undefined;
+    const log = createLogger('silent');
+    const store = new ExchangeLeaderStore(database.db);
+    const order = (input: Omit<OrderInput, 'currency' | 'increments'>) => {
+      const parsed = parseOrderInput({ currency: 'USD', increments: '60/60', connect_fee: '0', ...input }, Date.now());
+      if (!parsed.ok) throw new Error(parsed.message);
+      return parsed.order;
+    };
+    // A book of its own, with no orders resting: both nodes are down, so the destination goes in directly.
+    await database.db.none(`with d as (insert into destinations (name) values ('Leader Test - Turin') returning id)
+      insert into destination_prefixes (prefix, destination_id) select '3911', id from d`);
+    const sessionOne = await store.openLockSession();
+    const sessionTwo = await store.openLockSession();
+    const old = new Exchange(database.db, log);
+    const current = new Exchange(database.db, log);
+    try {
+      await old.lead(await store.claim(sessionOne, 'old', 'http://127.0.0.1:1'));
+      const resting = await old.submit(order({ carrier_id: seller.id, side: 'sell', prefix: '3911', price_per_minute: '0.011000', channels: 3 }), 'test');
+      expect(resting.ok).to.equal(true);
+      // Another node takes the lead; the old one has not noticed yet and still holds its books.
+      await current.lead(await store.claim(sessionTwo, 'current', 'http://127.0.0.1:2'));
+      const before = await database.db.one<{ orders: number; trades: number }>('select (select count(*)::int from orders) as orders, (select count(*)::int from trades) as trades');
+      const refused = await old.submit(order({ carrier_id: buyerOne.id, side: 'buy', prefix: '3911', price_per_minute: '0.020000', channels: 3 }), 'test').then(
+        () => undefined, (error: unknown) => error);
+      expect(refused).to.be.instanceOf(ExchangeUnavailableError);
+      expect((refused as ExchangeUnavailableError).stored).to.equal('no');
+      expect(old.leading).to.equal(false);
+      expect(await database.db.one('select (select count(*)::int from orders) as orders, (select count(*)::int from trades) as trades')).to.deep.equal(before);
+      // The current leader fills the resting order once.
+      const crossing = await current.submit(order({ carrier_id: buyerTwo.id, side: 'buy', prefix: '3911', price_per_minute: '0.020000', channels: 3 }), 'test');
+      expect(crossing.ok && crossing.trades.map((trade) => trade.channels)).to.deep.equal([3]);
+      expect(await overfilled()).to.deep.equal([]);
+    } finally {
+      old.stop();
+      current.stop();
+      await sessionOne.done();
+      await sessionTwo.done();
+    }
+  });
+});
