@@ -171,6 +171,9 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     });
     await api.listen({ host: config.apiAddr.host, port: config.apiAddr.port });
     stops.push(() => api.close());
+    // Stopping, the exchange lets go of the lead first (and only once: stop() is idempotent), while
+    // the API still tells the other nodes it no longer leads, so they elect a new leader at once.
+    stops.push(() => exchangeNode.stop());
 
     return {
       db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit, reconciled,

@@ -26,6 +26,7 @@ export interface ExchangeNode {
   readonly exchange: Exchange;
   readonly leadership: ExchangeLeadership;
   readonly gateway: ExchangeGateway;
+  /** Lets go of the lead and stops; a second call waits for the first. */
   stop(): Promise<void>;
 }
 
@@ -39,11 +40,12 @@ export async function startExchangeNode(db: Db, log: Logger, options: ExchangeNo
   }, log);
   await leadership.start();
   const gateway = new ExchangeGateway(exchange, leadership, new LeaderClient(nodeKey, options.forward_timeout_ms), nodeKey);
+  let stopped: Promise<void> | undefined;
   return {
     exchange, leadership, gateway,
-    async stop() {
-      await leadership.stop();
-      exchange.stop();
+    stop() {
+      stopped ??= leadership.stop().then(() => exchange.stop());
+      return stopped;
     },
   };
 }
