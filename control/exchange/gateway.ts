@@ -12,6 +12,7 @@ import type { Subject } from 'rxjs';
 import type { BookView } from '../core/matching/types.ts';
 import type { AmendChanges, AmendOutcome, CancelOutcome, Exchange, MarketEvent, SubmitOutcome } from './exchange.ts';
 import { ExchangeUnavailableError, notLeader } from './exchange-unavailable.ts';
+import { ForwardedSubmits, MAX_FORWARDED_SUBMITS, settleForwarded, type ForwardedResult, type ForwardedSubmit } from './forwarded-submits.ts';
 import type { LeaderClient } from './leader-client.ts';
 import type { ExchangeLeadership } from './leadership.ts';
 import type { ParsedOrder } from './order-input.ts';
@@ -30,9 +31,12 @@ export interface ExchangeCommands {
 const MAX_TRIES = 4;
 const RETRY_DELAY_MS = 300;
 /** Arguments each command takes. */
-const ARITY: Readonly<Record<string, number>> = { submit: 2, cancel: 3, amend: 4, 'replace-rate-deck': 4, book: 3 };
+const ARITY: Readonly<Record<string, number>> = { submit: 2, 'submit-group': 1, cancel: 3, amend: 4, 'replace-rate-deck': 4, book: 3 };
 
 export class ExchangeGateway implements ExchangeCommands {
+  /** Submits on their way to the leader, grouped (see forwarded-submits.ts). */
+  private readonly forwardedSubmits = new ForwardedSubmits((group) => this.forwardNow<ForwardedResult[]>('submit-group', [group]));
+
   constructor(
     private readonly exchange: Exchange,
     private readonly leadership?: ExchangeLeadership,
@@ -97,6 +101,11 @@ export class ExchangeGateway implements ExchangeCommands {
   }
 
   private forward<T>(command: string, args: readonly unknown[]): Promise<T> {
+    if (command === 'submit') return this.forwardedSubmits.submit(args[0] as ParsedOrder, args[1] as string) as Promise<T>;
+    return this.forwardNow<T>(command, args);
+  }
+
+  private forwardNow<T>(command: string, args: readonly unknown[]): Promise<T> {
     const leader = this.leadership?.leader;
     if (this.client === undefined || leader?.api_url == null || leader.api_url === this.leadership?.options.api_url) {
       return Promise.reject(new ExchangeUnavailableError('no node leads the exchange now', 'no'));
@@ -110,11 +119,18 @@ export class ExchangeGateway implements ExchangeCommands {
     const a = args as never[];
     switch (command) {
       case 'submit': return this.exchange.submit(a[0]!, a[1]!);
+      case 'submit-group': return this.submitGroup(a[0]!);
       case 'cancel': return this.exchange.cancel(a[0]!, a[1]!, a[2]!);
       case 'amend': return this.exchange.amend(a[0]!, a[1]!, a[2]!, a[3]!);
       case 'replace-rate-deck': return this.exchange.replaceRateDeck(a[0]!, a[1]!, a[2]!, a[3]!);
       case 'book': return this.exchange.book(a[0]!, a[1]!, a[2]!);
       default: return Promise.reject(new Error(`unknown exchange command ${command}`));
     }
+  }
+
+  /** Submits another node forwarded together: they join this exchange's submit groups like its own. */
+  private submitGroup(group: readonly ForwardedSubmit[]): Promise<ForwardedResult[]> {
+    if (group.length > MAX_FORWARDED_SUBMITS) return Promise.reject(new Error(`a forwarded submit group of ${group.length}`));
+    return settleForwarded(group.map(([order, actor]) => this.exchange.submit(order, actor)));
   }
 }

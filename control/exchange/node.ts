@@ -39,12 +39,16 @@ export async function startExchangeNode(db: Db, log: Logger, options: ExchangeNo
     node_id: `${hostname()} pid ${process.pid} ${options.api_url}`, api_url: options.api_url, poll_ms: options.leader_poll_ms,
   }, log);
   await leadership.start();
-  const gateway = new ExchangeGateway(exchange, leadership, new LeaderClient(nodeKey, options.forward_timeout_ms), nodeKey);
+  const client = new LeaderClient(nodeKey, options.forward_timeout_ms);
+  const gateway = new ExchangeGateway(exchange, leadership, client, nodeKey);
   let stopped: Promise<void> | undefined;
   return {
     exchange, leadership, gateway,
     stop() {
-      stopped ??= leadership.stop().then(() => exchange.stop());
+      stopped ??= leadership.stop().then(() => {
+        exchange.stop();
+        client.close();
+      });
       return stopped;
     },
   };
