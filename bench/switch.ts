@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/logger.ts';
-import { writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
 import { startKamailio } from '../switch/kamailio-process.ts';
 import { runSipp, startSipp, stopAllSipp, type SippResult } from '../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../test/support/market.ts';
@@ -34,12 +34,19 @@ const running = await startTestSystem({ sip: 6160, evapi: 9548, jsonrpc: 6171, a
 const bareDir = path.join(workDir, 'bare-kamailio');
 const bareConfig = writeKamailioConfig(bareDir, {
   sipAddr: { host: '127.0.0.1', port: BARE.sip }, evapiAddr: { host: '127.0.0.1', port: BARE.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: BARE.jsonrpc },
-  agentAddress: '127.0.0.1', databaseUrl: running.database.url, children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
+  agentAddress: '127.0.0.1', agentSecret: newAgentSecret(), databaseUrl: running.database.url, children: 8, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 5000, sellerRingTimeoutMs: 60000, maxCallDurationS: 3600,
 }, {
   routingFile: fileURLToPath(new URL('./kamailio/static-relay.cfg', import.meta.url)),
   extraDefines: { MINUTEX_BENCH_SELLER: `${SELLER.address}:${SELLER.port}` },
 });
 const bare = startKamailio({ bin: running.config.kamailioBin, configFile: bareConfig, runDir: path.join(bareDir, 'run'), shmMb: 512, pkgMb: 16 }, createLogger('silent'));
+
+/** Transactions committed or rolled back in the benchmark's database so far. */
+async function committedTransactions(): Promise<number> {
+  const row = await running.database.db.one<{ total: string }>(
+    'select (xact_commit + xact_rollback)::text as total from pg_stat_database where datname = current_database()');
+  return Number(row.total);
+}
 
 interface Step { rate: number; path: 'bare' | 'full'; calls: number; ok: boolean; result: SippResult }
 const steps: Step[] = [];
@@ -72,7 +79,13 @@ try {
     const bareStep = failedTwice('bare') ? undefined : await carry(rate, `127.0.0.1:${BARE.sip}`, 5070);
     if (bareStep) steps.push({ rate, path: 'bare', ...bareStep });
     running.system.agent.decisionLatency.reset();
+    const transactionsBefore = await committedTransactions();
     const fullStep = failedTwice('full') ? undefined : await carry(rate, running.sipTarget, 5071);
+    // Everything the step caused: call rows, reservations, CDRs, the switch's records, billing's
+    // batches and lease slices (PostgreSQL's statistics reach the view within a second or so).
+    await running.system.billing.drain();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const transactions = (await committedTransactions()) - transactionsBefore - 1;
     if (fullStep) steps.push({ rate, path: 'full', ...fullStep });
     const p50 = running.system.agent.decisionLatency.percentile(50);
     const p99 = running.system.agent.decisionLatency.percentile(99);
@@ -81,6 +94,8 @@ try {
       bare_ok: bareStep?.ok ?? 'skipped', bare_failed: bareStep?.result.failedCalls ?? null,
       full_ok: fullStep?.ok ?? 'skipped', full_failed: fullStep?.result.failedCalls ?? null, full_successful: fullStep?.result.successfulCalls ?? null,
       decision_ms_p50: fullStep && p50 !== undefined ? p50 / 1000 : null, decision_ms_p99: fullStep && p99 !== undefined ? p99 / 1000 : null,
+      db_transactions: fullStep ? transactions : null,
+      db_transactions_per_call: fullStep ? Math.round((transactions / (rate * STEP_S)) * 1000) / 1000 : null,
     }));
     await running.system.billing.drain();
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -5,6 +5,7 @@
  * checks everything at start and reports every problem at once, so an operator fixes a bad
  * deployment in one pass instead of one crash per setting.
  */
+import os from 'node:os';
 import { parseDecimalToMicros } from './money.ts';
 
 export interface HostPort {
@@ -39,6 +40,8 @@ export interface Config {
   readonly externalSwitch: boolean;
   /** Address the control plane connects to evapi from, as Kamailio sees it (accepted besides 127.0.0.1). */
   readonly agentAddress: string;
+  /** Secret the agent proves itself with on Kamailio's evapi socket; undefined: a new one each run (required with an external switch). */
+  readonly agentSecret: string | undefined;
   /** Folder of Kamailio's modules; undefined: found among Debian's usual places at start. */
   readonly kamailioModulesDir: string | undefined;
   /** Path of the kamailio binary. */
@@ -63,6 +66,24 @@ export interface Config {
   readonly creditChunkS: number;
   /** Extra time every reservation pays for so the switch's backstop timer (1 s ticks, fires within 3 s) never overshoots, ms. */
   readonly creditSlackMs: bigint;
+  /** This control-plane node's id: leases, reservations and calls carry it, and a node reconciles only its own. */
+  readonly nodeId: string;
+  /** Seconds of a buyer's calls one credit slice (lease top-up) should serve at its recent call rate. */
+  readonly creditLeaseHorizonS: number;
+  /** The fewest first chunks a credit slice covers, so a quiet buyer's next calls need no database trip. */
+  readonly creditLeaseMinCalls: number;
+  /** A credit slice takes at most 1/N of what the buyer's pool has left (unless a waiting call needs more), leaving room for other nodes. */
+  readonly creditLeaseShareDivisor: bigint;
+  /** A lease its node stops renewing (the node died) expires after this long, ms; its free part returns to the pool. */
+  readonly creditLeaseTtlMs: number;
+  /** How often a node renews its leases and gives back idle ones, ms. */
+  readonly creditLeaseMaintainMs: number;
+  /** A lease no call used for this long gives back what its calls do not hold, ms. */
+  readonly creditLeaseIdleReturnMs: number;
+  /** The longest a route decision waits for PostgreSQL to grant a credit slice before refusing with 503, ms (capped at 60% of the route timeout, so the refusal reaches the switch first). */
+  readonly creditWaitMs: number;
+  /** How often the control plane reconciles its calls with the switch (dlg.list) and sweeps what nothing holds, ms. */
+  readonly reconcileEveryMs: number;
   /** pino log level. */
   readonly logLevel: string;
 }
@@ -107,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw)) throw new Error('expected an IPv4 address');
       return raw;
     }),
+    agentSecret: read('MINUTEX_AGENT_SECRET', '', parseAgentSecret),
     kamailioModulesDir: optional(env['MINUTEX_KAMAILIO_MODULES_DIR']),
     kamailioBin: read('MINUTEX_KAMAILIO_BIN', '/usr/sbin/kamailio', nonEmpty),
     kamailioShmMb: read('MINUTEX_KAMAILIO_SHM_MB', '512', (raw) => parseIntInRange(raw, 64, 65536)),
@@ -119,8 +141,24 @@ export function loadConfig(env: Env = process.env): Config {
     exchangeFeePerMinuteMicros: read('MINUTEX_EXCHANGE_FEE_PER_MINUTE', '0', parseFee),
     creditChunkS: read('MINUTEX_CREDIT_CHUNK_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),
     creditSlackMs: read('MINUTEX_CREDIT_SLACK_MS', '3000', (raw) => BigInt(parseIntInRange(raw, 3000, 60000))),
+    nodeId: read('MINUTEX_NODE_ID', '', (raw) => {
+      if (raw === '') return `${os.hostname()}:${env['MINUTEX_SIP_ADDR']?.split(':')[1] ?? '5060'}`;
+      if (!/^[\w.:-]{1,100}$/.test(raw)) throw new Error('expected 1 to 100 letters, digits, dots, colons, dashes or underscores');
+      return raw;
+    }),
+    creditLeaseHorizonS: read('MINUTEX_CREDIT_LEASE_HORIZON_S', '10', (raw) => parseIntInRange(raw, 1, 600)),
+    creditLeaseMinCalls: read('MINUTEX_CREDIT_LEASE_MIN_CALLS', '4', (raw) => parseIntInRange(raw, 1, 10000)),
+    creditLeaseShareDivisor: read('MINUTEX_CREDIT_LEASE_SHARE_DIVISOR', '4', (raw) => BigInt(parseIntInRange(raw, 1, 1000))),
+    creditLeaseTtlMs: read('MINUTEX_CREDIT_LEASE_TTL_MS', '90000', (raw) => parseIntInRange(raw, 5000, 3600000)),
+    creditLeaseMaintainMs: read('MINUTEX_CREDIT_LEASE_MAINTAIN_MS', '5000', (raw) => parseIntInRange(raw, 100, 60000)),
+    creditLeaseIdleReturnMs: read('MINUTEX_CREDIT_LEASE_IDLE_RETURN_MS', '30000', (raw) => parseIntInRange(raw, 100, 3600000)),
+    creditWaitMs: read('MINUTEX_CREDIT_WAIT_MS', '400', (raw) => parseIntInRange(raw, 10, 10000)),
+    reconcileEveryMs: read('MINUTEX_RECONCILE_EVERY_MS', '30000', (raw) => parseIntInRange(raw, 1000, 3600000)),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
   };
+  if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {
+    problems.push('MINUTEX_AGENT_SECRET must be set with MINUTEX_EXTERNAL_SWITCH=true (the same one rendered into the switch config)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -162,6 +200,13 @@ function parseBoolean(raw: string): boolean {
 function parseOperatorToken(raw: string): string | undefined {
   if (raw === '') return undefined;
   if (raw.length < 16) throw new Error('an operator token needs at least 16 characters');
+  return raw;
+}
+
+/** Copied into Kamailio's config as a quoted string, so only URL-safe base64 characters. */
+function parseAgentSecret(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{24,128}$/.test(raw)) throw new Error('expected 24 to 128 characters among A-Z a-z 0-9 _ -');
   return raw;
 }
 

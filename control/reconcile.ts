@@ -13,7 +13,8 @@ import type { CallTracker } from './calls/call-tracker.ts';
 import { answeredCdr, failedCdr, type LiveCall } from './core/cdr.ts';
 import type { EgressTrunk, Leg, RoutableTrade } from './core/routing.ts';
 import type { CreditController } from './credit/credit-controller.ts';
-import type { CreditStore } from './credit/credit-store.ts';
+import { MAX_OPEN_RESERVATIONS_LISTED, type CreditStore } from './credit/credit-store.ts';
+import type { LeaseStore } from './credit/lease-store.ts';
 
 interface CallRow {
   call_id: string;
@@ -37,19 +38,30 @@ export interface ReconcileReport {
   readonly expired: number;
 }
 
-export async function reconcileAfterRestart(deps: {
+export interface ReconcileDeps {
   db: Db; rpc: KamailioRpc; calls: CallTracker; credit: CreditController; credits: CreditStore; slackMs: bigint; log: Logger;
+  /** This node: only its own reservations are reconciled (other nodes' calls are theirs). */
+  nodeId: string;
+}
+
+/**
+ * Rebuilds the picture of calls this node's earlier runs left open. Runs at start, after every
+ * reconnection to the switch (a restarted Kamailio lost its dialogs) and periodically.
+ */
+export async function reconcileAfterRestart(deps: ReconcileDeps & {
   /** Only reservations made before this instant are reconciled: later ones belong to calls this process routes. */
   startedAt: Date;
 }): Promise<ReconcileReport> {
   const { db, rpc, calls, credit, credits, log } = deps;
   const dialogs = new Map((await rpc.listDialogs()).map((dialog) => [dialog.call_id, dialog]));
-  const open = (await credits.openReservations()).filter((reservation) => reservation.created_at < deps.startedAt);
+  const open = (await credits.openReservations(MAX_OPEN_RESERVATIONS_LISTED, deps.nodeId))
+    .filter((reservation) => reservation.created_at < deps.startedAt && !calls.liveCall(reservation.call_id));
   let resumed = 0;
   let ended = 0;
   let expired = 0;
   for (const reservation of open) {
     const row = await loadCall(db, reservation.call_id);
+    if (row === 'ended') continue; // its CDR is written: billing settles the reservation when it posts it
     if (!row) {
       // A reservation whose call was never written (the process died between the two): no call
       // can be running on it, so it is released.
@@ -95,7 +107,9 @@ function adoptLiveCall(call: LiveCall, dialog: LiveDialog, calls: CallTracker): 
   calls.adopt(call);
 }
 
-async function loadCall(db: Db, call_id: string): Promise<CallRow | null> {
+async function loadCall(db: Db, call_id: string): Promise<CallRow | 'ended' | null> {
+  const ended = await db.oneOrNone<{ one: number }>('select 1 as one from cdrs where call_id = $1', [call_id]);
+  if (ended !== null) return 'ended';
   return db.oneOrNone<CallRow>(
     `select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, offered_routes, legs, answered_leg,
             (extract(epoch from setup_at) * 1000000)::bigint as setup_us,
@@ -126,4 +140,51 @@ async function rebuildCall(db: Db, row: CallRow): Promise<LiveCall> {
     setup_us: row.setup_us, ring_us: row.ring_us, answer_us: row.answer_us, answered_leg: row.answered_leg,
     current_leg: row.answered_leg ?? Math.min(tried, Math.max(legs.length - 1, 0)), end_reason: null, dialog: null,
   };
+}
+
+export interface SweepReport {
+  /** Calls followed in memory whose dialog the switch no longer has: ended now, with their CDR. */
+  readonly lost_calls: number;
+  /** Credit holds with no call behind them: released. */
+  readonly orphan_holds: number;
+  /** Leases of nodes that stopped renewing them: expired. */
+  readonly expired_leases: number;
+}
+
+/** How long a call may go without a dialog in the switch before it counts as lost, ms (a dialog exists from the INVITE on). */
+export const LOST_CALL_GRACE_MS = 5_000;
+
+/**
+ * The self-healing pass: a call followed here whose dialog the switch no longer has (a decision
+ * that came too late, a setup that failed without a word, a Kamailio restart) is ended now with
+ * its CDR, which releases its channels and settles its credit; a credit hold with no call behind
+ * it is released; leases that dead nodes stopped renewing expire.
+ */
+export async function sweep(deps: ReconcileDeps & { leases: LeaseStore; now_ms?: number }): Promise<SweepReport> {
+  const { rpc, calls, credit, log } = deps;
+  const now_ms = deps.now_ms ?? Date.now();
+  const dialogs = new Map((await rpc.listDialogs()).map((dialog) => [dialog.call_id, dialog]));
+  let lost_calls = 0;
+  for (const call of calls.liveCalls()) {
+    const dialog = dialogs.get(call.call_id);
+    if (dialog && dialog.state !== DIALOG_STATE.deleted) continue;
+    if (now_ms - Number(call.setup_us / 1000n) < LOST_CALL_GRACE_MS) continue;
+    const end_us = BigInt(now_ms) * 1000n;
+    const cdr = call.state === 'answered' && call.answer_us !== null
+      ? answeredCdr(call, end_us, 'switch', 'ended by the switch: dialog lost')
+      : { ...failedCdr(call, end_us, 408), final_reason: 'setup lost by the switch' };
+    await calls.writeRecoveredCdr(cdr);
+    lost_calls += 1;
+  }
+  let orphan_holds = 0;
+  for (const call_id of credit.callsWithCredit()) {
+    if (calls.liveCall(call_id)) continue;
+    credit.ended(call_id);
+    orphan_holds += 1;
+  }
+  const expired = await deps.leases.expire();
+  if (lost_calls + orphan_holds + expired.length > 0) {
+    log.warn({ lost_calls, orphan_holds, expired_leases: expired.length }, 'sweep released what nothing held');
+  }
+  return { lost_calls, orphan_holds, expired_leases: expired.length };
 }

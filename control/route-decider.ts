@@ -9,9 +9,14 @@ import type { RouteDecision } from '../switch/decisions.ts';
 import type { CallTracker } from './calls/call-tracker.ts';
 import { CallRateLimiter } from './core/capacity.ts';
 import type { LiveCall } from './core/cdr.ts';
-import { rejectReply, routeCall, type RejectReason } from './core/routing.ts';
+import { rejectReply, routeCall, type IngressTrunk, type RejectReason, type RoutingOutcome } from './core/routing.ts';
+import type { CapacityLeases, CapacityNeed } from './calls/capacity-leases.ts';
+import { withDeadline } from '../common/deadline.ts';
 import type { CreditController } from './credit/credit-controller.ts';
 import type { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+
+/** A setup asks for more channel slots at most this many times (the ingress trunk, then the legs). */
+const MAX_CAPACITY_ATTEMPTS = 2;
 
 export class ExchangeRouteDecider implements RouteDecider {
   private readonly callRate = new CallRateLimiter();
@@ -22,6 +27,9 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly snapshots: RoutingSnapshotCache,
     private readonly calls: CallTracker,
     private readonly credit: CreditController,
+    private readonly capacity: CapacityLeases,
+    /** The longest a setup waits for more channel or call-rate slots from PostgreSQL, ms. */
+    private readonly waitForCapacityMs: number,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -35,11 +43,28 @@ export class ExchangeRouteDecider implements RouteDecider {
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = await this.snapshots.get();
-    const outcome = routeCall(snapshot, { source_ip: request.source_ip, called: request.called }, this.calls.channelCounts());
+    const setup = { source_ip: request.source_ip, called: request.called };
+    let outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
+    // This node's slots of the ingress trunk, then of the trades and seller trunks, may be used
+    // up: ask for more (other nodes may leave some), for a bounded time, and route again.
+    const deadline_ms = this.clock() + this.waitForCapacityMs;
+    for (let attempt = 0; attempt < MAX_CAPACITY_ATTEMPTS && !outcome.ok && (outcome.reason === 'ingress_channels_full' || outcome.reason === 'no_capacity'); attempt += 1) {
+      const needs = this.blockedNeeds(outcome);
+      const left_ms = deadline_ms - this.clock();
+      if (needs.length === 0 || left_ms <= 0) break;
+      await withDeadline(this.capacity.grow(needs), left_ms);
+      outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
+    }
     // The call rate counts every setup a known trunk sends, routable or not, so a flood of calls
-    // to unknown numbers is held back like any other.
+    // to unknown numbers is held back like any other. Each node counts against its own slots.
     const trunk = outcome.ingress_trunk;
-    if (trunk && !this.callRate.tryAcquire(trunk.id, trunk.cps, this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
+    if (trunk && !this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) {
+      const cps = { kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) } as const;
+      if (this.capacity.slots('cps', trunk.id) >= trunk.cps) return this.reject(request, 'call_rate_exceeded', outcome);
+      await withDeadline(this.capacity.grow([cps]), this.waitForCapacityMs);
+      if (!this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
+    }
+    if (trunk) this.capacity.used([{ kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) }]);
     if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
     const call: LiveCall = {
@@ -47,23 +72,23 @@ export class ExchangeRouteDecider implements RouteDecider {
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
       state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
     };
-    // Hold the channels before the first await, so concurrent setups see them taken. The call row
-    // is written while credit is reserved: both must be durable before Kamailio relays the call.
+    // Hold the channels before the first await, so concurrent setups see them taken. Credit comes
+    // from this node's lease in memory; the call row and the reservation's row are written after
+    // the answer, in groups (the switch keeps its own record of the call meanwhile).
     this.calls.hold(call);
-    const written = this.calls.callRouted(call);
     let reservation;
     try {
       reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs);
     } catch (error) {
       this.calls.abandon(call.call_id);
-      await written.catch(() => undefined);
       throw error;
     }
-    await written;
     if (!reservation.ok) {
       this.calls.abandon(call.call_id);
       return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
     }
+    this.capacity.used(this.routedNeeds(call, outcome.ingress_trunk));
+    this.calls.callRouted(call).catch((error: unknown) => this.log.error({ err: error, call_id: call.call_id }, 'writing the call row failed'));
     this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
     return {
       kind: 'route',
@@ -72,23 +97,48 @@ export class ExchangeRouteDecider implements RouteDecider {
     };
   }
 
+  /** The resources a refused setup could not get a channel of. */
+  private blockedNeeds(outcome: Extract<RoutingOutcome, { ok: false }>): CapacityNeed[] {
+    const counts = this.calls.channelCounts();
+    if (outcome.reason === 'ingress_channels_full') {
+      const trunk = outcome.ingress_trunk;
+      return trunk ? [{ kind: 'ingress', id: trunk.id, limit: trunk.channels, in_use: counts.byIngressTrunk.get(trunk.id) ?? 0 }] : [];
+    }
+    return outcome.blocked.flatMap(({ trade, trunk }): CapacityNeed[] => [
+      { kind: 'trade', id: trade.id, limit: trade.channels, in_use: counts.byTrade.get(trade.id) ?? 0 },
+      { kind: 'egress', id: trunk.id, limit: trunk.channels, in_use: counts.byEgressTrunk.get(trunk.id) ?? 0 },
+    ]);
+  }
+
+  /** The resources a routed call holds a channel of (its ingress trunk and its first leg). */
+  private routedNeeds(call: LiveCall, ingress: IngressTrunk): CapacityNeed[] {
+    const counts = this.calls.channelCounts();
+    const needs: CapacityNeed[] = [{ kind: 'ingress', id: ingress.id, limit: ingress.channels, in_use: counts.byIngressTrunk.get(ingress.id) ?? 0 }];
+    for (const { leg } of call.legs) {
+      needs.push({ kind: 'trade', id: leg.trade.id, limit: leg.trade.channels, in_use: counts.byTrade.get(leg.trade.id) ?? 0 });
+      needs.push({ kind: 'egress', id: leg.trunk.id, limit: leg.trunk.channels, in_use: counts.byEgressTrunk.get(leg.trunk.id) ?? 0 });
+    }
+    return needs;
+  }
+
   /** Forgets what a call that ended unanswered had reserved at setup. */
   forget(call_id: string): void {
     this.plannedEnds.delete(call_id);
   }
 
-  private async reject(
+  private reject(
     request: RouteRequest,
     reason: RejectReason,
     context: { buyer_id: string | null; ingress_trunk_id: string | null; destination_id: string | null },
-  ): Promise<RouteDecision> {
+  ): RouteDecision {
     const reply = rejectReply(reason);
     this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason }, 'call refused at setup');
     if (reason !== 'duplicate_call') {
-      await this.calls.callRejected({
+      // The refusal's CDR is written after the answer: a refusal never waits for the database.
+      void this.calls.callRejected({
         call_id: request.call_id, buyer_id: context.buyer_id, ingress_trunk_id: context.ingress_trunk_id, dialled_number: request.called,
         destination_id: context.destination_id, setup_us: request.at_us, code: reply.code, reason: reply.reason,
-      });
+      }).catch((error: unknown) => this.log.error({ err: error, call_id: request.call_id }, 'writing a refused call failed'));
     }
     return { kind: 'reject', ...reply };
   }

@@ -14,8 +14,8 @@ import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-p
 import { LedgerStore } from '../billing/ledger-store.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
-import { kamailioSettings, writeKamailioConfig } from '../switch/kamailio-config.ts';
-import { checkKamailioConfig, startKamailio, type KamailioProcess } from '../switch/kamailio-process.ts';
+import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
 import type { ExchangeGateway } from './exchange/gateway.ts';
@@ -23,7 +23,13 @@ import { startExchangeNode } from './exchange/node.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
-import { reconcileAfterRestart, type ReconcileReport } from './reconcile.ts';
+import { CapacityLeases, type CapacityKind } from './calls/capacity-leases.ts';
+import { CapacityLeaseStore } from './calls/capacity-lease-store.ts';
+import { CreditLeases } from './credit/credit-leases.ts';
+import { LeaseStore } from './credit/lease-store.ts';
+import { ReservationJournal } from './credit/reservation-journal.ts';
+import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
+import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
@@ -41,10 +47,16 @@ export interface System {
   /** Order commands: run here while this node leads the exchange, forwarded to the leader otherwise. */
   readonly exchange: ExchangeGateway;
   readonly agent: SwitchAgent;
+  /** The Kamailio this process supervises (undefined with an external switch). */
+  readonly switchProcess: KamailioSupervisor | undefined;
   readonly credits: CreditStore;
   readonly credit: CreditController;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
+  /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
+  heal(): Promise<void>;
+  /** Calls `listener` each time Kamailio accepts the agent (first connection and every reconnection). */
+  onSwitchConnected(listener: () => void): () => void;
   /** Resolves once the agent holds an evapi connection to Kamailio. */
   waitForSwitch(timeoutMs: number): Promise<void>;
   /** Drops the agent's connection to Kamailio (operators and tests of the fail-closed path). */
@@ -52,6 +64,9 @@ export interface System {
   reconnectSwitch(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The fewest channel or call-rate slots a node takes of a resource at once. */
+const CAPACITY_MIN_SLOTS = 4;
 
 export async function startSystem(config: Config, log: Logger): Promise<System> {
   const stops: Array<() => Promise<void> | void> = [];
@@ -99,22 +114,22 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => billing.stop());
     stops.push(() => calls.settled());
 
-    let kamailioRunning = true;
+    const agentSecret = config.agentSecret ?? newAgentSecret();
+    let switchProcess: KamailioSupervisor | undefined;
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
-      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl));
+      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl, agentSecret));
       checkKamailioConfig({ bin: config.kamailioBin, configFile });
-      const kamailio: KamailioProcess = startKamailio(
+      const kamailio = superviseKamailio(
         { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
         log.child({ part: 'kamailio' }),
       );
+      switchProcess = kamailio;
       stops.push(() => kamailio.stop());
-      void kamailio.exited.then(() => {
-        kamailioRunning = false;
-      });
     }
+    const kamailioRunning = () => switchProcess?.running ?? true;
 
-    const evapi = new EvapiClient(config.evapiAddr, log.child({ part: 'evapi' }));
+    const evapi = new EvapiClient(config.evapiAddr, agentSecret, log.child({ part: 'evapi' }));
     // Credit control needs the agent's commands and the agent needs the decider that uses credit
     // control: the commands reach the agent through this link, set once the agent exists.
     const link: { agent?: SwitchAgent } = {};
@@ -122,17 +137,47 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       setCallTimeout: (dialog, timeout_s) => link.agent?.setCallTimeout(dialog, timeout_s) ?? false,
       endCall: (call_id, dialog, reason) => link.agent?.endCall(call_id, dialog, reason) ?? false,
     };
-    const credit = new CreditController(credits, switchCommands, {
+    // Credit leases: this node's own leases from a previous run are closed first (what their open
+    // reservations hold stays until those calls are reconciled and billed); then new slices.
+    const leaseStore = new LeaseStore(db);
+    await leaseStore.registerNode(config.nodeId);
+    await leaseStore.expire({ node_id: config.nodeId });
+    const leases = new CreditLeases(leaseStore, {
+      node_id: config.nodeId, horizon_s: config.creditLeaseHorizonS, min_calls: config.creditLeaseMinCalls, pool_share_divisor: config.creditLeaseShareDivisor,
+      ttl_ms: config.creditLeaseTtlMs, maintain_every_ms: config.creditLeaseMaintainMs, idle_return_ms: config.creditLeaseIdleReturnMs,
+    }, log.child({ part: 'leases' }));
+    leases.start();
+    stops.push(() => leases.stop());
+    const journal = new ReservationJournal(db, log.child({ part: 'journal' }));
+    stops.push(() => journal.stop());
+    const credit = new CreditController(credits, leases, journal, switchCommands, {
       chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,
+      nodeId: config.nodeId, waitForCreditMs: Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
     }, log.child({ part: 'credit' }));
     stops.push(() => credit.stop());
-    const decider = new ExchangeRouteDecider(snapshots, calls, credit, log.child({ part: 'routing' }));
+    // Channel and call-rate slots shared with other nodes; what an earlier run held is given back first.
+    const capacity = new CapacityLeases(new CapacityLeaseStore(db), {
+      node_id: config.nodeId, ttl_ms: config.creditLeaseTtlMs, min_slots: CAPACITY_MIN_SLOTS, idle_return_ms: config.creditLeaseIdleReturnMs,
+    }, log.child({ part: 'capacity' }));
+    await capacity.releaseAll();
+    const capacityTimer = setInterval(() => {
+      const counts = calls.channelCounts();
+      const inUse = (kind: CapacityKind, id: string) =>
+        (kind === 'ingress' ? counts.byIngressTrunk : kind === 'egress' ? counts.byEgressTrunk : kind === 'trade' ? counts.byTrade : new Map<string, number>()).get(id) ?? 0;
+      capacity.maintain(inUse).catch((error: unknown) => log.warn({ err: error }, 'renewing capacity slots failed'));
+    }, config.creditLeaseMaintainMs);
+    stops.push(async () => {
+      clearInterval(capacityTimer);
+      await capacity.releaseAll();
+    });
+    const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
+      log.child({ part: 'routing' }));
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         const planned = decider.takePlannedEnd(update.call.call_id);
         if (planned !== undefined) credit.answered(update.call, planned);
       } else if (update.kind === 'cdr_written') {
-        credit.ended(update.cdr.call_id);
+        credit.ended(update.cdr.call_id, update.cdr);
         decider.forget(update.cdr.call_id);
       }
     });
@@ -142,15 +187,28 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());
-    // Once connected to the switch, pick up whatever a previous run of the control plane left.
+    // Once connected to the switch, pick up whatever a previous run of the control plane left;
+    // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
+    // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
     const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
-      .then(() => reconcileAfterRestart({ db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), startedAt }))
+      .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
       .catch((error: unknown) => {
         log.error({ err: error }, 'reconciliation after start failed');
         return undefined;
       });
     stops.push(async () => void (await reconciled));
+    const selfHealing = new SelfHealing(async () => {
+      await reconciled;
+      if (!evapi.connected) return;
+      await reconcileAfterRestart({ ...reconcileDeps, startedAt: new Date(Date.now() - config.reconcileEveryMs) });
+      await sweep({ ...reconcileDeps, leases: leaseStore });
+    }, config.reconcileEveryMs, log.child({ part: 'self-healing' }));
+    selfHealing.start();
+    stops.push(() => selfHealing.stop());
+    // Every (re)connection to the switch runs a pass at once: a restarted Kamailio lost its dialogs.
+    evapi.onConnected(() => void selfHealing.runNow());
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
@@ -165,7 +223,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       },
       health: async () => ({
         database: await db.one('select 1 as up').then(() => true, () => false),
-        switch: kamailioRunning,
+        switch: kamailioRunning(),
         agent: evapi.connected,
       }),
     });
@@ -176,8 +234,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, credits, credit, reconciled,
-      waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning, timeoutMs, 'the switch agent to connect to Kamailio'),
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      heal: () => selfHealing.runNow(),
+      onSwitchConnected: (listener) => evapi.onConnected(listener),
+      waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),
       disconnectSwitch: () => evapi.stop(),
       async reconnectSwitch() {
         evapi.start();

@@ -44,10 +44,13 @@ export class SwitchAgent {
     return this.client.connected;
   }
 
-  /** Moves a call's hard maximum duration to `timeout_s` seconds from now; false when not connected. */
-  setCallTimeout(dialog: DialogRef, timeout_s: number): boolean {
+  /**
+   * Moves a call's hard maximum duration to `timeout_s` seconds from now; false when not connected.
+   * With `call_id`, a failure comes back as a timeout_not_set event naming the call.
+   */
+  setCallTimeout(dialog: DialogRef, timeout_s: number, call_id = ''): boolean {
     if (!Number.isSafeInteger(timeout_s) || timeout_s < 1) throw new RangeError(`timeout_s must be a whole number >= 1, got ${timeout_s}`);
-    return this.client.send(JSON.stringify({ action: 'set_timeout', h_entry: dialog.h_entry, h_id: dialog.h_id, timeout_s }));
+    return this.client.send(JSON.stringify({ action: 'set_timeout', call_id, h_entry: dialog.h_entry, h_id: dialog.h_id, timeout_s }));
   }
 
   /** Ends a call now: the switch sends BYE to both legs, with `reason` in a Reason header. */
@@ -81,7 +84,16 @@ export class SwitchAgent {
       this.log.error({ err: error, call_id: request.call_id }, 'route decision failed');
       decision = { kind: 'reject', code: 503, phrase: 'Service Unavailable', reason: 'routing error' };
     }
-    if (!this.client.send(encodeDecision(request.transaction, decision))) {
+    let encoded: string;
+    try {
+      encoded = encodeDecision(request, decision);
+    } catch (error) {
+      // A decision we cannot write (an unsafe reason, an oversized record) is a bug upstream; the
+      // caller still gets a clean 503 rather than a timeout.
+      this.log.error({ err: error, call_id: request.call_id }, 'route decision could not be encoded');
+      encoded = encodeDecision(request, { kind: 'reject', code: 503, phrase: 'Service Unavailable', reason: 'routing error' });
+    }
+    if (!this.client.send(encoded)) {
       this.log.warn({ call_id: request.call_id }, 'decision not sent: switch disconnected');
       return;
     }

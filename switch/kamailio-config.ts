@@ -3,6 +3,7 @@
  * kamailio.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
  * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ export interface KamailioSettings {
   readonly jsonrpcAddr: HostPort;
   /** Address the agent connects from, besides 127.0.0.1 (another host in a deployment). */
   readonly agentAddress: string;
+  /** What the agent sends first on its evapi connection to be the one that answers route requests. */
+  readonly agentSecret: string;
   readonly children: number;
   readonly routeTimeoutMs: number;
   readonly sellerNoReplyTimeoutMs: number;
@@ -28,14 +31,19 @@ export interface KamailioSettings {
 }
 
 /** The switch settings of a minutex config. */
-export function kamailioSettings(config: Config, databaseUrl: string): KamailioSettings {
+export function kamailioSettings(config: Config, databaseUrl: string, agentSecret: string): KamailioSettings {
   return {
-    databaseUrl,
+    databaseUrl, agentSecret,
     sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
   };
+}
+
+/** A fresh secret for one run of a Kamailio we start ourselves (URL-safe base64, 32 characters). */
+export function newAgentSecret(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 /** Kamailio's db_postgres takes postgres://user:password@host:port/database and no query string. */
@@ -59,6 +67,7 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
     ['MINUTEX_JSONRPC_PORT', settings.jsonrpcAddr.port, 'TCP port for JSON-RPC over HTTP'],
     ['MINUTEX_AGENT_ADDRESS', settings.agentAddress, 'address the control plane connects from'],
+    ['MINUTEX_AGENT_SECRET', settings.agentSecret, 'what the control plane sends first to be the router'],
     ['MINUTEX_CHILDREN', settings.children, 'SIP worker processes'],
     ['MINUTEX_ROUTE_TIMEOUT_MS', settings.routeTimeoutMs, 'ms to wait for a route decision'],
     ['MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS', settings.sellerNoReplyTimeoutMs, 'ms a seller may stay silent'],
@@ -87,7 +96,7 @@ export function writeKamailioConfig(dir: string, settings: KamailioSettings, var
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
-  // The settings carry the database password: readable by their owner only.
+  // The settings carry the database password and the agent's secret: readable by their owner only.
   writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines), { mode: 0o600 });
   chmodSync(path.join(dir, 'settings.cfg'), 0o600);
   return path.join(dir, 'kamailio.cfg');

@@ -15,6 +15,10 @@ if (config.databaseUrl === undefined) {
   console.error('set DATABASE_URL to the PostgreSQL that Kamailio writes its call records to');
   process.exit(2);
 }
+if (config.agentSecret === undefined) {
+  console.error('set MINUTEX_AGENT_SECRET (24+ characters of A-Z a-z 0-9 _ -) for the switch and the control plane alike');
+  process.exit(2);
+}
 // The container's module folder, whatever this machine has.
-const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.databaseUrl), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.databaseUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
 console.log(`wrote ${file}`);

@@ -43,6 +43,14 @@ export class CallRateLimiter {
     return true;
   }
 
+  /** Setups counted for the trunk within the last second. */
+  recent(trunk_id: string, now_ms: number): number {
+    const window = this.setups.get(trunk_id);
+    if (!window) return 0;
+    while (window.length > 0 && window[0]! <= now_ms - WINDOW_MS) window.shift();
+    return window.length;
+  }
+
   private dropIdle(now_ms: number): void {
     for (const [trunk_id, window] of this.setups) {
       if (window.length === 0 || window[window.length - 1]! <= now_ms - WINDOW_MS) this.setups.delete(trunk_id);

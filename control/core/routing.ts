@@ -72,7 +72,8 @@ export type RoutingRejectReason =
   | 'no_capacity';
 
 /** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
-export type RejectReason = RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call';
+export type RejectReason =
+  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy';
 
 export type RoutingOutcome =
   | {
@@ -92,6 +93,8 @@ export type RoutingOutcome =
       readonly ingress_trunk_id: string | null;
       readonly number: string | null;
       readonly destination_id: string | null;
+      /** The legs skipped because their trade or seller trunk had no channel left (for `no_capacity`). */
+      readonly blocked: readonly Leg[];
     };
 
 /** More legs than this add setup delay without a real chance of completing the call. */
@@ -99,6 +102,7 @@ export const MAX_LEGS = 8;
 
 export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: ChannelCounts = NO_CALLS): RoutingOutcome {
   const trunk = findIngressTrunk(snapshot, setup);
+  const blocked: Leg[] = [];
   const reject = (reason: RoutingRejectReason, context: Partial<Record<'buyer_id' | 'ingress_trunk_id' | 'number' | 'destination_id', string>> = {}): RoutingOutcome => ({
     ok: false,
     reason,
@@ -107,6 +111,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
     ingress_trunk_id: context.ingress_trunk_id ?? null,
     number: context.number ?? null,
     destination_id: context.destination_id ?? null,
+    blocked,
   });
 
   if (!trunk) return reject('unknown_trunk');
@@ -132,6 +137,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
       // A trade or a seller's trunk already carrying all its channels is skipped for this call.
       if (!hasFreeChannel(counts.byTrade, trade.id, trade.channels) || !hasFreeChannel(counts.byEgressTrunk, egress.id, egress.channels)) {
         full += 1;
+        if (blocked.length < MAX_LEGS) blocked.push({ trade, trunk: egress });
         continue;
       }
       if (legs.length < MAX_LEGS) legs.push({ trade, trunk: egress });
@@ -194,5 +200,8 @@ export function rejectReply(reason: RejectReason): SipReject {
       return { code: 402, phrase: 'Payment Required', reason: 'insufficient credit' };
     case 'duplicate_call':
       return { code: 482, phrase: 'Loop Detected', reason: 'call already handled' };
+    case 'control_plane_busy':
+      // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
+      return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };
   }
 }

@@ -23,11 +23,12 @@ interface AccountRow {
   limit_micros: bigint;
   collateral_micros: bigint;
   reserved_micros: bigint;
+  leased_micros: bigint;
   balance_micros: bigint;
 }
 
 const SELECT_FOR_UPDATE =
-  'select limit_micros, collateral_micros, reserved_micros, balance_micros from credit_accounts where carrier_id = $1 and currency = $2 for update';
+  'select limit_micros, collateral_micros, reserved_micros, leased_micros, balance_micros from credit_accounts where carrier_id = $1 and currency = $2 for update';
 
 /** Locks the carrier's credit account in `currency`, creating it (all zeros) on first use. */
 export async function lockCreditAccountRow(t: Queryable, carrier_id: string, currency: string): Promise<AccountRow> {
@@ -63,7 +64,8 @@ export async function lockCreditPosition(t: Queryable, carrier_id: string, curre
     limit_micros: account.limit_micros,
     collateral_micros: fresh.collateral_micros,
     balance_micros: fresh.balance_micros,
-    reserved_micros: account.reserved_micros,
+    // Money in leases is held for calls as much as money in reservations is.
+    reserved_micros: account.reserved_micros + account.leased_micros,
   };
 }
 

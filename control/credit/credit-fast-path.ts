@@ -32,7 +32,7 @@ export async function reserveWhenPlentiful(db: Db, input: ReserveInput, pricing:
       `with granted as (
          update credit_accounts set reserved_micros = reserved_micros + $4, updated_at = now()
          where carrier_id = $2 and currency = $3
-           and limit_micros + collateral_micros + balance_micros - reserved_micros >= $4
+           and limit_micros + collateral_micros + balance_micros - reserved_micros - leased_micros >= $4
            and not exists (select 1 from collateral c where c.carrier_id = $2 and c.currency = $3 and c.status = 'active'
                            and c.valid_until is not null and c.valid_until <= now())
            and not exists (select 1 from credit_reservations r where r.call_id = $1)

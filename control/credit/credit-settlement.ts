@@ -6,6 +6,7 @@
  * decision takes them: the buyer's credit account first, then the reservation.
  */
 import { isOpenReservationState } from '../core/credit/reservation-lifecycle.ts';
+import { audit } from '../store/audit.ts';
 import { lockCreditAccountRow, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
 import { RESERVATION_COLUMNS, transition, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 import type { ReservationState } from '../core/credit/reservation-lifecycle.ts';
@@ -47,9 +48,12 @@ export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call
   const reservations = new Map((await t.any<ReservationRow>(
     `select ${RESERVATION_COLUMNS} from credit_reservations where call_id in ($1:csv) order by call_id for update`, [call_ids],
   )).map((reservation) => [reservation.call_id, reservation]));
+  const leases = await lockLeases(t, [...reservations.values()]);
   const outcomes: SettleOutcome[] = [];
   const closing: Array<{ call_id: string; state: ReservationState; charged_micros: bigint }> = [];
   const released = new Map<string, { carrier_id: string; currency: string; micros: bigint }>();
+  const unleased = new Map<string, { carrier_id: string; currency: string; micros: bigint }>();
+  const overcharged: Array<{ call_id: string; reserved_micros: bigint; charged_micros: bigint }> = [];
   for (const settlement of settlements) {
     const reservation = reservations.get(settlement.call_id);
     if (!reservation || !isOpenReservationState(reservation.state)) {
@@ -59,10 +63,23 @@ export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call
     const state = transition(reservation, settlement.charged_micros === 0n ? 'void' : 'post');
     reservations.set(reservation.call_id, { ...reservation, state });
     closing.push({ call_id: reservation.call_id, state, charged_micros: settlement.charged_micros });
-    const key = `${reservation.carrier_id}|${reservation.currency}`;
-    const total = released.get(key) ?? { carrier_id: reservation.carrier_id, currency: reservation.currency, micros: 0n };
-    total.micros += reservation.amount_micros;
-    released.set(key, total);
+    // Charged beyond what was reserved is a broken promise of credit control: billed exactly all
+    // the same, and raised for the operators in the audit log.
+    if (settlement.charged_micros > reservation.amount_micros) {
+      overcharged.push({ call_id: reservation.call_id, reserved_micros: reservation.amount_micros, charged_micros: settlement.charged_micros });
+    }
+    const lease = reservation.lease_id === null ? undefined : leases.get(reservation.lease_id);
+    if (lease === undefined) {
+      addTo(released, reservation, reservation.amount_micros);
+    } else {
+      // From a lease still in use, only the charge leaves it: the rest of the hold is free again
+      // for the node's next calls (the node counted the same in memory). From a closed lease, the
+      // whole hold leaves it: nobody will serve another call from it.
+      const wanted_micros = lease.state === 'active' ? settlement.charged_micros : reservation.amount_micros;
+      const take_micros = wanted_micros < lease.amount_micros ? wanted_micros : lease.amount_micros;
+      lease.amount_micros -= take_micros;
+      addTo(unleased, reservation, take_micros);
+    }
     outcomes.push(state === 'posted' ? 'posted' : 'voided');
   }
   if (closing.length > 0) {
@@ -71,17 +88,57 @@ export async function settleMany(t: Queryable, settlements: ReadonlyArray<{ call
        from unnest($1::text[], $2::text[], $3::bigint[]) as c (call_id, state, charged) where r.call_id = c.call_id`,
       [closing.map((row) => row.call_id), closing.map((row) => row.state), closing.map((row) => row.charged_micros.toString())],
     );
-    const totals = [...released.values()];
-    await t.none(
-      `update credit_accounts a set reserved_micros = a.reserved_micros - d.micros, updated_at = now()
-       from unnest($1::uuid[], $2::text[], $3::bigint[]) as d (carrier_id, currency, micros)
-       where a.carrier_id = d.carrier_id and a.currency = d.currency`,
-      [totals.map((row) => row.carrier_id), totals.map((row) => row.currency), totals.map((row) => row.micros.toString())],
-    );
+    await moveOutOfAccounts(t, 'reserved_micros', [...released.values()]);
+    await moveOutOfAccounts(t, 'leased_micros', [...unleased.values()]);
+    const changed = [...leases.entries()].filter(([, lease]) => lease.amount_micros !== lease.amount_before_micros);
+    if (changed.length > 0) {
+      await t.none(
+        `update credit_leases l set amount_micros = c.amount, updated_at = now() from unnest($1::uuid[], $2::bigint[]) as c (id, amount) where l.id = c.id`,
+        [changed.map(([id]) => id), changed.map(([, lease]) => lease.amount_micros.toString())],
+      );
+    }
+    for (const over of overcharged) {
+      await audit(t, 'system', 'credit.charged_beyond_reservation', `call:${over.call_id}`, {
+        reserved_micros: over.reserved_micros.toString(), charged_micros: over.charged_micros.toString(),
+      });
+    }
     // The charges were posted in this transaction: the cached balances take them in the same commit.
-    await refreshCachedBalances(t, totals.map((row) => row.carrier_id));
+    await refreshCachedBalances(t, [...new Set([...released.values(), ...unleased.values()].map((row) => row.carrier_id))]);
   }
   return outcomes;
+}
+
+interface LockedLease {
+  state: 'active' | 'released' | 'expired';
+  amount_micros: bigint;
+  readonly amount_before_micros: bigint;
+}
+
+/** Locks the leases these reservations were served from (after their accounts, as every credit transaction does). */
+async function lockLeases(t: Queryable, reservations: readonly ReservationRow[]): Promise<Map<string, LockedLease>> {
+  const ids = [...new Set(reservations.flatMap((reservation) => (reservation.lease_id === null ? [] : [reservation.lease_id])))];
+  if (ids.length === 0) return new Map();
+  const rows = await t.any<{ id: string; state: LockedLease['state']; amount_micros: bigint }>(
+    'select id, state, amount_micros from credit_leases where id in ($1:csv) order by id for update', [ids]);
+  return new Map(rows.map((row) => [row.id, { state: row.state, amount_micros: row.amount_micros, amount_before_micros: row.amount_micros }]));
+}
+
+function addTo(totals: Map<string, { carrier_id: string; currency: string; micros: bigint }>, owner: { carrier_id: string; currency: string }, micros: bigint): void {
+  const key = `${owner.carrier_id}|${owner.currency}`;
+  const total = totals.get(key) ?? { carrier_id: owner.carrier_id, currency: owner.currency, micros: 0n };
+  total.micros += micros;
+  totals.set(key, total);
+}
+
+async function moveOutOfAccounts(t: Queryable, column: 'reserved_micros' | 'leased_micros', totals: ReadonlyArray<{ carrier_id: string; currency: string; micros: bigint }>): Promise<void> {
+  const moving = totals.filter((row) => row.micros !== 0n);
+  if (moving.length === 0) return;
+  await t.none(
+    `update credit_accounts a set $1:name = a.$1:name - d.micros, updated_at = now()
+     from unnest($2::uuid[], $3::text[], $4::bigint[]) as d (carrier_id, currency, micros)
+     where a.carrier_id = d.carrier_id and a.currency = d.currency`,
+    [column, moving.map((row) => row.carrier_id), moving.map((row) => row.currency), moving.map((row) => row.micros.toString())],
+  );
 }
 
 export async function lockOpenReservation(t: Queryable, call_id: string): Promise<ReservationRow | null> {

@@ -38,6 +38,7 @@ import { changeReserved, lockCreditAccountRow, lockCreditPosition, refreshCached
 import { legsFromJson, legsToJson } from './stored-legs.ts';
 import { lockOpenReservation, settleMany, settleOne } from './credit-settlement.ts';
 import { reserveWhenPlentiful } from './credit-fast-path.ts';
+import { changeLeased } from './lease-store.ts';
 import { RESERVATION_COLUMNS, transition, type OpenReservation, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 
 export type CollateralKind = 'deposit' | 'letter_of_credit';
@@ -60,7 +61,9 @@ export interface CreditView {
   /** The ledger balance from the carrier's side: positive when the exchange owes it. */
   readonly balance_micros: bigint;
   readonly reserved_micros: bigint;
-  /** limit + collateral + balance − reserved; may be negative. */
+  /** Taken from the pool into nodes' leases and not held by any call yet. */
+  readonly leased_micros: bigint;
+  /** limit + collateral + balance − reserved − leased; may be negative. */
   readonly available_micros: bigint;
 }
 
@@ -240,18 +243,25 @@ export class CreditStore {
     });
   }
 
-  /** A carrier's credit in one currency, as of now (no lock: a snapshot for display). */
+  /**
+   * A carrier's credit in one currency, as of now (no lock: a snapshot for display). Reserved is
+   * what calls in progress hold (directly or inside a node's lease, once their rows are written);
+   * leased is the rest of the nodes' leases: taken from the pool, free for the next calls.
+   */
   async creditView(carrier_id: string, currency: string): Promise<CreditView> {
     assertCurrency(currency);
     const row = await this.db.one<Omit<CreditView, 'available_micros'>>(
       `select coalesce(a.limit_micros, 0) as limit_micros,
               credit_valid_collateral_micros($1, $2) as collateral_micros,
               credit_ledger_balance_micros($1, $2) as balance_micros,
-              coalesce(a.reserved_micros, 0) as reserved_micros
-       from (select 1) as one left join credit_accounts a on a.carrier_id = $1 and a.currency = $2`,
+              coalesce(a.reserved_micros, 0) + held.micros as reserved_micros,
+              greatest(coalesce(a.leased_micros, 0) - held.micros, 0) as leased_micros
+       from (select 1) as one left join credit_accounts a on a.carrier_id = $1 and a.currency = $2
+       cross join lateral (select coalesce(sum(r.amount_micros), 0)::bigint as micros from credit_reservations r
+                           where r.carrier_id = $1 and r.currency = $2 and r.lease_id is not null and r.state in ('pending', 'extended')) as held`,
       [carrier_id, currency],
     );
-    return { ...row, available_micros: availableCreditMicros(row) };
+    return { ...row, available_micros: availableCreditMicros({ ...row, reserved_micros: row.reserved_micros + row.leased_micros }) };
   }
 
   /**
@@ -333,7 +343,7 @@ export class CreditStore {
          where call_id = $1`,
         [call_id, amount_micros, planned_end_ms, transition(reservation, 'extend'), answered_leg],
       );
-      if (added_micros > 0n) await changeReserved(t, found.carrier_id, found.currency, added_micros);
+      if (added_micros > 0n) await holdMore(t, reservation, added_micros);
       return { ok: true, amount_micros, planned_end_ms };
     });
   }
@@ -347,20 +357,21 @@ export class CreditStore {
         `update credit_reservations set state = $2, closed_reason = $3, closed_at = now(), updated_at = now() where call_id = $1`,
         [call_id, transition(reservation, 'expire'), reason],
       );
-      await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+      await releaseHold(t, reservation);
       return true;
     });
   }
 
   /** Open reservations, oldest first, at most `limit` (for reconciliation against live calls). */
-  async openReservations(limit = MAX_OPEN_RESERVATIONS_LISTED): Promise<OpenReservation[]> {
+  async openReservations(limit = MAX_OPEN_RESERVATIONS_LISTED, node_id?: string): Promise<OpenReservation[]> {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_OPEN_RESERVATIONS_LISTED) {
       throw new RangeError(`limit must be a whole number from 1 to ${MAX_OPEN_RESERVATIONS_LISTED}, got ${limit}`);
     }
     return this.db.map(
       `select call_id, carrier_id, currency, amount_micros, state, planned_end_ms, created_at, updated_at
-       from credit_reservations where state in ('pending', 'extended') order by created_at, call_id limit $1`,
-      [limit],
+       from credit_reservations where state in ('pending', 'extended') and ($2::text is null or node_id = $2 or node_id is null)
+       order by created_at, call_id limit $1`,
+      [limit, node_id ?? null],
       (row: OpenReservation) => ({ ...row }),
     );
   }
@@ -388,4 +399,33 @@ export class CreditStore {
   }
 
   /** Locks the buyer's account, then the call's reservation, if it is open; null otherwise. */
+}
+
+/**
+ * Adds to what an open reservation holds: in the pool's reserved credit, or, for one served from a
+ * lease (a call adopted after a restart, whose lease was closed), in the lease and the pool's leased credit.
+ */
+async function holdMore(t: Queryable, reservation: ReservationRow, added_micros: bigint): Promise<void> {
+  if (reservation.lease_id === null) {
+    await changeReserved(t, reservation.carrier_id, reservation.currency, added_micros);
+    return;
+  }
+  await t.none('update credit_leases set amount_micros = amount_micros + $2, updated_at = now() where id = $1', [reservation.lease_id, added_micros]);
+  await changeLeased(t, reservation.carrier_id, reservation.currency, added_micros);
+}
+
+/**
+ * Gives back what an expiring reservation held. One served from a lease that is still in use stays
+ * in the lease (its node frees the hold in memory); from a closed lease, it returns to the pool.
+ */
+async function releaseHold(t: Queryable, reservation: ReservationRow): Promise<void> {
+  if (reservation.lease_id === null) {
+    await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
+    return;
+  }
+  const lease = await t.one<{ state: string; amount_micros: bigint }>('select state, amount_micros from credit_leases where id = $1 for update', [reservation.lease_id]);
+  if (lease.state === 'active') return;
+  const take_micros = reservation.amount_micros < lease.amount_micros ? reservation.amount_micros : lease.amount_micros;
+  await t.none('update credit_leases set amount_micros = amount_micros - $2, updated_at = now() where id = $1', [reservation.lease_id, take_micros]);
+  await changeLeased(t, reservation.carrier_id, reservation.currency, -take_micros);
 }

@@ -20,10 +20,14 @@ export interface ReservationRow extends OpenReservation {
   readonly answered_leg: number | null;
   readonly fee_per_minute_micros: bigint;
   readonly slack_ms: bigint;
+  /** The lease the reservation was served from (its amount lives inside the lease), or null. */
+  readonly lease_id: string | null;
+  /** The control-plane node that owns the call. */
+  readonly node_id: string | null;
 }
 
 export const RESERVATION_COLUMNS = `call_id, carrier_id, currency, amount_micros, state, planned_end_ms, created_at, updated_at,
-  legs, answered_leg, fee_per_minute_micros, slack_ms`;
+  legs, answered_leg, fee_per_minute_micros, slack_ms, lease_id, node_id`;
 
 export function transition(reservation: ReservationRow, trigger: 'extend' | 'post' | 'void' | 'expire'): ReservationState {
   const next = nextReservationState(reservation.state, trigger);

@@ -9,6 +9,9 @@ import { createLogger } from '../../common/logger.ts';
 import { writeKamailioConfig } from '../../switch/kamailio-config.ts';
 import { startKamailio } from '../../switch/kamailio-process.ts';
 
+/** The agent secret of standalone switches; startTestSystem passes it when the switch is external. */
+export const STANDALONE_AGENT_SECRET = 'standalone-switch-agent-secret-for-tests';
+
 export interface StandaloneSwitch {
   stop(): Promise<void>;
 }
@@ -17,9 +20,9 @@ export function startStandaloneSwitch(ports: { sip: number; evapi: number; jsonr
   const dir = mkdtempSync(path.join(os.tmpdir(), 'minutex-switch-'));
   const configFile = writeKamailioConfig(dir, {
     sipAddr: { host: '127.0.0.1', port: ports.sip }, evapiAddr: { host: '127.0.0.1', port: ports.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: ports.jsonrpc },
-    agentAddress: '127.0.0.1', databaseUrl, children: 4, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 3000, sellerRingTimeoutMs: 60000, maxCallDurationS,
+    agentAddress: '127.0.0.1', agentSecret: STANDALONE_AGENT_SECRET, databaseUrl, children: 4, routeTimeoutMs: 1000, sellerNoReplyTimeoutMs: 3000, sellerRingTimeoutMs: 60000, maxCallDurationS,
   });
-  const kamailio = startKamailio({ bin: '/usr/sbin/kamailio', configFile, runDir: path.join(dir, 'run'), shmMb: 128, pkgMb: 16 }, createLogger('silent'));
+  const kamailio = startKamailio({ bin: '/usr/sbin/kamailio', configFile, runDir: path.join(dir, 'run'), shmMb: 128, pkgMb: 16 }, createLogger(process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent'));
   return {
     async stop() {
       await kamailio.stop();

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { startSystem, type System } from '../../control/system.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { STANDALONE_AGENT_SECRET } from './switch.ts';
 
 export const TEST_OPERATOR_TOKEN = 'integration-test-operator-token';
 
@@ -47,6 +48,8 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_KAMAILIO_SHM_MB: '128',
     MINUTEX_KAMAILIO_CHILDREN: '4',
     MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
+    // A switch started on its own (test/support/switch.ts) was rendered with this secret.
+    ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,
   });
   const system = await startSystem(config, createLogger(config.logLevel));

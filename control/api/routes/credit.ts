@@ -50,6 +50,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
       collateral: formatMicros(credit.collateral_micros, currency),
       balance: formatMicros(credit.balance_micros, currency),
       reserved: formatMicros(credit.reserved_micros, currency),
+      leased: formatMicros(credit.leased_micros, currency),
       available: formatMicros(credit.available_micros, currency),
     };
   };

@@ -185,7 +185,7 @@ export function plannedEndMs(pricing: CallPricing, reserved_micros: bigint, slac
 }
 
 /** Why a buyer with `available_micros` left cannot have what it asked for. */
-function refusalFor(position: CreditPosition, available_micros: bigint): CreditRefusal {
+export function refusalFor(position: CreditPosition, available_micros: bigint): CreditRefusal {
   const has_credit_line = position.limit_micros > 0n || position.collateral_micros > 0n || position.balance_micros > 0n;
   if (!has_credit_line) return 'no_credit';
   if (available_micros <= 0n) return 'credit_limit_reached';
