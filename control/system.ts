@@ -101,7 +101,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => market.stop());
     // One node of those on this database leads the exchange; the others forward orders to it.
     const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
-      api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
+      node_id: config.nodeId, api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
     }, { onMarketChanged: () => snapshots.invalidate() });
     stops.push(() => exchangeNode.stop());
     const exchange = exchangeNode.gateway;

@@ -3,7 +3,6 @@
  * one node in the database the matching writer, and the gateway its API sends order commands
  * through (to its own exchange while it leads, to the leader otherwise).
  */
-import { hostname } from 'node:os';
 import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
 import { ExchangeLeaderStore } from '../store/exchange-leader.ts';
@@ -14,6 +13,8 @@ import { LeaderClient, NODE_KEY_SECRET } from './leader-client.ts';
 import { ExchangeLeadership } from './leadership.ts';
 
 export interface ExchangeNodeOptions {
+  /** How this node names itself (the leader row shows which node leads). */
+  readonly node_id: string;
   /** Where the other nodes reach this node's API. */
   readonly api_url: string;
   /** How often a node tries to take the lead, and the leader checks it still holds it, in ms. */
@@ -36,7 +37,7 @@ export async function startExchangeNode(db: Db, log: Logger, options: ExchangeNo
   exchange.addListener(listener);
   const nodeKey = (await serverSecret(db, NODE_KEY_SECRET)).toString('base64url');
   const leadership = new ExchangeLeadership(new ExchangeLeaderStore(db), exchange, {
-    node_id: `${hostname()} pid ${process.pid} ${options.api_url}`, api_url: options.api_url, poll_ms: options.leader_poll_ms,
+    node_id: options.node_id, api_url: options.api_url, poll_ms: options.leader_poll_ms,
   }, log);
   await leadership.start();
   const client = new LeaderClient(nodeKey, options.forward_timeout_ms);
