@@ -8,12 +8,13 @@ import { expect } from 'chai';
 import { createLogger } from '../../common/logger.ts';
 import { Exchange } from '../../control/exchange/exchange.ts';
 import { ExchangeUnavailableError } from '../../control/exchange/exchange-unavailable.ts';
+import { FORWARD_PATH, NODE_KEY_HEADER, WIRE_CONTENT_TYPE } from '../../control/exchange/leader-client.ts';
 import { parseOrderInput, type OrderInput } from '../../control/exchange/order-input.ts';
 import { ExchangeLeaderStore } from '../../control/store/exchange-leader.ts';
 import { carrierClient, type CarrierClient } from '../support/exchange-api.ts';
 import { createCarrier, createDestination, setCreditLimit, type Carrier } from '../support/market.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { TEST_OPERATOR_TOKEN, eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 interface Placed { order: { id: string; status: string; channels_open: number }; trades: Array<{ channels: number }>; duplicate: boolean }
 
@@ -77,6 +78,15 @@ describe('one matching writer across nodes', function () {
 
   it('leads on one node only', () => {
     expect([first!.system.exchange.leading, second!.system.exchange.leading]).to.deep.equal([true, false]);
+  });
+
+  it('takes forwarded commands only from a node: no key, or an operator token, is refused before the body is read', async () => {
+    for (const headers of [{}, { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` }, { [NODE_KEY_HEADER]: 'a-guess' }]) {
+      const response = await fetch(`${first!.system.apiUrl}${FORWARD_PATH}submit`, {
+        method: 'POST', headers: { 'content-type': WIRE_CONTENT_TYPE, ...headers }, body: '[]',
+      });
+      expect([response.status, ((await response.json()) as { error: string }).error]).to.deep.equal([401, 'unauthorized']);
+    }
   });
 
   it('never fills a resting order beyond its channels when both nodes take crossing orders at once', async () => {

@@ -19,10 +19,15 @@ export function registerExchangeForwardingRoutes(app: FastifyInstance, context: 
   app.addContentTypeParser(WIRE_CONTENT_TYPE, { parseAs: 'string', bodyLimit: FORWARD_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
 
   app.post<{ Params: { command: string }; Body: string }>(`${FORWARD_PATH}:command`, {
-    bodyLimit: FORWARD_BODY_LIMIT_BYTES, schema: { hide: true },
+    bodyLimit: FORWARD_BODY_LIMIT_BYTES,
+    schema: { hide: true },
+    // Checked before the body is read: only another node may make this node read a large body.
+    onRequest: (request, _reply, done) => {
+      const key = request.headers[NODE_KEY_HEADER];
+      if (context.exchange.acceptsNodeKey(typeof key === 'string' ? key : undefined)) done();
+      else done(new ApiError(401, 'unauthorized', 'a node key is required'));
+    },
   }, async (request, reply) => {
-    const key = request.headers[NODE_KEY_HEADER];
-    if (!context.exchange.acceptsNodeKey(typeof key === 'string' ? key : undefined)) throw new ApiError(401, 'unauthorized', 'a node key is required');
     const args = decodeWire(request.body);
     if (!Array.isArray(args)) throw new ApiError(400, 'invalid_request', 'expected the command\'s arguments');
     try {
