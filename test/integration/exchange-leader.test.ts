@@ -81,7 +81,8 @@ describe('one matching writer across nodes', function () {
   });
 
   it('takes forwarded commands only from a node: no key, or an operator token, is refused before the body is read', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` }, { [NODE_KEY_HEADER]: 'a-guess' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` }, { [NODE_KEY_HEADER]: 'a-guess' }];
+    for (const headers of attempts) {
       const response = await fetch(`${first!.system.apiUrl}${FORWARD_PATH}submit`, {
         method: 'POST', headers: { 'content-type': WIRE_CONTENT_TYPE, ...headers }, body: '[]',
       });
