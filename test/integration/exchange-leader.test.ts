@@ -113,6 +113,22 @@ describe('one matching writer across nodes', function () {
     expect([book.status, book.body.asks, book.body.bids.map((level) => level.channels)]).to.deep.equal([200, [], [30]]);
   });
 
+  it('amends, cancels and replaces a rate deck through the node that does not lead', async () => {
+    const follower = (carrier: Carrier) => via(carrier, 1);
+    const { placed: buy } = await placeSurely(follower(buyerTwo), { side: 'buy', prefix: '3906', price_per_minute: '0.001000', channels: 3, client_order_id: 'amend-me' });
+    const amended = await follower(buyerTwo)<{ order: { price_per_minute: string; channels: number; created_at: string }; priority_lost: boolean }>(
+      'PATCH', `/v1/orders/${buy.order.id}`, { price_per_minute: '0.002000' });
+    expect([amended.status, amended.body.order.price_per_minute, amended.body.priority_lost], amended.text).to.deep.equal([200, '0.002000', true]);
+    const cancelled = await follower(buyerTwo)<{ status: string }>('DELETE', `/v1/orders/${buy.order.id}`);
+    expect([cancelled.status, cancelled.body.status]).to.deep.equal([200, 'cancelled']);
+    const again = await follower(buyerTwo)<{ error: string }>('DELETE', `/v1/orders/${buy.order.id}`);
+    expect([again.status, again.body.error]).to.deep.equal([409, 'already_closed']);
+    // A deck line priced at the resting bids trades against them at once, on the leader's books.
+    const deck = await follower(seller)<{ orders_submitted: number; trades_made: number }>('POST', `/v1/carriers/${seller.id}/rate-decks`, '3906,0.020000,60/60,0,,2\n', 'text/csv');
+    expect([deck.status, deck.body.orders_submitted, deck.body.trades_made], deck.text).to.deep.equal([201, 1, 2]);
+    expect(await overfilled()).to.deep.equal([]);
+  });
+
   it('stops writing when its lock session dies, and a node leads again within seconds', async () => {
     const termBefore = (await database.db.one<{ term: bigint }>('select term from exchange_leader')).term;
     // What a leader's connection failing looks like to it: the session that holds the lock ends.
