@@ -18,6 +18,12 @@ export interface Config {
   readonly sipAddr: HostPort;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
+  /** Where the other control-plane nodes reach this node's API (to forward orders to the exchange's leader). */
+  readonly apiAdvertiseUrl: string;
+  /** How often a node tries to become the exchange's one matching writer, and the leader checks it still is, in ms. */
+  readonly exchangeLeaderPollMs: number;
+  /** How long a node waits for the exchange's leader to answer a forwarded order command, in ms. */
+  readonly exchangeForwardTimeoutMs: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -103,9 +109,14 @@ export function loadConfig(env: Env = process.env): Config {
     }
   };
 
+  const apiAddr = read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort);
   const config: Config = {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
-    apiAddr: read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort),
+    apiAddr,
+    // By default the API's own address; a wildcard listen address is reached on loopback.
+    apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),
+    exchangeLeaderPollMs: read('MINUTEX_EXCHANGE_LEADER_POLL_MS', '1000', (raw) => parseIntInRange(raw, 100, 60000)),
+    exchangeForwardTimeoutMs: read('MINUTEX_EXCHANGE_FORWARD_TIMEOUT_MS', '10000', (raw) => parseIntInRange(raw, 100, 120000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),
@@ -156,6 +167,17 @@ export function parseHostPort(raw: string): HostPort {
   const match = /^([^:\s]+):(\d{1,5})$/.exec(raw);
   if (!match) throw new Error('expected HOST:PORT');
   return { host: match[1]!, port: parseIntInRange(match[2]!, 1, 65535) };
+}
+
+function defaultAdvertiseUrl(addr: HostPort): string {
+  const host = addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
+  return `http://${host}:${addr.port}`;
+}
+
+function parseHttpUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
+  return raw.replace(/\/+$/, '');
 }
 
 export function formatHostPort(addr: HostPort): string {

@@ -18,7 +18,8 @@ import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch
 import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
-import { Exchange } from './exchange/exchange.ts';
+import type { ExchangeGateway } from './exchange/gateway.ts';
+import { startExchangeNode } from './exchange/node.ts';
 import { ExchangeRouteDecider } from './route-decider.ts';
 import { CreditController, type SwitchCommands } from './credit/credit-controller.ts';
 import { CreditStore } from './credit/credit-store.ts';
@@ -43,7 +44,8 @@ export interface System {
   readonly calls: CallTracker;
   readonly billing: CdrBatchProcessor;
   readonly ledger: LedgerStore;
-  readonly exchange: Exchange;
+  /** Order commands: run here while this node leads the exchange, forwarded to the leader otherwise. */
+  readonly exchange: ExchangeGateway;
   readonly agent: SwitchAgent;
   /** The Kamailio this process supervises (undefined with an external switch). */
   readonly switchProcess: KamailioSupervisor | undefined;
@@ -97,10 +99,12 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     snapshots.setBroadcast(() => market.broadcast());
     await market.start();
     stops.push(() => market.stop());
-    const exchange = new Exchange(db, log.child({ part: 'exchange' }));
-    exchange.addListener({ onMarketChanged: () => snapshots.invalidate() });
-    await exchange.start();
-    stops.push(() => exchange.stop());
+    // One node of those on this database leads the exchange; the others forward orders to it.
+    const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
+      node_id: config.nodeId, api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
+    }, { onMarketChanged: () => snapshots.invalidate() });
+    stops.push(() => exchangeNode.stop());
+    const exchange = exchangeNode.gateway;
 
     const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
     const credits = new CreditStore(db, ledger);
@@ -227,6 +231,9 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     });
     await api.listen({ host: config.apiAddr.host, port: config.apiAddr.port });
     stops.push(() => api.close());
+    // Stopping, the exchange lets go of the lead first (and only once: stop() is idempotent), while
+    // the API still tells the other nodes it no longer leads, so they elect a new leader at once.
+    stops.push(() => exchangeNode.stop());
 
     return {
       db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,

@@ -5,7 +5,7 @@ import type { LedgerStore } from '../../billing/ledger-store.ts';
 import type { CallTracker } from '../calls/call-tracker.ts';
 import type { MemberStore } from '../store/members.ts';
 import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
-import type { Exchange } from '../exchange/exchange.ts';
+import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
 
 export interface HealthReport {
@@ -27,7 +27,7 @@ export interface ApiDependencies {
   readonly members: MemberStore;
   readonly ledger: LedgerStore;
   readonly calls: CallTracker;
-  readonly exchange: Exchange;
+  readonly exchange: ExchangeGateway;
   readonly snapshots: RoutingSnapshotCache;
   readonly switchControl: SwitchControl;
   readonly credits: CreditStore;

@@ -16,8 +16,10 @@ import { ApiError } from './errors.ts';
 import { authenticator, type Principal } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import type { RouteContext } from './route-context.ts';
+import { ExchangeUnavailableError } from '../exchange/exchange-unavailable.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerCdrRoutes } from './routes/cdrs.ts';
+import { registerExchangeForwardingRoutes } from './routes/exchange-forwarding.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerImportRoutes } from './routes/imports.ts';
 import { registerMarketRoutes } from './routes/market.ts';
@@ -77,6 +79,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (error instanceof ApiError) {
       return reply.status(error.statusCode).send({ ...error.details, error: error.reason, message: error.message });
     }
+    if (error instanceof ExchangeUnavailableError) {
+      // The exchange is changing leader, or the leader could not be reached: send the command again.
+      return reply.status(503).header('retry-after', '1').send({ error: 'exchange_unavailable', message: error.message, retryable: true, stored: error.stored });
+    }
     if (error.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: error.message });
     }
@@ -103,6 +109,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerMemberRoutes(app, context);
   registerApiKeyRoutes(app, context);
   registerOrderRoutes(app, context);
+  registerExchangeForwardingRoutes(app, context);
   registerTradeRoutes(app, context);
   registerMarketRoutes(app, context);
   registerImportRoutes(app, context);

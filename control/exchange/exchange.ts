@@ -5,11 +5,18 @@
  * that arrive while a command runs are submitted together by the next one (submit-group.ts). If a
  * write fails after the engine moved, the engine is rebuilt from PostgreSQL before the next
  * command, so memory never holds what the database does not.
+ *
+ * With several nodes, one of them leads (leadership.ts): its exchange runs the engine and fences
+ * each write with its term, so a node that lost the lead without knowing it yet stores nothing.
+ * The exchanges of the other nodes follow: they hold no books and refuse commands, which their
+ * node forwards to the leader (gateway.ts).
  */
 import { Subject } from 'rxjs';
 import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
 import { MatchingEngine } from '../core/matching/engine.ts';
+import { ExchangeLeaderStore, isFenceError } from '../store/exchange-leader.ts';
+import { notLeader } from './exchange-unavailable.ts';
 import type { BookView, OrderSpec, Quality, RejectionReason } from '../core/matching/types.ts';
 import type { MarketEvent, MarketListener } from './market-events.ts';
 import type { ParsedOrder } from './order-input.ts';
@@ -67,6 +74,11 @@ export class Exchange {
   /** Set when a write failed after the engine moved: the next command rebuilds first. */
   private stale = true;
   private readonly pendingSubmits: WaitingSubmit[] = [];
+  /**
+   * The leader's term this exchange writes in; null while another node leads (commands are
+   * refused); undefined for an exchange that runs alone, without leadership (start()).
+   */
+  private term: bigint | null | undefined = undefined;
 
   constructor(private readonly db: Db, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
 
@@ -74,13 +86,38 @@ export class Exchange {
     this.listeners.push(listener);
   }
 
+  /** Runs alone: the only exchange on its database, with no leadership. */
   async start(): Promise<void> {
     await this.serial(() => this.rebuildIfStale());
-    this.expiryTimer = setInterval(() => void this.expire().catch((error: unknown) => this.log.error({ err: error }, 'order expiry failed')), EXPIRY_INTERVAL_MS);
+    this.startExpiry();
   }
 
   stop(): void {
     clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  /** This node now leads in `term`: the books are rebuilt from PostgreSQL before anything else runs. */
+  async lead(term: bigint): Promise<void> {
+    await this.serial(async () => {
+      this.term = term;
+      this.stale = true;
+      await this.rebuildIfStale();
+    });
+    this.startExpiry();
+    this.log.info({ term: term.toString() }, 'leading the exchange');
+  }
+
+  /** Another node leads (or none yet): hold no books and refuse commands from now on. */
+  follow(): void {
+    if (this.term !== null) this.log.info('following: order commands go to the leading node');
+    this.term = null;
+    this.stale = true;
+    this.stop();
+  }
+
+  get leading(): boolean {
+    return this.term !== null;
   }
 
   get engineView(): MatchingEngine {
@@ -90,6 +127,7 @@ export class Exchange {
   /** Depth of one book as committed: read in turn with the commands, never between apply and commit. */
   book(destination_id: string, currency: string, max_levels: number): Promise<BookView> {
     return this.serial(async () => {
+      if (this.term === null) throw notLeader();
       await this.rebuildIfStale();
       return this.engine.book(destination_id, currency, max_levels);
     });
@@ -200,22 +238,37 @@ export class Exchange {
    */
   private command<T, R = T>(name: string, work: (batch: WriteBatch) => Promise<T>, finish?: (result: T, batch: WriteBatch) => R): Promise<R> {
     const run = async (): Promise<R> => {
+      if (this.term === null) throw notLeader();
       await this.rebuildIfStale();
       const batch = new WriteBatch(this.clock());
       try {
         const result = await work(batch);
         // A command that refused after moving the engine marked it stale: nothing is stored.
         if (this.stale) return finish ? finish(result, new WriteBatch(this.clock())) : (result as unknown as R);
-        await batch.commit(this.db);
+        await batch.commit(this.db, this.term === undefined ? undefined : ExchangeLeaderStore.fenceSql(this.term));
         this.publish(batch.marketEvents());
         return finish ? finish(result, batch) : (result as unknown as R);
       } catch (error) {
         this.stale = true;
+        if (isFenceError(error)) {
+          // Another node took the lead: this command stored nothing, and this node writes no more.
+          this.log.warn({ command: name }, 'the exchange has a new leader: command refused');
+          this.follow();
+          throw notLeader();
+        }
         this.log.error({ err: error, command: name }, 'exchange command failed: the engine is rebuilt before the next command');
         throw error;
       }
     };
     return this.serial(run);
+  }
+
+  private startExpiry(): void {
+    if (this.expiryTimer !== undefined) return;
+    this.expiryTimer = setInterval(() => {
+      if (this.term === null) return;
+      this.expire().catch((error: unknown) => this.log.error({ err: error }, 'order expiry failed'));
+    }, EXPIRY_INTERVAL_MS);
   }
 
   private async rebuildIfStale(): Promise<void> {

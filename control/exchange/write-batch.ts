@@ -161,8 +161,11 @@ export class WriteBatch {
     this.audits.push(pgp.as.format('($1, $2, $3, $4::jsonb)', [actor, action, subject, JSON.stringify(details)]));
   }
 
-  /** Sends every statement in one query; the command's writes are then durable, or none of them is. */
-  async commit(db: Db): Promise<void> {
+  /**
+   * Sends every statement in one query; the command's writes are then durable, or none of them is.
+   * A fence (the leader's term check) goes before everything, so a refused fence stores nothing.
+   */
+  async commit(db: Db, fence?: string): Promise<void> {
     const statements: string[] = [...this.first];
     const handlers = new Map<number, RowHandler>();
     const add = (sql: string, onRows?: RowHandler) => {
@@ -188,9 +191,10 @@ export class WriteBatch {
     }
     for (const chunk of chunks(this.audits)) add(`insert into audit_log (actor, action, subject, details) values ${chunk.join(', ')}`);
     if (statements.length === 0) return;
-    const results = await db.multi(pgp.helpers.concat(statements));
-    if (results.length !== statements.length) throw new Error(`batch of ${statements.length} statements gave ${results.length} results`);
-    for (const [index, handle] of handlers) handle(results[index]!);
+    const offset = fence === undefined ? 0 : 1;
+    const results = await db.multi(pgp.helpers.concat(fence === undefined ? statements : [fence, ...statements]));
+    if (results.length !== statements.length + offset) throw new Error(`batch of ${statements.length + offset} statements gave ${results.length} results`);
+    for (const [index, handle] of handlers) handle(results[index + offset]!);
   }
 
   /** The market events of the committed batch: orders that changed, trades made, trades ended. */

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { formatMicros, isCurrencyCode } from '../../../common/money.ts';
 import type { PriceLevelView } from '../../core/matching/types.ts';
+import { MarketDataReader } from '../../store/market-data.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
 
@@ -20,18 +21,15 @@ const MarketQuery = Type.Object({
 
 export function registerMarketRoutes(app: FastifyInstance, context: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const market = new MarketDataReader(context.db);
 
   api.get('/v1/market/:prefix', { schema: { tags: ['exchange'], params: MarketParams, querystring: MarketQuery } }, async (request) => {
     const currency = request.query.currency ?? 'USD';
     if (!isCurrencyCode(currency)) throw badRequest('invalid_currency', 'currency must be an ISO 4217 code');
-    const destination = await context.db.oneOrNone<{ id: string; name: string }>(
-      'select d.id, d.name from destination_prefixes p join destinations d on d.id = p.destination_id where p.prefix = $1', [request.params.prefix]);
+    const destination = await market.destinationByPrefix(request.params.prefix);
     if (!destination) throw notFound('no destination has this prefix');
     const book = await context.exchange.book(destination.id, currency, request.query.depth ?? 20);
-    const trades = await context.db.any<{ price_per_minute_micros: bigint; channels: number; created_at: Date }>(
-      `select price_per_minute_micros, channels, created_at from trades where destination_id = $1 and currency = $2
-       order by created_at desc, id desc limit $3`,
-      [destination.id, currency, request.query.trades ?? 20]);
+    const trades = await market.lastTrades(destination.id, currency, request.query.trades ?? 20);
     const level = (view: PriceLevelView) => ({ price_per_minute: formatMicros(view.price_per_minute_micros, currency), channels: view.channels, orders: view.orders });
     const price = (micros: bigint | null) => (micros === null ? null : formatMicros(micros, currency));
     return {

@@ -9,11 +9,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseDecimalToMicros } from '../../../common/money.ts';
 import type { AmendChanges } from '../../exchange/exchange.ts';
 import { isChannelCount, MAX_CHANNELS, parseOrderInput } from '../../exchange/order-input.ts';
+import { OrderReader } from '../../store/orders.ts';
 import { actorOf, carrierScope, principalOf } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
 import { IdParams, Uuid } from '../schemas.ts';
-import { orderEventJson, orderJson, type OrderEventRow, type OrderRow } from '../views/orders.ts';
+import { orderEventJson, orderJson, type OrderRow } from '../views/orders.ts';
 import { tradeViewFor, type TradeRow } from '../views/trades.ts';
 
 // Price, amounts, channels and validity are checked by parseOrderInput rather than by the schema,
@@ -89,12 +90,18 @@ function amendChanges(body: { price_per_minute?: string; channels?: unknown }): 
 
 export function registerOrderRoutes(app: FastifyInstance, context: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, exchange } = context;
+  const { exchange } = context;
+  const orders = new OrderReader(context.db);
 
   /** An order of the requesting carrier (any, for an operator), or 404. */
   const visibleOrder = async (request: FastifyRequest, order_id: string): Promise<OrderRow> => {
-    const scope = carrierScope(request);
-    const row = await db.oneOrNone<OrderRow>('select * from orders where id = $1 and ($2::uuid is null or carrier_id = $2)', [order_id, scope]);
+    const row = await orders.order(order_id, carrierScope(request));
+    if (!row) throw notFound('unknown order');
+    return row;
+  };
+  /** An order as it stands now, for the outcomes that do not carry its row (a duplicate, an amend that stored nothing). */
+  const currentOrder = async (order_id: string): Promise<OrderRow> => {
+    const row = await orders.order(order_id);
     if (!row) throw notFound('unknown order');
     return row;
   };
@@ -107,26 +114,22 @@ export function registerOrderRoutes(app: FastifyInstance, context: RouteContext)
     const outcome = await exchange.submit(parsed.order, actorOf(request));
     if (!outcome.ok) throw new ApiError(SUBMIT_STATUS[outcome.reason] ?? 400, outcome.reason, outcome.message);
     // The exchange returns the rows it wrote; a duplicate's order is read as it stands now.
-    const order = outcome.order ?? await db.one<OrderRow>('select * from orders where id = $1', [outcome.order_id]);
+    const order = outcome.order ?? await currentOrder(outcome.order_id);
     return reply.status(outcome.duplicate ? 200 : 201).send({ order: orderJson(order), trades: tradesJson(request, outcome.trades), duplicate: outcome.duplicate });
   });
 
   api.get('/v1/orders', { schema: { tags: ['exchange'], querystring: ListQuery } }, async (request) => {
     const query = request.query;
     const carrier_id = carrierScope(request) ?? query.carrier_id ?? null;
-    const rows = await db.any<OrderRow>(
-      `select * from orders
-       where ($1::uuid is null or carrier_id = $1) and ($2::text is null or status = $2) and ($3::text is null or side = $3)
-         and ($4::uuid is null or destination_id = $4)
-         and ($5::text is null or destination_id = (select destination_id from destination_prefixes where prefix = $5))
-       order by seq desc limit $6`,
-      [carrier_id, query.status ?? null, query.side ?? null, query.destination_id ?? null, query.prefix ?? null, query.limit ?? 100]);
+    const rows = await orders.orders({
+      carrier_id, status: query.status ?? null, side: query.side ?? null, destination_id: query.destination_id ?? null, prefix: query.prefix ?? null, limit: query.limit ?? 100,
+    });
     return { orders: rows.map(orderJson) };
   });
 
   api.get('/v1/orders/:id', { schema: { tags: ['exchange'], params: IdParams } }, async (request) => {
     const row = await visibleOrder(request, request.params.id);
-    const history = await db.any<OrderEventRow>('select kind, channels_open, details, at from order_events where order_id = $1 order by id', [row.id]);
+    const history = await orders.history(row.id);
     return { ...orderJson(row), history: history.map(orderEventJson) };
   });
 
@@ -134,7 +137,7 @@ export function registerOrderRoutes(app: FastifyInstance, context: RouteContext)
     const changes = amendChanges(request.body);
     const outcome = await exchange.amend(request.params.id, carrierScope(request), changes, actorOf(request));
     if (!outcome.ok) throw new ApiError(AMEND_STATUS[outcome.reason] ?? 400, outcome.reason, outcome.message);
-    const order = outcome.order ?? await db.one<OrderRow>('select * from orders where id = $1', [request.params.id]);
+    const order = outcome.order ?? await currentOrder(request.params.id);
     return { order: orderJson(order), priority_lost: outcome.priority_lost, trades: tradesJson(request, outcome.trades) };
   });
 

@@ -1,15 +1,9 @@
 /** Orders as the API shows them: only ever to their own carrier or to an operator. */
 import { formatMicros } from '../../../common/money.ts';
 import type { StoredOrder } from '../../exchange/stored-rows.ts';
+import type { OrderEventRow } from '../../store/orders.ts';
 
 export type OrderRow = StoredOrder;
-
-export interface OrderEventRow {
-  kind: string;
-  channels_open: number;
-  details: unknown;
-  at: Date;
-}
 
 export function orderJson(row: OrderRow) {
   const currency = row.currency.trim();
