@@ -27,6 +27,7 @@ import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
 
 export interface System {
@@ -77,13 +78,15 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const ledger = new LedgerStore(db);
     const members = new MemberStore(db);
-    const snapshots = new RoutingSnapshotCache(db);
-    const market = new MarketSignal(db, () => snapshots.invalidateLocally(), log.child({ part: 'market' }));
-    snapshots.setBroadcast(() => market.broadcast());
+    const snapshots = new RoutingSnapshotCache(new PostgresRoutingSource(db), log.child({ part: 'routing-data' }));
+    const market = new MarketSignal(db, (change) => snapshots.changedElsewhere(change), log.child({ part: 'market' }));
+    snapshots.setBroadcast((change) => market.broadcast(change));
     await market.start();
     stops.push(() => market.stop());
+    stops.push(() => snapshots.stop());
+    await snapshots.ready;
     const exchange = new Exchange(db, log.child({ part: 'exchange' }));
-    exchange.addListener({ onMarketChanged: () => snapshots.invalidate() });
+    exchange.events.subscribe((event) => snapshots.applyMarketEvent(event));
     await exchange.start();
     stops.push(() => exchange.stop());
 

@@ -43,13 +43,8 @@ export class RoutingTables implements RoutingSnapshot {
   upsertTrunk(trunk: TrunkRecord): void {
     this.removeTrunk(trunk.id);
     this.trunks.set(trunk.id, trunk);
-    if (trunk.direction === 'ingress') {
-      const { direction: _direction, ...ingress } = trunk;
-      push(this.ingressByHost, trunk.host, ingress);
-    } else {
-      const { direction: _direction, ...egress } = trunk;
-      push(this.egressBySeller, trunk.carrier_id, egress);
-    }
+    if (trunk.direction === 'ingress') push(this.ingressByHost, trunk.host, trunk);
+    else push(this.egressBySeller, trunk.carrier_id, trunk);
   }
 
   removeTrunk(trunk_id: string): void {

@@ -32,8 +32,9 @@ export function registerImportRoutes(app: FastifyInstance, context: RouteContext
     requireOperator(request);
     const parsed = parseDestinationCsv(request.body);
     if (!parsed.ok) throw refused('the destination table has bad lines: nothing was imported', parsed.problems);
-    const counts = await importDestinations(context.db, parsed.rows, actorOf(request));
-    context.snapshots.invalidate();
+    const { import_id, ...counts } = await importDestinations(context.db, parsed.rows, actorOf(request));
+    // The imported prefixes route calls once this node has them in memory; other nodes follow.
+    await context.snapshots.changed({ kind: 'import', import_id });
     return { lines: new Set(parsed.rows.map((row) => row.line)).size, ...counts };
   });
 
