@@ -14,6 +14,8 @@ export interface CsvRecord {
 export type CsvResult = { readonly ok: true; readonly records: readonly CsvRecord[] } | { readonly ok: false; readonly line: number; readonly message: string };
 
 const QUOTE = '"';
+/** Comma, line feed, carriage return and double quote: what ends a run of field text. */
+const SPECIAL = new Set([44, 10, 13, 34]);
 
 export function readCsv(text: string, max_records: number): CsvResult {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -68,7 +70,11 @@ export function readCsv(text: string, max_records: number): CsvResult {
     } else if (char === '\r') {
       return { ok: false, line, message: 'a carriage return outside quotes that does not end a line' };
     } else {
-      field += char;
+      // A run of ordinary characters is taken in one slice: a table may have a million lines.
+      let end = index + 1;
+      while (end < source.length && !SPECIAL.has(source.charCodeAt(end))) end += 1;
+      field += source.slice(index, end);
+      index = end - 1;
     }
   }
   if (quoted) return { ok: false, line: recordLine, message: 'a quoted field is never closed' };

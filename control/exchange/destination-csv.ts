@@ -30,8 +30,8 @@ export type DestinationCsvResult =
   | { readonly ok: true; readonly rows: readonly DestinationPrefixRow[] }
   | { readonly ok: false; readonly problems: readonly CsvProblem[] };
 
-/** Lines one import may hold: a full international destination table is a few tens of thousands. */
-export const MAX_DESTINATION_LINES = 100_000;
+/** Lines one import may hold: a full international destination table down to number ranges runs to a million. */
+export const MAX_DESTINATION_LINES = 1_000_000;
 /** Problems reported at most: past this the file is plainly not what the importer expects. */
 export const MAX_REPORTED_PROBLEMS = 100;
 const MAX_NAME_LENGTH = 200;

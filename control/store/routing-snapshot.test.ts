@@ -39,15 +39,15 @@ class FakeSource implements RoutingSource {
   readings: string[] = [];
   hold: Promise<void> | undefined;
 
-  async carriers(ids?: readonly string[]) {
+  carriers(ids?: readonly string[]) {
     this.readings.push(`carriers${ids ? `:${ids.length}` : ''}`);
-    return [...this.carrierRows].filter(([id]) => !ids || ids.includes(id)).map(([id, status]) => ({ id, status }));
+    return Promise.resolve([...this.carrierRows].filter(([id]) => !ids || ids.includes(id)).map(([id, status]) => ({ id, status })));
   }
 
-  async trunks(ids?: readonly string[]) {
+  trunks(ids?: readonly string[]) {
     this.readings.push(`trunks${ids ? `:${ids.length}` : ''}`);
-    return [...this.trunkRows.values()].filter((trunk) => !ids || ids.includes(trunk.id))
-      .map((trunk) => ({ trunk, carrier_status: this.carrierRows.get(trunk.carrier_id) ?? 'suspended' }));
+    return Promise.resolve([...this.trunkRows.values()].filter((trunk) => !ids || ids.includes(trunk.id))
+      .map((trunk) => ({ trunk, carrier_status: this.carrierRows.get(trunk.carrier_id) ?? 'suspended' })));
   }
 
   async trades(ids?: readonly string[]) {
@@ -62,13 +62,13 @@ class FakeSource implements RoutingSource {
     return [...this.tradeRows.values()].filter((row) => ids.includes(row.trade.id));
   }
 
-  async prefixes(filter: PrefixFilter, onRows: (rows: readonly PrefixRow[]) => void) {
+  prefixes(filter: PrefixFilter, onRows: (rows: readonly PrefixRow[]) => void) {
     this.readings.push(`prefixes:${Object.keys(filter)[0]}`);
     const rows: PrefixRow[] = [...this.prefixRows].filter(([, row]) => 'all' in filter
       || ('import_id' in filter ? row.import_id === filter.import_id : filter.destination_ids.includes(row.destination_id)))
       .map(([prefix, row]) => [prefix, row.destination_id, row.later_ms]);
     onRows(rows);
-    return rows.length;
+    return Promise.resolve(rows.length);
   }
 }
 
