@@ -16,9 +16,10 @@ import { MarketSignal } from '../../control/store/market-signal.ts';
 import { RoutingSnapshotCache } from '../../control/store/routing-snapshot.ts';
 import { PostgresRoutingSource, type PrefixFilter, type PrefixRow } from '../../control/store/routing-source.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
+import { request } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
 import { SipProber } from '../support/sip-probe.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const BUYER_IP = '127.0.6.61';
 const SELLER_IP = '127.0.6.62';
@@ -66,7 +67,8 @@ describe('routing data on two nodes', function () {
 
   before(async () => {
     running = await startTestSystem({ sip: 6460, evapi: 9860, jsonrpc: 6470, api: 9460 });
-    dbB = connect(running.database.url, 5);
+    // A connection string of its own, as a second process would have.
+    dbB = connect(`${running.database.url}?application_name=node-b`, 5);
     const log = createLogger('silent');
     sourceB = new CountingSource(dbB);
     nodeB = new RoutingSnapshotCache(sourceB, log);
@@ -150,7 +152,7 @@ describe('routing data on two nodes', function () {
       })();
       const lines = ['prefix,name'];
       for (let index = 0; index < IMPORTED_PREFIXES; index += 1) lines.push(`${77_000_000 + index},Imported ${index % 500}`);
-      const imported = await running.api<{ prefixes_created: number }>('POST', '/v1/destinations/import', lines.join('\n'));
+      const imported = await request<{ prefixes_created: number }>(running, TEST_OPERATOR_TOKEN, 'POST', '/v1/destinations/import', lines.join('\n'), 'text/csv');
       // The API answered once node A had the prefixes: a call to one now finds its destination.
       const right = await prober.invite(`${77_000_000 + 12_345}4567`);
       importing = false;
