@@ -66,7 +66,7 @@ describe('routing data on two nodes', function () {
   };
 
   before(async () => {
-    running = await startTestSystem({ sip: 6460, evapi: 9860, jsonrpc: 6470, api: 9460 });
+    running = await startTestSystem({ sip: 6462, evapi: 9862, jsonrpc: 6472, api: 9462 });
     // A connection string of its own, as a second process would have.
     dbB = connect(`${running.database.url}?application_name=node-b`, 5);
     const log = createLogger('silent');
