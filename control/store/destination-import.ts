@@ -21,18 +21,23 @@ export interface ImportedPrefix {
 }
 
 export interface DestinationImportCounts {
-  /** Names the prefixes this import wrote (destination_prefixes.import_id). */
-  readonly import_id: string;
   readonly destinations_created: number;
   readonly prefixes_created: number;
   readonly prefixes_updated: number;
   readonly prefixes_unchanged: number;
 }
 
+export interface DestinationImport extends DestinationImportCounts {
+  /** Names the prefixes this import wrote (destination_prefixes.import_id). */
+  readonly import_id: string;
+  /** The id of each destination the table names. */
+  readonly destination_ids: ReadonlyMap<string, string>;
+}
+
 /**
- * From this many lines on, the foreign key and the index on destination_id are dropped for the
- * load and made again after it (PostgreSQL docs, "Populating a Database"): checked row by row they
- * cost more than the load itself, and made again they are checked and built in one pass each. The
+ * From this many lines on, the foreign key and both indexes are dropped for the load and made
+ * again after it (PostgreSQL docs, "Populating a Database"): kept up to date row by row they cost
+ * several times the load itself, and made again they are checked and built in one pass each. The
  * prefix table is locked against readers meanwhile; calls do not read it, they route from memory.
  */
 export const BULK_IMPORT_LINES = 50_000;
@@ -56,7 +61,7 @@ const INSERT_PREFIXES_SQL = `
   where not exists (select 1 from destination_prefixes p where p.prefix = s.prefix)
   order by s.prefix`;
 
-export async function importDestinations(db: Db, rows: readonly ImportedPrefix[], actor: string): Promise<DestinationImportCounts> {
+export async function importDestinations(db: Db, rows: readonly ImportedPrefix[], actor: string): Promise<DestinationImport> {
   const import_id = randomUUID();
   const bulk = rows.length >= BULK_IMPORT_LINES;
   const connection = await db.connect();
@@ -67,30 +72,35 @@ export async function importDestinations(db: Db, rows: readonly ImportedPrefix[]
       await connection.none(`set local work_mem = '${IMPORT_WORK_MEM_MB}MB'`);
       // One import at a time, so a prefix cannot be inserted by two between the update and the insert.
       await connection.none(`lock table destination_prefixes in ${bulk ? 'access exclusive' : 'share row exclusive'} mode`);
-      await connection.none(`create temporary table import_prefixes (prefix text not null, name text not null, effective_from timestamptz)
+      await connection.none(`create temporary table import_prefixes (prefix text collate "C" not null, name text not null, effective_from timestamptz)
         on commit drop`);
       await copyIn(connection.client as unknown as PoolClient, 'import_prefixes (prefix, name, effective_from)', stagedRows(rows));
       await connection.none('analyze import_prefixes');
       const created = await connection.one<{ count: bigint }>(`with created as (
           insert into destinations (name) select distinct name from import_prefixes on conflict (name) do nothing returning id
         ) select count(*) from created`);
-      if (bulk) await connection.none('alter table destination_prefixes drop constraint destination_prefixes_destination_id_fkey; drop index destination_prefixes_destination');
+      if (bulk) {
+        await connection.none(`alter table destination_prefixes drop constraint destination_prefixes_destination_id_fkey,
+          drop constraint destination_prefixes_pkey; drop index destination_prefixes_destination`);
+      }
       const updated = await connection.result(UPDATE_PREFIXES_SQL, [import_id]);
       const inserted = await connection.result(INSERT_PREFIXES_SQL, [import_id]);
       if (bulk) {
-        await connection.none(`create index destination_prefixes_destination on destination_prefixes (destination_id);
+        await connection.none(`alter table destination_prefixes add constraint destination_prefixes_pkey primary key (prefix);
+          create index destination_prefixes_destination on destination_prefixes (destination_id);
           alter table destination_prefixes add constraint destination_prefixes_destination_id_fkey foreign key (destination_id) references destinations (id)`);
       }
+      const named = await connection.any<{ id: string; name: string }>(
+        'select id, name from destinations where name in (select distinct name from import_prefixes)');
       const counts: DestinationImportCounts = {
-        import_id,
         destinations_created: Number(created.count),
         prefixes_created: inserted.rowCount,
         prefixes_updated: updated.rowCount,
         prefixes_unchanged: rows.length - inserted.rowCount - updated.rowCount,
       };
-      await audit(connection, actor, 'destination.import', 'destinations', { lines: rows.length, ...counts });
+      await audit(connection, actor, 'destination.import', 'destinations', { lines: rows.length, import_id, ...counts });
       await connection.none('commit');
-      return counts;
+      return { ...counts, import_id, destination_ids: new Map(named.map((row) => [row.name, row.id])) };
     } catch (error) {
       await connection.none('rollback').catch(() => undefined);
       throw error;

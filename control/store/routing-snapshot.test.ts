@@ -153,6 +153,26 @@ describe('RoutingSnapshotCache', () => {
     cache.stop();
   });
 
+  it('applies an import written here from its lines, without reading it back, and tells its id', async () => {
+    const source = new FakeSource();
+    const { cache, told } = await started(source);
+    const PARIS = 'f0000000-0000-4000-8000-000000000005';
+    cache.applyMarketEvent(tradeMade(trade('t-paris', 10_000n, PARIS)));
+    const lines = Array.from({ length: 50_000 }, (_, index) => ({ prefix: String(331_000_000 + index), name: 'Paris', effective_from_ms: null }));
+    lines.push({ prefix: '3399', name: 'Paris', effective_from_ms: Date.now() + 60_000 });
+    const readings = source.readings.length;
+    await cache.imported(IMPORT, lines, new Map([['Paris', PARIS]]));
+    expect(source.readings.length, 'nothing read back').to.equal(readings);
+    expect(told).to.deep.include({ kind: 'import', import_id: IMPORT });
+    expect(cache.current().destinations.size).to.equal(50_001);
+    expect(legsOf(cache, '3310004999123')).to.deep.equal(['t-paris']);
+    expect(legsOf(cache, '33991234567'), 'dated later: not yet').to.equal('unknown_destination');
+    // The same line again without a date leaves the prefix to take effect when it was to.
+    await cache.imported(IMPORT, [{ prefix: '3399', name: 'Paris', effective_from_ms: null }], new Map([['Paris', PARIS]]));
+    expect(legsOf(cache, '33991234567')).to.equal('unknown_destination');
+    cache.stop();
+  });
+
   it('swaps a full load in whole, with the changes made here while it ran', async () => {
     const source = new FakeSource();
     const { cache } = await started(source);

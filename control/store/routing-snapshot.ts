@@ -16,6 +16,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { RoutingSnapshot } from '../core/routing.ts';
 import { RoutingTables, type TradeRecord } from '../core/routing-tables.ts';
 import type { MarketEvent } from '../exchange/market-events.ts';
+import type { ImportedPrefix } from './destination-import.ts';
 import type { IdsKind, MarketChange } from './market-change.ts';
 import type { PrefixFilter, PrefixRow, RoutingSource } from './routing-source.ts';
 
@@ -28,6 +29,15 @@ const MAX_REMEMBERED_ENDED_TRADES = 100_000;
 /** Longest wait of the timer for prefixes that take effect later (setTimeout holds 2^31 ms). */
 const MAX_TIMER_MS = 3_600_000;
 
+/** An import this node wrote: its lines, and the id of each destination they name. */
+interface ImportedHere {
+  readonly lines: readonly ImportedPrefix[];
+  readonly destination_ids: ReadonlyMap<string, string>;
+}
+
+/** Import lines applied between two turns of the event loop, so calls go on during a large import. */
+const IMPORT_LINES_PER_TURN = 20_000;
+
 /** A prefix that takes effect later: it routes nowhere until then. */
 interface LaterPrefix {
   readonly destination_id: string;
@@ -38,11 +48,13 @@ interface Pending {
   all: boolean;
   readonly ids: Record<IdsKind, Set<string>>;
   readonly imports: string[];
+  /** Imports this node wrote, applied from their lines. */
+  readonly importedHere: ImportedHere[];
   readonly waiters: Array<() => void>;
 }
 
 function emptyPending(): Pending {
-  return { all: false, ids: { trades: new Set(), trunks: new Set(), carriers: new Set(), destinations: new Set() }, imports: [], waiters: [] };
+  return { all: false, ids: { trades: new Set(), trunks: new Set(), carriers: new Set(), destinations: new Set() }, imports: [], importedHere: [], waiters: [] };
 }
 
 export class RoutingSnapshotCache {
@@ -112,6 +124,17 @@ export class RoutingSnapshotCache {
     return applied;
   }
 
+  /**
+   * An import this node wrote: applied here from its lines (no reading back a million prefixes),
+   * a chunk at a time; the other nodes are told its id and read what it wrote.
+   */
+  imported(import_id: string, lines: readonly ImportedPrefix[], destination_ids: ReadonlyMap<string, string>): Promise<void> {
+    this.pending.importedHere.push({ lines, destination_ids });
+    const applied = this.schedule();
+    this.broadcast?.({ kind: 'import', import_id });
+    return applied;
+  }
+
   /** A change another node made: read and applied here in the background. */
   changedElsewhere(change: MarketChange): void {
     void this.enqueue(change);
@@ -157,7 +180,12 @@ export class RoutingSnapshotCache {
     else for (const id of change.ids) pending.ids[change.kind].add(id);
     const count = Object.values(pending.ids).reduce((sum, ids) => sum + ids.size, 0) + pending.imports.length;
     if (count > MAX_PENDING_IDS) pending.all = true;
-    const done = new Promise<void>((resolve) => pending.waiters.push(resolve));
+    return this.schedule();
+  }
+
+  /** Resolves when the job that takes what is pending now is done. */
+  private schedule(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.pending.waiters.push(resolve));
     if (!this.running) void this.work();
     return done;
   }
@@ -241,6 +269,31 @@ export class RoutingSnapshotCache {
     }
     if (destinations.size > 0) await this.readPrefixes({ destination_ids: [...destinations] });
     for (const import_id of job.imports) await this.readPrefixes({ import_id });
+    for (const imported of job.importedHere) await this.applyImportedLines(imported);
+  }
+
+  /** The same outcome as reading the import back: a dated line takes effect at its date; an
+   * undated one now, unless its prefix stays where it was and takes effect later already. */
+  private async applyImportedLines({ lines, destination_ids }: ImportedHere): Promise<void> {
+    for (let start = 0; start < lines.length; start += IMPORT_LINES_PER_TURN) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const now = this.clock();
+      for (let index = start; index < Math.min(lines.length, start + IMPORT_LINES_PER_TURN); index += 1) {
+        const line = lines[index]!;
+        const destination_id = destination_ids.get(line.name);
+        if (destination_id === undefined) throw new Error(`import names destination ${JSON.stringify(line.name)} without its id`);
+        const at = line.effective_from_ms;
+        if (at === null && this.later.get(line.prefix)?.destination_id === destination_id) continue;
+        if (at !== null && at > now) {
+          this.later.set(line.prefix, { destination_id, at_ms: at });
+          this.tables.setPrefix(line.prefix, null);
+        } else {
+          this.later.delete(line.prefix);
+          this.tables.setPrefix(line.prefix, destination_id);
+        }
+      }
+    }
+    this.armLaterTimer();
   }
 
   /** Applies prefixes to the tables in use a chunk at a time, so calls go on between chunks. */

@@ -34,9 +34,9 @@ export function registerImportRoutes(app: FastifyInstance, context: RouteContext
     requireOperator(request);
     const parsed = parseDestinationCsv(request.body);
     if (!parsed.ok) throw refused('the destination table has bad lines: nothing was imported', parsed.problems);
-    const { import_id, ...counts } = await importDestinations(context.db, parsed.rows, actorOf(request));
+    const { import_id, destination_ids, ...counts } = await importDestinations(context.db, parsed.rows, actorOf(request));
     // The imported prefixes route calls once this node has them in memory; other nodes follow.
-    await context.snapshots.changed({ kind: 'import', import_id });
+    await context.snapshots.imported(import_id, parsed.rows, destination_ids);
     return { lines: new Set(parsed.rows.map((row) => row.line)).size, ...counts };
   });
 
