@@ -29,7 +29,7 @@ const EMPTY = 0;
 const DELETED = -1;
 
 /**
- * A prefix table: the longest prefix of a number that the table holds wins.
+ * Prefixes mapped to whole numbers (below 2^31), found by the longest prefix of a number.
  *
  * A million prefixes must fit in little memory and be found in time that does not grow with the
  * table, so each prefix is kept as one number ("1" followed by its digits, below 2^53 for 15
@@ -38,7 +38,7 @@ const DELETED = -1;
  * of the dialled number digit by digit and probes only the lengths the table holds, so it costs
  * at most one probe per digit of the number.
  */
-export class PrefixTable<T> {
+export class PrefixNumbers {
   private keys: Float64Array;
   private slots: Int32Array;
   private mask: number;
@@ -47,9 +47,6 @@ export class PrefixTable<T> {
   private count = 0;
   /** Bit n set: some prefix of n digits was ever stored (a hint; never cleared). */
   private lengths = 0;
-  /** Distinct values (destinations are a few thousand) and their index in `values`. */
-  private readonly values: T[] = [];
-  private readonly valueIndex = new Map<T, number>();
 
   constructor(expectedSize = 0) {
     let capacity = INITIAL_CAPACITY;
@@ -59,21 +56,15 @@ export class PrefixTable<T> {
     this.mask = capacity - 1;
   }
 
-  set(prefix: string, value: T): void {
+  set(prefix: string, value: number): void {
     const key = prefixKey(prefix);
-    let index = this.valueIndex.get(value);
-    if (index === undefined) {
-      index = this.values.length;
-      this.values.push(value);
-      this.valueIndex.set(value, index);
-    }
     if ((this.used + 1) > this.keys.length * MAX_LOAD) this.resize();
     let slot = hashKey(key) & this.mask;
     let firstDeleted = -1;
     for (;;) {
       const found = this.keys[slot]!;
       if (found === key) {
-        this.slots[slot] = index;
+        this.slots[slot] = value;
         return;
       }
       if (found === EMPTY) break;
@@ -83,7 +74,7 @@ export class PrefixTable<T> {
     if (firstDeleted >= 0) slot = firstDeleted;
     else this.used += 1;
     this.keys[slot] = key;
-    this.slots[slot] = index;
+    this.slots[slot] = value;
     this.count += 1;
     this.lengths |= 1 << prefix.length;
   }
@@ -97,16 +88,16 @@ export class PrefixTable<T> {
     return true;
   }
 
-  get(prefix: string): T | undefined {
+  get(prefix: string): number | undefined {
     const slot = this.find(prefixKey(prefix));
-    return slot < 0 ? undefined : this.values[this.slots[slot]!];
+    return slot < 0 ? undefined : this.slots[slot];
   }
 
-  /** One probe per digit at most, and only for lengths the table holds. */
-  lookup(number: string): { readonly prefix: string; readonly value: T } | undefined {
+  /** The longest prefix of `number` held: its length and value (length 0: none). */
+  lookup(number: string): { readonly length: number; readonly value: number } {
     let key = 1;
-    let best = -1;
-    let bestLength = 0;
+    let value = -1;
+    let length = 0;
     const digits = Math.min(number.length, MAX_PREFIX_DIGITS);
     for (let position = 0; position < digits; position += 1) {
       const digit = number.charCodeAt(position) - 48;
@@ -115,18 +106,17 @@ export class PrefixTable<T> {
       if ((this.lengths & (1 << (position + 1))) === 0) continue;
       const slot = this.find(key);
       if (slot >= 0) {
-        best = this.slots[slot]!;
-        bestLength = position + 1;
+        value = this.slots[slot]!;
+        length = position + 1;
       }
     }
-    return best < 0 ? undefined : { prefix: number.slice(0, bestLength), value: this.values[best]! };
+    return { length, value };
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Bytes held by the slot arrays (the values are shared with the rest of the program). */
   get slotBytes(): number {
     return this.keys.byteLength + this.slots.byteLength;
   }
@@ -159,6 +149,53 @@ export class PrefixTable<T> {
       this.slots[target] = oldSlots[slot]!;
       this.used += 1;
     }
+  }
+}
+
+/** A prefix table: the longest prefix of a number that the table holds wins. Values are few
+ * (destinations) and shared, so each prefix holds only the index of its value. */
+export class PrefixTable<T> {
+  private readonly numbers: PrefixNumbers;
+  private readonly values: T[] = [];
+  private readonly valueIndex = new Map<T, number>();
+
+  constructor(expectedSize = 0) {
+    this.numbers = new PrefixNumbers(expectedSize);
+  }
+
+  set(prefix: string, value: T): void {
+    let index = this.valueIndex.get(value);
+    if (index === undefined) {
+      index = this.values.length;
+      this.values.push(value);
+      this.valueIndex.set(value, index);
+    }
+    this.numbers.set(prefix, index);
+  }
+
+  /** Removes a prefix; true when the table held it. */
+  delete(prefix: string): boolean {
+    return this.numbers.delete(prefix);
+  }
+
+  get(prefix: string): T | undefined {
+    const index = this.numbers.get(prefix);
+    return index === undefined ? undefined : this.values[index];
+  }
+
+  /** One probe per digit at most, and only for lengths the table holds. */
+  lookup(number: string): { readonly prefix: string; readonly value: T } | undefined {
+    const found = this.numbers.lookup(number);
+    return found.length === 0 ? undefined : { prefix: number.slice(0, found.length), value: this.values[found.value]! };
+  }
+
+  get size(): number {
+    return this.numbers.size;
+  }
+
+  /** Bytes held by the slot arrays (the values are shared with the rest of the program). */
+  get slotBytes(): number {
+    return this.numbers.slotBytes;
   }
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { routeCall } from '../core/routing.ts';
 import type { CarrierStatus, TradeRecord, TrunkRecord } from '../core/routing-tables.ts';
 import type { MarketEvent } from '../exchange/market-events.ts';
+import type { ImportedPrefix } from './destination-import.ts';
 import type { MarketChange } from './market-change.ts';
 import { RoutingSnapshotCache } from './routing-snapshot.ts';
 import type { PrefixFilter, PrefixRow, RoutingSource, TradeState } from './routing-source.ts';
@@ -158,7 +159,7 @@ describe('RoutingSnapshotCache', () => {
     const { cache, told } = await started(source);
     const PARIS = 'f0000000-0000-4000-8000-000000000005';
     cache.applyMarketEvent(tradeMade(trade('t-paris', 10_000n, PARIS)));
-    const lines = Array.from({ length: 50_000 }, (_, index) => ({ prefix: String(331_000_000 + index), name: 'Paris', effective_from_ms: null }));
+    const lines: ImportedPrefix[] = Array.from({ length: 50_000 }, (_, index) => ({ prefix: String(331_000_000 + index), name: 'Paris', effective_from_ms: null }));
     lines.push({ prefix: '3399', name: 'Paris', effective_from_ms: Date.now() + 60_000 });
     const readings = source.readings.length;
     await cache.imported(IMPORT, lines, new Map([['Paris', PARIS]]));
