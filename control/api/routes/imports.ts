@@ -37,7 +37,7 @@ export function registerImportRoutes(app: FastifyInstance, context: RouteContext
     const { import_id, destination_ids, ...counts } = await importDestinations(context.db, parsed.rows, actorOf(request));
     // The imported prefixes route calls once this node has them in memory; other nodes follow.
     await context.snapshots.imported(import_id, parsed.rows, destination_ids);
-    return { lines: new Set(parsed.rows.map((row) => row.line)).size, ...counts };
+    return { lines: distinctLines(parsed.rows), ...counts };
   });
 
   api.post('/v1/carriers/:id/rate-decks', {
@@ -57,4 +57,15 @@ export function registerImportRoutes(app: FastifyInstance, context: RouteContext
       orders_cancelled: outcome.orders_cancelled, trades_made: outcome.trade_ids.length,
     });
   });
+}
+
+/** Lines that gave prefixes: rows come in line order, a line with several prefixes gives several rows. */
+function distinctLines(rows: readonly { readonly line: number }[]): number {
+  let lines = 0;
+  let previous = -1;
+  for (const row of rows) {
+    if (row.line !== previous) lines += 1;
+    previous = row.line;
+  }
+  return lines;
 }
