@@ -53,13 +53,12 @@ const UPDATE_PREFIXES_SQL = `
     and (p.destination_id, p.effective_from)
         is distinct from (d.id, coalesce(s.effective_from, case when p.destination_id = d.id then p.effective_from else now() end))`;
 
-/** New prefixes, in key order so the primary key index grows at its end. */
+/** New prefixes; with the primary key in place, in key order so its index grows at its end. */
 const INSERT_PREFIXES_SQL = `
   insert into destination_prefixes (prefix, destination_id, effective_from, import_id)
   select s.prefix, d.id, coalesce(s.effective_from, now()), $1::uuid
   from import_prefixes s join destinations d on d.name = s.name
-  where not exists (select 1 from destination_prefixes p where p.prefix = s.prefix)
-  order by s.prefix`;
+  where not exists (select 1 from destination_prefixes p where p.prefix = s.prefix)`;
 
 export async function importDestinations(db: Db, rows: readonly ImportedPrefix[], actor: string): Promise<DestinationImport> {
   const import_id = randomUUID();
@@ -84,7 +83,7 @@ export async function importDestinations(db: Db, rows: readonly ImportedPrefix[]
           drop constraint destination_prefixes_pkey; drop index destination_prefixes_destination`);
       }
       const updated = await connection.result(UPDATE_PREFIXES_SQL, [import_id]);
-      const inserted = await connection.result(INSERT_PREFIXES_SQL, [import_id]);
+      const inserted = await connection.result(bulk ? INSERT_PREFIXES_SQL : `${INSERT_PREFIXES_SQL} order by s.prefix`, [import_id]);
       if (bulk) {
         await connection.none(`alter table destination_prefixes add constraint destination_prefixes_pkey primary key (prefix);
           create index destination_prefixes_destination on destination_prefixes (destination_id);
