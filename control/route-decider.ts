@@ -44,7 +44,7 @@ export class ExchangeRouteDecider implements RouteDecider {
   }
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
-    const snapshot = await this.snapshots.get();
+    const snapshot = this.snapshots.current();
     const setup = { source_ip: request.source_ip, called: request.called };
     let outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
     // This node's slots of the ingress trunk, then of the trades and seller trunks, may be used

@@ -34,6 +34,7 @@ import { KamailioRpc } from '../switch/jsonrpc-client.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
 
 export interface System {
@@ -94,17 +95,21 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const ledger = new LedgerStore(db);
     const members = new MemberStore(db);
-    const snapshots = new RoutingSnapshotCache(db);
-    const market = new MarketSignal(db, () => snapshots.invalidateLocally(), log.child({ part: 'market' }));
-    snapshots.setBroadcast(() => market.broadcast());
+    const snapshots = new RoutingSnapshotCache(new PostgresRoutingSource(db), log.child({ part: 'routing-data' }));
+    const market = new MarketSignal(db, (change) => snapshots.changedElsewhere(change), log.child({ part: 'market' }));
+    snapshots.setBroadcast((change) => market.broadcast(change));
     await market.start();
     stops.push(() => market.stop());
-    // One node of those on this database leads the exchange; the others forward orders to it.
+    stops.push(() => snapshots.stop());
+    await snapshots.ready;
+    // One node of those on this database leads the exchange; the others forward orders to it. The
+    // leader's trades change its routing data at once, and reach the other nodes by NOTIFY.
     const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
       node_id: config.nodeId, api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
-    }, { onMarketChanged: () => snapshots.invalidate() });
+    }, { onMarketChanged: () => undefined });
     stops.push(() => exchangeNode.stop());
     const exchange = exchangeNode.gateway;
+    exchange.events.subscribe((event) => snapshots.applyMarketEvent(event));
 
     const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
     const credits = new CreditStore(db, ledger);

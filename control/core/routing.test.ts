@@ -89,6 +89,18 @@ describe('routeCall', () => {
     expect(!ingressFull.ok && ingressFull.reason).to.equal('ingress_channels_full');
   });
 
+  it('keeps every leg of a call in the currency of its first-choice trade', () => {
+    const euro = (id: string, seller_id: string, price: bigint, seq: number): RoutableTrade => ({ ...trade(id, seller_id, price, seq), currency: 'EUR' });
+    const setup = { source_ip: '127.0.0.2', called: '442079460000' };
+    const mixed = [trade('usd-dear', DEAR, 12_000n, 1), euro('eur-cheap', CHEAP, 9_000n, 2), euro('eur-dear', DEAR, 13_000n, 3), trade('usd-cheap', CHEAP, 10_000n, 4)];
+    const outcome = routeCall(snapshot({ tradesByBuyerDestination: new Map([[`${BUYER}|uk-london`, mixed]]) }), setup);
+    expect(outcome.ok && outcome.legs.map((leg) => `${leg.trade.id}:${leg.trade.currency}`)).to.deep.equal(['eur-cheap:EUR', 'eur-dear:EUR']);
+    // The first-choice trade is the first that can carry the call: with the cheapest full, the call goes in dollars.
+    const full = routeCall(snapshot({ tradesByBuyerDestination: new Map([[`${BUYER}|uk-london`, mixed]]) }), setup,
+      { byIngressTrunk: new Map(), byEgressTrunk: new Map(), byTrade: new Map([['eur-cheap', 10]]) });
+    expect(full.ok && full.legs.map((leg) => leg.trade.id)).to.deep.equal(['usd-cheap', 'usd-dear']);
+  });
+
   it('maps reasons to SIP: 403 for who you are, 404/484 for the number, 503 where another carrier may help', () => {
     expect(rejectReply('unknown_trunk').code).to.equal(403);
     expect(rejectReply('carrier_suspended').code).to.equal(403);

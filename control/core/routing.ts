@@ -131,7 +131,11 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
   if (trades.length === 0) return reject('no_trade', context);
   const legs: Leg[] = [];
   let full = 0;
+  // A call is reserved and charged in one currency: that of its first-choice trade. The buyer's
+  // trades for the destination in other currencies are not legs of this call.
+  let currency: string | undefined;
   for (const trade of [...trades].sort(cheapestFirst)) {
+    if (currency !== undefined && trade.currency !== currency) continue;
     if (snapshot.carrierStatus.get(trade.seller_id) !== 'active') continue;
     for (const egress of snapshot.egressBySeller.get(trade.seller_id) ?? []) {
       // A trade or a seller's trunk already carrying all its channels is skipped for this call.
@@ -141,6 +145,7 @@ export function routeCall(snapshot: RoutingSnapshot, setup: CallSetup, counts: C
         continue;
       }
       if (legs.length < MAX_LEGS) legs.push({ trade, trunk: egress });
+      currency = trade.currency;
     }
   }
   if (legs.length === 0) return reject(full > 0 ? 'no_capacity' : 'no_seller_trunk', context);

@@ -9,7 +9,8 @@
  * line (digits first: prefix,name). The effective date is an ISO 8601 date or time; empty means
  * now. The whole file is checked and every bad line reported, so an operator fixes it in one pass.
  */
-import { readCsv } from './csv.ts';
+import { PrefixNumbers } from '../core/numbers.ts';
+import { eachCsvRecord, type CsvRecord } from './csv.ts';
 import { parseIsoTime } from './order-input.ts';
 
 export interface DestinationPrefixRow {
@@ -30,8 +31,8 @@ export type DestinationCsvResult =
   | { readonly ok: true; readonly rows: readonly DestinationPrefixRow[] }
   | { readonly ok: false; readonly problems: readonly CsvProblem[] };
 
-/** Lines one import may hold: a full international destination table is a few tens of thousands. */
-export const MAX_DESTINATION_LINES = 100_000;
+/** Lines one import may hold: a full international destination table down to number ranges runs to a million. */
+export const MAX_DESTINATION_LINES = 1_000_000;
 /** Problems reported at most: past this the file is plainly not what the importer expects. */
 export const MAX_REPORTED_PROBLEMS = 100;
 const MAX_NAME_LENGTH = 200;
@@ -49,17 +50,19 @@ function headerLayout(fields: readonly string[]): Layout | null {
 }
 
 export function parseDestinationCsv(text: string): DestinationCsvResult {
-  const csv = readCsv(text, MAX_DESTINATION_LINES + 1);
-  if (!csv.ok) return { ok: false, problems: [{ line: csv.line, reason: 'invalid_csv', message: csv.message }] };
-  const [first, ...rest] = csv.records;
-  if (first === undefined) return { ok: false, problems: [{ line: 1, reason: 'empty_file', message: 'the file has no lines' }] };
-  const header = headerLayout(first.fields);
-  const records = header === null ? csv.records : rest;
-  const layout: Layout = header ?? (PREFIX.test(first.fields[0] ?? '') ? 'prefix_name' : 'destination_prefixes');
+  let first: CsvRecord | undefined;
+  let layout: Layout = 'prefix_name';
   const rows: DestinationPrefixRow[] = [];
   const problems: CsvProblem[] = [];
-  const seen = new Map<string, number>();
-  for (const record of records) {
+  // Line of each prefix seen: numbers in typed arrays, not a million entries for the collector.
+  const seen = new PrefixNumbers();
+  const csv = eachCsvRecord(text, MAX_DESTINATION_LINES + 1, (record) => {
+    if (first === undefined) {
+      first = record;
+      const header = headerLayout(record.fields);
+      layout = header ?? (PREFIX.test(record.fields[0] ?? '') ? 'prefix_name' : 'destination_prefixes');
+      if (header !== null) return true;
+    }
     const parsed = parseRecord(record.fields, layout);
     if (!parsed.ok) {
       problems.push({ line: record.line, reason: parsed.reason, message: parsed.message });
@@ -71,8 +74,10 @@ export function parseDestinationCsv(text: string): DestinationCsvResult {
         rows.push({ line: record.line, prefix, name: parsed.name, effective_from_ms: parsed.effective_from_ms });
       }
     }
-    if (problems.length >= MAX_REPORTED_PROBLEMS) break;
-  }
+    return problems.length < MAX_REPORTED_PROBLEMS;
+  });
+  if (!csv.ok) return { ok: false, problems: [{ line: csv.line, reason: 'invalid_csv', message: csv.message }] };
+  if (first === undefined) return { ok: false, problems: [{ line: 1, reason: 'empty_file', message: 'the file has no lines' }] };
   if (problems.length === 0 && rows.length === 0) problems.push({ line: first.line, reason: 'empty_file', message: 'the file has no destinations' });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rows };
 }
@@ -95,7 +100,7 @@ function parseRecord(fields: readonly string[], layout: Layout): RecordResult {
     if (!match) return { ok: false, reason: 'invalid_prefix', message: `'${cell}' is not a prefix of 1 to 15 digits` };
     prefixes.push(match[1]!);
   }
-  if (new Set(prefixes).size !== prefixes.length) return { ok: false, reason: 'duplicate_prefix', message: 'a prefix appears twice on this line' };
+  if (prefixes.length > 1 && new Set(prefixes).size !== prefixes.length) return { ok: false, reason: 'duplicate_prefix', message: 'a prefix appears twice on this line' };
   const effective_from_ms = date === '' ? null : parseIsoTime(date);
   if (date !== '' && effective_from_ms === null) return { ok: false, reason: 'invalid_effective_date', message: `'${date}' is not an ISO 8601 date or time` };
   return { ok: true, name, prefixes, effective_from_ms };

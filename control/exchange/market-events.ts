@@ -10,6 +10,10 @@ export type MarketEvent =
       readonly destination_id: string;
       readonly currency: string;
       readonly price_per_minute_micros: bigint;
+      /** The sell order's billing terms, which calls on the trade are rated at. */
+      readonly first_increment_s: number;
+      readonly next_increment_s: number;
+      readonly connect_fee_micros: bigint;
       readonly channels: number;
       readonly buyer_id: string;
       readonly seller_id: string;

@@ -220,6 +220,7 @@ export class WriteBatch {
     this.newTrades.push(trade);
     this.tradeEvents.push({
       kind: 'trade_made', trade_id: id, destination_id: trade.destination_id, currency: trade.currency, price_per_minute_micros: trade.price_per_minute_micros,
+      first_increment_s: trade.first_increment_s, next_increment_s: trade.next_increment_s, connect_fee_micros: trade.connect_fee_micros,
       channels: trade.channels, buyer_id: trade.buyer_id, seller_id: trade.seller_id, buy_order_id: trade.buy_order_id, sell_order_id: trade.sell_order_id,
       at: new Date(this.now_ms).toISOString(),
     });

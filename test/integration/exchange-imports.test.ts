@@ -4,6 +4,7 @@
  * A file with a bad line is refused whole, with its line numbers, and changes nothing.
  */
 import { expect } from 'chai';
+import { BULK_IMPORT_LINES } from '../../control/store/destination-import.ts';
 import { createCarrier, setCreditLimit, type Carrier } from '../support/market.ts';
 import { carrierClient, rowCounts, type CarrierClient } from '../support/exchange-api.ts';
 import { startTestSystem, type RunningSystem } from '../support/system.ts';
@@ -59,6 +60,22 @@ describe('CSV imports', function () {
     expect(byName.get('Germany, Mobile')).to.deep.equal(['4915', '4916', '4917']);
     expect(byName.get('United Kingdom - Mobile')).to.deep.equal(['447700', '447701']);
     expect(byName.get('United Kingdom - Other')).to.deep.equal(['447702']);
+  });
+
+  it('loads a large table in bulk: moves, unchanged lines and odd names, with the foreign key and indexes made again', async () => {
+    const lines = ['prefix,name', '447702,United Kingdom - Mobile', '4915,"Germany, Mobile"', '5511,"Brazil \\ São Paulo\tfixed"'];
+    for (let index = 0; index < BULK_IMPORT_LINES; index += 1) lines.push(`${880_000_000 + index},Bulk ${index % 100}`);
+    const result = await upload(lines.join('\n'));
+    expect(result.status, JSON.stringify(result.body)).to.equal(200);
+    expect(result.body).to.deep.equal({
+      lines: BULK_IMPORT_LINES + 3, destinations_created: 101, prefixes_created: BULK_IMPORT_LINES + 1, prefixes_updated: 1, prefixes_unchanged: 1,
+    });
+    const brazil = await running.system.db.one<{ name: string }>(`select d.name from destination_prefixes p join destinations d on d.id = p.destination_id where p.prefix = '5511'`);
+    expect(brazil.name).to.equal('Brazil \\ São Paulo\tfixed');
+    const kept = await running.system.db.one<{ constraints: number; indexes: number }>(`select
+      (select count(*)::int from pg_constraint where conname in ('destination_prefixes_destination_id_fkey', 'destination_prefixes_pkey') and convalidated) as constraints,
+      (select count(*)::int from pg_indexes where indexname in ('destination_prefixes_destination', 'destination_prefixes_pkey')) as indexes`);
+    expect(kept).to.deep.equal({ constraints: 2, indexes: 2 });
   });
 
   it('refuses a destination table with bad lines whole, listing them', async () => {

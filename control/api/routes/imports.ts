@@ -15,8 +15,10 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
 import { IdParams } from '../schemas.ts';
 
-/** Largest CSV upload we read, in bytes: 100,000 destination lines fit with room to spare. */
+/** Largest rate deck upload we read, in bytes: 100,000 lines fit with room to spare. */
 export const IMPORT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Largest destination table we read, in bytes: 1,000,000 lines of prefix and name fit. */
+export const DESTINATION_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const CsvBody = Type.String({ description: 'the CSV file (Content-Type: text/csv)' });
 const DeckQuery = Type.Object({ currency: Type.Optional(Type.String({ maxLength: 3, description: "the deck's currency (default USD)" })) });
@@ -28,13 +30,14 @@ function refused(message: string, problems: readonly CsvProblem[]): ApiError {
 export function registerImportRoutes(app: FastifyInstance, context: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/v1/destinations/import', { bodyLimit: IMPORT_BODY_LIMIT_BYTES, schema: { tags: ['destinations'], body: CsvBody } }, async (request) => {
+  api.post('/v1/destinations/import', { bodyLimit: DESTINATION_BODY_LIMIT_BYTES, schema: { tags: ['destinations'], body: CsvBody } }, async (request) => {
     requireOperator(request);
     const parsed = parseDestinationCsv(request.body);
     if (!parsed.ok) throw refused('the destination table has bad lines: nothing was imported', parsed.problems);
-    const counts = await importDestinations(context.db, parsed.rows, actorOf(request));
-    context.snapshots.invalidate();
-    return { lines: new Set(parsed.rows.map((row) => row.line)).size, ...counts };
+    const { import_id, destination_ids, ...counts } = await importDestinations(context.db, parsed.rows, actorOf(request));
+    // The imported prefixes route calls once this node has them in memory; other nodes follow.
+    await context.snapshots.imported(import_id, parsed.rows, destination_ids);
+    return { lines: distinctLines(parsed.rows), ...counts };
   });
 
   api.post('/v1/carriers/:id/rate-decks', {
@@ -54,4 +57,15 @@ export function registerImportRoutes(app: FastifyInstance, context: RouteContext
       orders_cancelled: outcome.orders_cancelled, trades_made: outcome.trade_ids.length,
     });
   });
+}
+
+/** Lines that gave prefixes: rows come in line order, a line with several prefixes gives several rows. */
+function distinctLines(rows: readonly { readonly line: number }[]): number {
+  let lines = 0;
+  let previous = -1;
+  for (const row of rows) {
+    if (row.line !== previous) lines += 1;
+    previous = row.line;
+  }
+  return lines;
 }

@@ -46,6 +46,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     requireOperator(request);
     const result = await deps.members.createCarrier(request.body.name, actorOf(request));
     if (!result.ok) throw new ApiError(409, 'duplicate', 'a carrier with this name exists');
+    await deps.snapshots.changed({ kind: 'carriers', ids: [result.id] });
     return reply.status(201).send({ id: result.id });
   });
 
@@ -67,7 +68,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     requireOperator(request);
     const changed = await deps.members.setCarrierStatus(request.params.id, request.body.status, actorOf(request));
     if (!changed) throw notFound('unknown carrier');
-    deps.snapshots.invalidate();
+    await deps.snapshots.changed({ kind: 'carriers', ids: [request.params.id] });
     return { id: request.params.id, status: request.body.status };
   });
 
@@ -84,7 +85,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
       actorOf(request),
     );
     if (!result.ok) throw new ApiError(409, 'duplicate', 'another ingress trunk has this address and tech prefix');
-    deps.snapshots.invalidate();
+    await deps.snapshots.changed({ kind: 'trunks', ids: [result.id] });
     return reply.status(201).send({ id: result.id });
   });
 
@@ -92,7 +93,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     requireOperator(request);
     const result = await deps.members.createDestination(request.body.name, request.body.prefixes, actorOf(request));
     if (!result.ok) throw new ApiError(409, 'duplicate', 'a destination with this name or one of these prefixes exists');
-    deps.snapshots.invalidate();
+    await deps.snapshots.changed({ kind: 'destinations', ids: [result.id] });
     return reply.status(201).send({ id: result.id });
   });
 
