@@ -90,7 +90,7 @@ describe('credit control in PostgreSQL', function () {
     }
     expect(await store.reserve(request(buyer))).to.deep.equal({ ok: false, reason: 'credit_limit_reached' });
     const view = await store.creditView(buyer, 'USD');
-    expect(view).to.deep.equal({ limit_micros: 36_000n, collateral_micros: 0n, balance_micros: 0n, reserved_micros: 36_000n, available_micros: 0n });
+    expect(view).to.deep.equal({ limit_micros: 36_000n, collateral_micros: 0n, balance_micros: 0n, reserved_micros: 36_000n, leased_micros: 0n, available_micros: 0n });
     const audited = await db.one<{ count: number }>(
       `select count(*)::integer as count from audit_log where action = 'credit.set_limit' and subject = $1 and details->>'limit_micros' = '36000'`,
       [`carrier:${buyer}`],
@@ -195,6 +195,7 @@ describe('credit control in PostgreSQL', function () {
       collateral_micros: 0n,
       balance_micros: -9_450n,
       reserved_micros: 0n,
+      leased_micros: 0n,
       available_micros: 90_550n,
     });
     expect(await reservation(call.call_id)).to.deep.include({ state: 'posted', charged_micros: 9_450n });
@@ -257,6 +258,7 @@ describe('credit control in PostgreSQL', function () {
       collateral_micros: 50_000n,
       balance_micros: 0n,
       reserved_micros: 0n,
+      leased_micros: 0n,
       available_micros: 50_000n,
     });
     const cached = await db.one<{ collateral_micros: bigint }>('select collateral_micros from credit_accounts where carrier_id = $1', [buyer]);
