@@ -155,6 +155,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     leases.start();
     stops.push(() => leases.stop());
     const journal = new ReservationJournal(db, log.child({ part: 'journal' }));
+    calls.setBeforeCdrWrite((call_id) => journal.landed(call_id));
     stops.push(() => journal.stop());
     const credit = new CreditController(credits, leases, journal, switchCommands, {
       chunkS: config.creditChunkS, slackMs: config.creditSlackMs, exchangeFeePerMinuteMicros: config.exchangeFeePerMinuteMicros, maxCallDurationS: config.maxCallDurationS,

@@ -40,6 +40,9 @@ export interface CallTrackerOptions {
 
 export const DEFAULT_TRACKER_OPTIONS: CallTrackerOptions = { maxOutbox: 10_000, retryFirstMs: 100, retryMaxMs: 5000 };
 
+/** What must be in PostgreSQL before a call's CDR is (its credit reservation's row, which billing settles). */
+export type BeforeCdrWrite = (call_id: string) => Promise<void>;
+
 /** A CDR waiting to be written, as operators see it. */
 export interface UnwrittenCdr {
   readonly call_id: string;
@@ -71,6 +74,7 @@ export class CallTracker {
   private readonly channels = new LiveChannelCounts();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly cdrListeners: CdrListener[] = [];
+  private beforeCdrWrite: BeforeCdrWrite | undefined;
   /** Ended calls whose CDR is not written yet, by Call-ID. */
   private readonly outbox = new Map<string, OutboxEntry>();
   private outboxWaiters: Array<() => void> = [];
@@ -86,6 +90,11 @@ export class CallTracker {
     private readonly log: Logger,
     private readonly options: CallTrackerOptions = DEFAULT_TRACKER_OPTIONS,
   ) {}
+
+  /** Something every CDR write waits for first (the call's reservation row: billing settles against it). */
+  setBeforeCdrWrite(before: BeforeCdrWrite): void {
+    this.beforeCdrWrite = before;
+  }
 
   addCdrListener(listener: CdrListener): void {
     this.cdrListeners.push(listener);
@@ -206,7 +215,8 @@ export class CallTracker {
         if (leg) leg.sip_code = event.code;
         // The answer on the call row only helps a restart (the switch's own records and the CDR
         // carry it too): a failed update must not keep credit control from following the call.
-        await this.store.updateCall(call).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded on the call row'));
+        // Written with other answers after a short wait; the call's next events do not wait for it.
+        this.store.updateCall(call).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded on the call row'));
         break;
       }
       case 'leg_failed': {
@@ -281,6 +291,7 @@ export class CallTracker {
     const { cdr } = entry;
     let written: boolean;
     try {
+      await this.beforeCdrWrite?.(cdr.call_id);
       written = await this.store.writeCdr(cdr);
     } catch (error) {
       if (error instanceof RowRefusedError) {

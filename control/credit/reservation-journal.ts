@@ -39,7 +39,7 @@ export interface JournalSettings {
   readonly max_backlog: number;
 }
 
-export const DEFAULT_JOURNAL_SETTINGS: JournalSettings = { linger_ms: 20, max_batch: 1000, max_backlog: 50_000 };
+export const DEFAULT_JOURNAL_SETTINGS: JournalSettings = { linger_ms: 100, max_batch: 1000, max_backlog: 50_000 };
 
 const MAX_RETRY_DELAY_MS = 5_000;
 

@@ -34,14 +34,23 @@ function legsJson(call: LiveCall): string {
   return JSON.stringify(call.legs.map(({ leg, sip_code }) => ({ trade_id: leg.trade.id, trunk_id: leg.trunk.id, sip_code })));
 }
 
+/**
+ * How long call rows and answers (nobody waits on them) and CDRs (the call waits in the outbox)
+ * linger for others to share their statement, ms.
+ */
+export const DEFAULT_LINGER_MS = { calls: 100, cdrs: 50 } as const;
+
 export class CallStore {
   /** Calls set up at the same moment are written together (one statement for the group). */
   private readonly routedCalls: GroupWriter<LiveCall>;
   private readonly endedCalls: GroupWriter<CdrRecord, boolean>;
 
-  constructor(private readonly db: Db) {
-    this.routedCalls = new GroupWriter((calls) => this.insertCalls(calls));
-    this.endedCalls = new GroupWriter((cdrs) => this.writeCdrs(cdrs));
+  private readonly answeredCalls: GroupWriter<LiveCall>;
+
+  constructor(private readonly db: Db, lingerMs: { calls: number; cdrs: number } = DEFAULT_LINGER_MS) {
+    this.routedCalls = new GroupWriter((calls) => this.insertCalls(calls), 1000, lingerMs.calls);
+    this.answeredCalls = new GroupWriter((calls) => this.updateCalls(calls), 1000, lingerMs.calls);
+    this.endedCalls = new GroupWriter((cdrs) => this.writeCdrs(cdrs), 500, lingerMs.cdrs);
   }
 
   /** Rejects with a RowRefusedError when the call can never be written (e.g. its Call-ID is too long). */
@@ -66,11 +75,23 @@ export class CallStore {
     );
   }
 
-  async updateCall(call: LiveCall): Promise<void> {
+  /** Records a call's answer on its row; answers arriving together are written together. */
+  updateCall(call: LiveCall): Promise<void> {
+    return this.answeredCalls.add({ ...call, legs: call.legs.map((leg) => ({ ...leg })) });
+  }
+
+  private async updateCalls(calls: readonly LiveCall[]): Promise<void> {
+    const us = (value: bigint | null) => (value === null ? null : value.toString());
+    // A later state of the same call in the batch wins; an ended call's row is the CDR's.
+    const latest = new Map(calls.map((call) => [call.call_id, call]));
+    const rows = [...latest.values()];
     await this.db.none(
-      `update calls set state = $2, legs = $3::jsonb, ring_at = ${AT('$4')}, answer_at = ${AT('$5')}, answered_leg = $6, updated_at = now()
-       where call_id = $1 and state <> 'ended'`,
-      [call.call_id, call.state, legsJson(call), call.ring_us, call.answer_us, call.answered_leg],
+      `update calls c set state = u.state, legs = u.legs::jsonb, ring_at = ${AT('u.ring_us')}, answer_at = ${AT('u.answer_us')},
+         answered_leg = u.answered_leg, updated_at = now()
+       from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::int[]) as u (call_id, state, legs, ring_us, answer_us, answered_leg)
+       where c.call_id = u.call_id and c.state <> 'ended'`,
+      [rows.map((call) => call.call_id), rows.map((call) => call.state), rows.map(legsJson), rows.map((call) => us(call.ring_us)),
+        rows.map((call) => us(call.answer_us)), rows.map((call) => call.answered_leg)],
     );
   }
 
