@@ -111,12 +111,15 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const exchange = exchangeNode.gateway;
     exchange.events.subscribe((event) => snapshots.applyMarketEvent(event));
 
-    const calls = new CallTracker(new CallStore(db), log.child({ part: 'calls' }));
+    const callStore = new CallStore(db);
+    const calls = new CallTracker(callStore, log.child({ part: 'calls' }));
     const credits = new CreditStore(db, ledger);
     const billing = new CdrBatchProcessor(db, ledger, DEFAULT_BATCH_OPTIONS, log.child({ part: 'billing' }), credits);
     calls.addCdrListener(billing);
     billing.start();
     stops.push(() => billing.stop());
+    // Rows lingering to share a statement are written before the pool closes.
+    stops.push(() => callStore.flush());
     stops.push(() => calls.stop());
     stops.push(() => calls.settled());
 

@@ -43,6 +43,9 @@ interface Entry<Row, Result> {
 export class GroupWriter<Row, Result = void> {
   private queue: Array<Entry<Row, Result>> = [];
   private writing = false;
+  private flushing = false;
+  private drained: Promise<void> = Promise.resolve();
+  private endLinger: (() => void) | undefined;
 
   /**
    * `write` stores a batch (at most `maxBatch` rows) in one statement or transaction and returns
@@ -66,11 +69,33 @@ export class GroupWriter<Row, Result = void> {
     });
   }
 
+  /** Writes what waits now, without lingering; resolves when nothing is left to write. */
+  async flush(): Promise<void> {
+    this.flushing = true;
+    this.endLinger?.();
+    while (this.writing) await this.drained;
+    this.flushing = false;
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
-    if (this.lingerMs > 0 && this.queue.length < this.maxBatch) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+    let done: () => void = () => undefined;
+    this.drained = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    if (this.lingerMs > 0 && !this.flushing && this.queue.length < this.maxBatch) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.lingerMs);
+        this.endLinger = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.endLinger = undefined;
+    }
     while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, this.maxBatch));
     this.writing = false;
+    done();
   }
 
   private async writeBatch(batch: Array<Entry<Row, Result>>): Promise<void> {

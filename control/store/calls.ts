@@ -53,6 +53,11 @@ export class CallStore {
     this.endedCalls = new GroupWriter((cdrs) => this.writeCdrs(cdrs), 500, lingerMs.cdrs);
   }
 
+  /** Writes every row waiting in a group now (at stop: nothing queued is lost when the pool closes). */
+  async flush(): Promise<void> {
+    await Promise.all([this.routedCalls.flush(), this.answeredCalls.flush(), this.endedCalls.flush()]);
+  }
+
   /** Rejects with a RowRefusedError when the call can never be written (e.g. its Call-ID is too long). */
   insertCall(call: LiveCall): Promise<void> {
     const refused = refuseCallId(call.call_id);
