@@ -81,7 +81,10 @@ export class ExchangeRouteDecider implements RouteDecider {
     this.calls.hold(call);
     let reservation;
     try {
-      reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs);
+      reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs, {
+        ingress_trunk_id: call.ingress_trunk_id, dialled_number: call.dialled_number, destination_id: call.destination_id, setup_us: call.setup_us.toString(),
+        offered_routes: outcome.legs.map(({ trade, trunk }) => ({ trade_id: trade.id, seller_id: trade.seller_id, trunk_id: trunk.id })),
+      });
     } catch (error) {
       this.calls.abandon(call.call_id);
       throw error;
@@ -91,7 +94,7 @@ export class ExchangeRouteDecider implements RouteDecider {
       return this.reject(request, reservation.reason === 'reservation_closed' ? 'duplicate_call' : reservation.reason, outcome);
     }
     this.capacity.used(this.routedNeeds(call, outcome.ingress_trunk));
-    this.calls.callRouted(call).catch((error: unknown) => this.log.error({ err: error, call_id: call.call_id }, 'writing the call row failed'));
+    this.calls.routed(call);
     this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
     return {
       kind: 'route',

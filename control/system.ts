@@ -27,7 +27,8 @@ import { CapacityLeases, type CapacityKind } from './calls/capacity-leases.ts';
 import { CapacityLeaseStore } from './calls/capacity-lease-store.ts';
 import { CreditLeases } from './credit/credit-leases.ts';
 import { LeaseStore } from './credit/lease-store.ts';
-import { ReservationJournal } from './credit/reservation-journal.ts';
+import { DEFAULT_JOURNAL_SETTINGS, ReservationJournal } from './credit/reservation-journal.ts';
+import { recoverWriteAhead, WriteAheadFile } from './credit/write-ahead.ts';
 import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
 import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
@@ -150,14 +151,20 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // reservations hold stays until those calls are reconciled and billed); then new slices.
     const leaseStore = new LeaseStore(db);
     await leaseStore.registerNode(config.nodeId);
-    await leaseStore.expire({ node_id: config.nodeId });
     const leases = new CreditLeases(leaseStore, {
       node_id: config.nodeId, horizon_s: config.creditLeaseHorizonS, min_calls: config.creditLeaseMinCalls, pool_share_divisor: config.creditLeaseShareDivisor,
       ttl_ms: config.creditLeaseTtlMs, maintain_every_ms: config.creditLeaseMaintainMs, idle_return_ms: config.creditLeaseIdleReturnMs,
     }, log.child({ part: 'leases' }));
     leases.start();
     stops.push(() => leases.stop());
-    const journal = new ReservationJournal(db, log.child({ part: 'journal' }));
+    // Decisions of a previous run that had not reached PostgreSQL when it stopped are written now,
+    // before its leases are closed (so what they hold stays held until reconciliation settles them).
+    const writeAheadPath = path.resolve(config.runDir, 'write-ahead', `${config.nodeId.replace(/[^\w.-]/g, '_')}.jsonl`);
+    await recoverWriteAhead(db, writeAheadPath, log.child({ part: 'write-ahead' }));
+    const writeAhead = new WriteAheadFile(writeAheadPath);
+    const journal = new ReservationJournal(db, log.child({ part: 'journal' }), DEFAULT_JOURNAL_SETTINGS, writeAhead);
+    stops.push(() => writeAhead.close());
+    await leaseStore.expire({ node_id: config.nodeId });
     calls.setBeforeCdrWrite((call_id) => journal.landed(call_id));
     stops.push(() => journal.stop());
     const credit = new CreditController(credits, leases, journal, switchCommands, {

@@ -158,6 +158,16 @@ export class CallTracker {
   }
 
   /** A routed call is written before Kamailio relays it, so no event can come first. */
+  /**
+   * A routed call whose row is written elsewhere (with its credit reservation, in the same
+   * statement group: see control/credit/reservation-journal.ts).
+   */
+  routed(call: LiveCall): void {
+    this.live.set(call.call_id, call);
+    this.channels.place(call);
+    this.updates.next({ kind: 'call_started', call });
+  }
+
   async callRouted(call: LiveCall): Promise<void> {
     this.live.set(call.call_id, call);
     this.channels.place(call);

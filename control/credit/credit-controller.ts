@@ -20,6 +20,7 @@ import type { Leg } from '../core/routing.ts';
 import type { CreditLeases } from './credit-leases.ts';
 import type { CreditStore, ExtendResult, ReserveRefusal } from './credit-store.ts';
 import type { ReservationJournal } from './reservation-journal.ts';
+import type { DecidedCall } from './write-ahead.ts';
 
 export interface SwitchCommands {
   setCallTimeout(dialog: DialogRef, timeout_s: number): boolean;
@@ -115,7 +116,7 @@ export class CreditController {
    * memory; PostgreSQL is asked only when the lease is short (and then for at most
    * `waitForCreditMs`). The reservation's row is written after the answer, with others.
    */
-  async reserve(call_id: string, buyer_id: string, legs: readonly Leg[]): Promise<ReservationOutcome> {
+  async reserve(call_id: string, buyer_id: string, legs: readonly Leg[], call?: DecidedCall): Promise<ReservationOutcome> {
     if (this.journal.full) return { ok: false, reason: 'control_plane_busy' };
     const currency = legs[0]!.trade.currency;
     const tariffs: Tariff[] = legs.map(({ trade }) => trade);
@@ -152,6 +153,7 @@ export class CreditController {
     this.journal.insert({
       call_id, node_id: this.settings.nodeId, lease_id, carrier_id: buyer_id, currency, amount_micros: decision.amount_micros,
       planned_end_ms: decision.planned_end_ms, legs: tariffs, fee_per_minute_micros: pricing.fee_per_minute_micros, slack_ms: this.settings.slackMs,
+      ...(call ? { call } : {}),
     });
     return { ok: true, planned_end_ms: decision.planned_end_ms, max_duration_s: backstopTimeoutS(decision.planned_end_ms, 0n, this.settings.maxCallDurationS) };
   }

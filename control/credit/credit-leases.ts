@@ -85,6 +85,8 @@ interface BuyerLease {
   readonly rate: RateMeter;
   /** The database operation in flight for this lease, if any. */
   busy: Promise<unknown> | null;
+  /** What calls waiting for a slice need in all. */
+  waiting_micros: bigint;
 }
 
 interface Hold {
@@ -205,19 +207,27 @@ export class CreditLeases {
   async ensureFree(carrier_id: string, currency: string, needed_micros: bigint, first_chunk_micros: bigint): Promise<EnsureResult> {
     const buyer = this.buyer(carrier_id, currency);
     buyer.first_chunk_micros = first_chunk_micros;
-    // Waiting for another caller's slice costs nothing; only this caller's own trips to the
-    // database are counted (the caller bounds the whole wait with its deadline).
-    for (let takes = 0; ;) {
-      const free_micros = buyer.amount_micros - buyer.held_micros;
-      if (buyer.lease_id !== null && free_micros >= needed_micros) return { ok: true };
-      if (buyer.busy) {
-        await buyer.busy.catch(() => undefined);
-        continue;
+    // Calls that arrive together wait together: one slice is asked for all of them, not one
+    // round trip each.
+    buyer.waiting_micros += needed_micros;
+    try {
+      // Waiting for another caller's slice costs nothing; only this caller's own trips to the
+      // database are counted (the caller bounds the whole wait with its deadline).
+      for (let takes = 0; ;) {
+        const free_micros = buyer.amount_micros - buyer.held_micros;
+        if (buyer.lease_id !== null && free_micros >= needed_micros) return { ok: true };
+        if (buyer.busy) {
+          await buyer.busy.catch(() => undefined);
+          continue;
+        }
+        if (takes >= MAX_SLICE_ATTEMPTS) return { ok: false, reason: 'insufficient_credit' };
+        takes += 1;
+        const wanted_micros = buyer.waiting_micros > needed_micros ? buyer.waiting_micros : needed_micros;
+        const result = await this.exclusive(buyer, () => this.takeSlice(buyer, wanted_micros - (free_micros > 0n ? free_micros : 0n)));
+        if (!result.ok) return result;
       }
-      if (takes >= MAX_SLICE_ATTEMPTS) return { ok: false, reason: 'insufficient_credit' };
-      takes += 1;
-      const result = await this.exclusive(buyer, () => this.takeSlice(buyer, needed_micros - (free_micros > 0n ? free_micros : 0n)));
-      if (!result.ok) return result;
+    } finally {
+      buyer.waiting_micros -= needed_micros;
     }
   }
 
@@ -240,7 +250,7 @@ export class CreditLeases {
     let buyer = this.buyers.get(id);
     if (!buyer) {
       const now_ms = this.clock();
-      buyer = { carrier_id, currency, lease_id: null, amount_micros: 0n, held_micros: 0n, first_chunk_micros: 1n, last_used_ms: now_ms, rate: new RateMeter(now_ms), busy: null };
+      buyer = { carrier_id, currency, lease_id: null, amount_micros: 0n, held_micros: 0n, first_chunk_micros: 1n, last_used_ms: now_ms, rate: new RateMeter(now_ms), busy: null, waiting_micros: 0n };
       this.buyers.set(id, buyer);
     }
     return buyer;

@@ -12,6 +12,7 @@ import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Tariff } from '../../billing/core/rating.ts';
 import { legsToJson } from './stored-legs.ts';
+import type { DecidedCall, WriteAheadFile } from './write-ahead.ts';
 
 export interface JournalledReservation {
   readonly call_id: string;
@@ -24,6 +25,8 @@ export interface JournalledReservation {
   readonly legs: readonly Tariff[];
   readonly fee_per_minute_micros: bigint;
   readonly slack_ms: bigint;
+  /** What the call row needs, kept in the write-ahead file until the rows are in PostgreSQL. */
+  readonly call?: DecidedCall;
 }
 
 export interface ReservationChange {
@@ -63,6 +66,8 @@ export class ReservationJournal {
     private readonly db: Db,
     private readonly log: Logger,
     private readonly settings: JournalSettings = DEFAULT_JOURNAL_SETTINGS,
+    /** Where every row goes first, synchronously, before the route answer leaves (none in unit uses). */
+    private readonly writeAhead?: WriteAheadFile,
   ) {}
 
   /** Rows waiting to be written; the route decision refuses new calls when it is at the bound. */
@@ -75,18 +80,27 @@ export class ReservationJournal {
   }
 
   insert(row: JournalledReservation): void {
+    this.writeAhead?.append({
+      t: 'reserve', call_id: row.call_id, node_id: row.node_id, lease_id: row.lease_id, carrier_id: row.carrier_id, currency: row.currency,
+      amount_micros: row.amount_micros.toString(), planned_end_ms: row.planned_end_ms.toString(), legs: legsToJson(row.legs),
+      fee_per_minute_micros: row.fee_per_minute_micros.toString(), slack_ms: row.slack_ms.toString(), ...(row.call ? { call: row.call } : {}),
+    });
     this.current.inserts.set(row.call_id, row);
     this.pendingInsert.set(row.call_id, this.current);
     this.schedule();
   }
 
   change(change: ReservationChange): void {
+    this.writeAhead?.append({
+      t: 'change', call_id: change.call_id, amount_micros: change.amount_micros.toString(), planned_end_ms: change.planned_end_ms.toString(), answered_leg: change.answered_leg,
+    });
     this.current.changes.set(change.call_id, change);
     this.schedule();
   }
 
   /** The call was dropped before it could cost anything (a decision too late, a setup that failed). */
   void(call_id: string): void {
+    this.writeAhead?.append({ t: 'void', call_id });
     this.current.voids.add(call_id);
     this.schedule();
   }
@@ -143,6 +157,8 @@ export class ReservationJournal {
     }
     for (const call_id of batch.inserts.keys()) if (this.pendingInsert.get(call_id) === batch) this.pendingInsert.delete(call_id);
     batch.resolve();
+    // Nothing queued behind this batch: everything in the write-ahead file is in PostgreSQL.
+    if (isEmpty(this.current)) this.writeAhead?.drained();
   }
 
   private async write(batch: Batch): Promise<void> {
@@ -163,6 +179,25 @@ export class ReservationJournal {
             inserts.map((row) => row.carrier_id), inserts.map((row) => row.currency), inserts.map((row) => row.amount_micros.toString()),
             inserts.map((row) => row.planned_end_ms.toString()), inserts.map((row) => legsToJson(row.legs)),
             inserts.map((row) => row.fee_per_minute_micros.toString()), inserts.map((row) => row.slack_ms.toString()),
+          ],
+        );
+      }
+      const calls = inserts.filter((row) => row.call !== undefined);
+      if (calls.length > 0) {
+        // The call row goes with its reservation: both or neither (reconciliation needs the two).
+        await t.none(
+          `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes, legs, setup_at, node_id)
+           select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, 'routing', offered_routes::jsonb, legs::jsonb,
+                  'epoch'::timestamptz + setup_us * interval '1 microsecond', node_id
+           from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+             as r (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, offered_routes, legs, setup_us, node_id)
+           on conflict (call_id) do nothing`,
+          [
+            calls.map((row) => row.call_id), calls.map((row) => row.carrier_id), calls.map((row) => row.call!.ingress_trunk_id),
+            calls.map((row) => row.call!.dialled_number), calls.map((row) => row.call!.destination_id),
+            calls.map((row) => JSON.stringify(row.call!.offered_routes)),
+            calls.map((row) => JSON.stringify(row.call!.offered_routes.map(({ trade_id, trunk_id }) => ({ trade_id, trunk_id, sip_code: null })))),
+            calls.map((row) => row.call!.setup_us), calls.map((row) => row.node_id),
           ],
         );
       }
