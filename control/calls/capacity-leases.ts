@@ -154,6 +154,8 @@ export class CapacityLeases {
     }
     while (held.busy) await held.busy.catch(() => undefined);
     const entry = held;
+    // Another setup's request, made while this one waited, may have covered this one too.
+    if (wanted > need.in_use && entry.slots > need.in_use && entry.slots >= Math.min(wanted, need.limit)) return entry.slots;
     // Shrinking leaves memory before the database (no call may take a slot on its way back);
     // growing counts only once the database granted it.
     if (wanted < entry.slots) entry.slots = Math.max(wanted, need.in_use);
