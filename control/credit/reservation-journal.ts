@@ -13,6 +13,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { Tariff } from '../../billing/core/rating.ts';
 import { legsToJson } from './stored-legs.ts';
 import type { DecidedCall, WriteAheadFile } from './write-ahead.ts';
+import { writeDecisionRows, type ChangeEntry, type ReserveEntry } from './decision-rows.ts';
 
 export interface JournalledReservation {
   readonly call_id: string;
@@ -80,20 +81,14 @@ export class ReservationJournal {
   }
 
   insert(row: JournalledReservation): void {
-    this.writeAhead?.append({
-      t: 'reserve', call_id: row.call_id, node_id: row.node_id, lease_id: row.lease_id, carrier_id: row.carrier_id, currency: row.currency,
-      amount_micros: row.amount_micros.toString(), planned_end_ms: row.planned_end_ms.toString(), legs: legsToJson(row.legs),
-      fee_per_minute_micros: row.fee_per_minute_micros.toString(), slack_ms: row.slack_ms.toString(), ...(row.call ? { call: row.call } : {}),
-    });
+    this.writeAhead?.append(reserveEntry(row));
     this.current.inserts.set(row.call_id, row);
     this.pendingInsert.set(row.call_id, this.current);
     this.schedule();
   }
 
   change(change: ReservationChange): void {
-    this.writeAhead?.append({
-      t: 'change', call_id: change.call_id, amount_micros: change.amount_micros.toString(), planned_end_ms: change.planned_end_ms.toString(), answered_leg: change.answered_leg,
-    });
+    this.writeAhead?.append(changeEntry(change));
     this.current.changes.set(change.call_id, change);
     this.schedule();
   }
@@ -162,65 +157,10 @@ export class ReservationJournal {
   }
 
   private async write(batch: Batch): Promise<void> {
-    const inserts = [...batch.inserts.values()];
-    const changes = [...batch.changes.values()];
+    const reserves = [...batch.inserts.values()].map(reserveEntry);
+    const changes = [...batch.changes.values()].map(changeEntry);
     const voids = [...batch.voids];
-    await this.db.tx('journal-reservations', async (t) => {
-      if (inserts.length > 0) {
-        await t.none(
-          `insert into credit_reservations (call_id, node_id, lease_id, carrier_id, currency, amount_micros, state, planned_end_ms, legs,
-             fee_per_minute_micros, slack_ms)
-           select call_id, node_id, lease_id, carrier_id, currency, amount_micros, 'pending', planned_end_ms, legs::jsonb, fee, slack
-           from unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::bigint[])
-             as r (call_id, node_id, lease_id, carrier_id, currency, amount_micros, planned_end_ms, legs, fee, slack)
-           on conflict (call_id) do nothing`,
-          [
-            inserts.map((row) => row.call_id), inserts.map((row) => row.node_id), inserts.map((row) => row.lease_id),
-            inserts.map((row) => row.carrier_id), inserts.map((row) => row.currency), inserts.map((row) => row.amount_micros.toString()),
-            inserts.map((row) => row.planned_end_ms.toString()), inserts.map((row) => legsToJson(row.legs)),
-            inserts.map((row) => row.fee_per_minute_micros.toString()), inserts.map((row) => row.slack_ms.toString()),
-          ],
-        );
-      }
-      const calls = inserts.filter((row) => row.call !== undefined);
-      if (calls.length > 0) {
-        // The call row goes with its reservation: both or neither (reconciliation needs the two).
-        await t.none(
-          `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes, legs, setup_at, node_id)
-           select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, 'routing', offered_routes::jsonb, legs::jsonb,
-                  'epoch'::timestamptz + setup_us * interval '1 microsecond', node_id
-           from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::text[])
-             as r (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, offered_routes, legs, setup_us, node_id)
-           on conflict (call_id) do nothing`,
-          [
-            calls.map((row) => row.call_id), calls.map((row) => row.carrier_id), calls.map((row) => row.call!.ingress_trunk_id),
-            calls.map((row) => row.call!.dialled_number), calls.map((row) => row.call!.destination_id),
-            calls.map((row) => JSON.stringify(row.call!.offered_routes)),
-            calls.map((row) => JSON.stringify(row.call!.offered_routes.map(({ trade_id, trunk_id }) => ({ trade_id, trunk_id, sip_code: null })))),
-            calls.map((row) => row.call!.setup_us), calls.map((row) => row.node_id),
-          ],
-        );
-      }
-      if (changes.length > 0) {
-        // Only open reservations move, and never backwards: a change that arrives after billing
-        // closed the reservation, or after a later change, is a no-op.
-        await t.none(
-          `update credit_reservations r set amount_micros = c.amount_micros, planned_end_ms = c.planned_end_ms,
-             answered_leg = coalesce(c.answered_leg, r.answered_leg), state = 'extended', updated_at = now()
-           from unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[]) as c (call_id, amount_micros, planned_end_ms, answered_leg)
-           where r.call_id = c.call_id and r.state in ('pending', 'extended') and r.amount_micros <= c.amount_micros`,
-          [changes.map((row) => row.call_id), changes.map((row) => row.amount_micros.toString()), changes.map((row) => row.planned_end_ms.toString()),
-            changes.map((row) => row.answered_leg)],
-        );
-      }
-      if (voids.length > 0) {
-        await t.none(
-          `update credit_reservations set state = 'voided', charged_micros = 0, closed_at = now(), closed_reason = 'dropped at setup', updated_at = now()
-           where call_id in ($1:csv) and state in ('pending', 'extended') and lease_id is not null`,
-          [voids],
-        );
-      }
-    });
+    await this.db.tx('journal-reservations', (t) => writeDecisionRows(t, reserves, changes, voids));
   }
 }
 
@@ -234,4 +174,17 @@ function newBatch(): Batch {
 
 function isEmpty(batch: Batch): boolean {
   return batch.inserts.size === 0 && batch.changes.size === 0 && batch.voids.size === 0;
+}
+
+/** A reservation as the write-ahead file and the grouped write both take it (exact decimal strings). */
+function reserveEntry(row: JournalledReservation): ReserveEntry {
+  return {
+    t: 'reserve', call_id: row.call_id, node_id: row.node_id, lease_id: row.lease_id, carrier_id: row.carrier_id, currency: row.currency,
+    amount_micros: row.amount_micros.toString(), planned_end_ms: row.planned_end_ms.toString(), legs: legsToJson(row.legs),
+    fee_per_minute_micros: row.fee_per_minute_micros.toString(), slack_ms: row.slack_ms.toString(), ...(row.call ? { call: row.call } : {}),
+  };
+}
+
+function changeEntry(change: ReservationChange): ChangeEntry {
+  return { t: 'change', call_id: change.call_id, amount_micros: change.amount_micros.toString(), planned_end_ms: change.planned_end_ms.toString(), answered_leg: change.answered_leg };
 }

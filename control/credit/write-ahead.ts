@@ -13,6 +13,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, r
 import path from 'node:path';
 import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
+import { writeDecisionRows } from './decision-rows.ts';
 
 /** What a call row needs, as the decision knew it. */
 export interface DecidedCall {
@@ -82,57 +83,7 @@ export async function recoverWriteAhead(db: Db, file: string, log: Logger): Prom
     else voids.add(entry.call_id);
   }
   if (reserves.size > 0) {
-    const rows = [...reserves.values()];
-    const withCall = rows.filter((row) => row.call !== undefined);
-    await db.tx('recover-write-ahead', async (t) => {
-      if (withCall.length > 0) {
-        await t.none(
-          `insert into calls (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, state, offered_routes, legs, setup_at, node_id)
-           select call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, 'routing', offered_routes::jsonb, legs::jsonb,
-                  'epoch'::timestamptz + setup_us * interval '1 microsecond', node_id
-           from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::text[])
-             as r (call_id, buyer_id, ingress_trunk_id, dialled_number, destination_id, offered_routes, legs, setup_us, node_id)
-           on conflict (call_id) do nothing`,
-          [
-            withCall.map((row) => row.call_id), withCall.map((row) => row.carrier_id), withCall.map((row) => row.call!.ingress_trunk_id),
-            withCall.map((row) => row.call!.dialled_number), withCall.map((row) => row.call!.destination_id),
-            withCall.map((row) => JSON.stringify(row.call!.offered_routes)),
-            withCall.map((row) => JSON.stringify(row.call!.offered_routes.map(({ trade_id, trunk_id }) => ({ trade_id, trunk_id, sip_code: null })))),
-            withCall.map((row) => row.call!.setup_us), withCall.map((row) => row.node_id),
-          ],
-        );
-      }
-      await t.none(
-        `insert into credit_reservations (call_id, node_id, lease_id, carrier_id, currency, amount_micros, state, planned_end_ms, legs,
-           fee_per_minute_micros, slack_ms)
-         select call_id, node_id, lease_id, carrier_id, currency, amount_micros, 'pending', planned_end_ms, legs::jsonb, fee, slack
-         from unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::bigint[])
-           as r (call_id, node_id, lease_id, carrier_id, currency, amount_micros, planned_end_ms, legs, fee, slack)
-         on conflict (call_id) do nothing`,
-        [
-          rows.map((row) => row.call_id), rows.map((row) => row.node_id), rows.map((row) => row.lease_id), rows.map((row) => row.carrier_id),
-          rows.map((row) => row.currency), rows.map((row) => row.amount_micros), rows.map((row) => row.planned_end_ms), rows.map((row) => row.legs),
-          rows.map((row) => row.fee_per_minute_micros), rows.map((row) => row.slack_ms),
-        ],
-      );
-      const changed = [...changes.values()];
-      if (changed.length > 0) {
-        await t.none(
-          `update credit_reservations r set amount_micros = c.amount_micros, planned_end_ms = c.planned_end_ms,
-             answered_leg = coalesce(c.answered_leg, r.answered_leg), state = 'extended', updated_at = now()
-           from unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[]) as c (call_id, amount_micros, planned_end_ms, answered_leg)
-           where r.call_id = c.call_id and r.state in ('pending', 'extended') and r.amount_micros <= c.amount_micros`,
-          [changed.map((row) => row.call_id), changed.map((row) => row.amount_micros), changed.map((row) => row.planned_end_ms), changed.map((row) => row.answered_leg)],
-        );
-      }
-      if (voids.size > 0) {
-        await t.none(
-          `update credit_reservations set state = 'voided', charged_micros = 0, closed_at = now(), closed_reason = 'dropped at setup', updated_at = now()
-           where call_id in ($1:csv) and state in ('pending', 'extended') and lease_id is not null`,
-          [[...voids]],
-        );
-      }
-    });
+    await db.tx('recover-write-ahead', (t) => writeDecisionRows(t, [...reserves.values()], [...changes.values()], [...voids]));
     log.info({ reservations: reserves.size, changes: changes.size, voids: voids.size }, 'write-ahead file of the previous run recovered');
   }
   const fd = openSync(file, 'r+');
