@@ -181,7 +181,11 @@ export async function sweep(deps: ReconcileDeps & { leases: LeaseStore; now_ms?:
     const dialog = dialogs.get(call.call_id);
     if (dialog && dialog.state !== DIALOG_STATE.deleted) continue;
     if (now_ms - Number(call.setup_us / 1000n) < LOST_CALL_GRACE_MS) continue;
-    const end_us = BigInt(now_ms) * 1000n;
+    // A lost answered call ended when the switch lost it, at the latest when its reservation ran
+    // out (the switch's timer, or the cut, would have ended it there).
+    let end_us = BigInt(now_ms) * 1000n;
+    const planned_end_ms = credit.plannedEndMs(call.call_id);
+    if (call.answer_us !== null && planned_end_ms !== undefined && call.answer_us + planned_end_ms * 1000n < end_us) end_us = call.answer_us + planned_end_ms * 1000n;
     const cdr = call.state === 'answered' && call.answer_us !== null
       ? answeredCdr(call, end_us, 'switch', 'ended by the switch: dialog lost')
       : { ...failedCdr(call, end_us, 408), final_reason: 'setup lost by the switch' };

@@ -188,6 +188,11 @@ export class CreditController {
     if (cdr === undefined) this.journal.void(call_id);
   }
 
+  /** How long after its answer a call's reservation lets it run now, ms (undefined when not followed here). */
+  plannedEndMs(call_id: string): bigint | undefined {
+    return this.terms.get(call_id)?.planned_end_ms;
+  }
+
   /** Calls whose credit this controller follows (reserved and not over). */
   callsWithCredit(): string[] {
     return [...this.terms.keys()];

@@ -56,6 +56,12 @@ describe('Kamailio under supervision', function () {
     const restarts: KamailioRestart[] = [];
     const unsubscribe = supervisor.onRestarted((restart) => restarts.push(restart));
 
+    // A call up when the switch dies: the switch takes it down with it.
+    const lost = runSipp({
+      scenario: 'uac-call-expect-200.xml', localAddress: BUYER.address, localPort: BUYER.port + 10, remote: running.sipTarget, service: NUMBER, calls: 1, callDurationMs: 30_000, maxRunMs: 40_000,
+    }, workDir);
+    const lostCall = await eventually(() => Promise.resolve(running.system.calls.liveCalls().find((live) => live.state === 'answered')), 10_000, 'a call up');
+
     const killedAt = Date.now();
     process.kill(mainPid, 'SIGKILL');
     const restart = await eventually(() => Promise.resolve(restarts[0]), 10_000, 'Kamailio to be started again');
@@ -71,6 +77,20 @@ describe('Kamailio under supervision', function () {
 
     // The first calls after the restart may meet a switch that is still binding its sockets.
     await eventually(async () => ((await call()).successfulCalls === 1 ? true : undefined), 20_000, 'a call carried after the restart');
+
+    // The call the switch lost is ended and settled within its reservation by the next pass of
+    // reconciliation and sweep (they run on every reconnection and periodically).
+    await eventually(async () => {
+      await running.system.heal();
+      return running.system.calls.liveCall(lostCall.call_id) === undefined ? true : undefined;
+    }, 15_000, 'the lost call ended');
+    const settled = await eventually(async () => (await running.system.db.oneOrNone<{ final_reason: string; state: string; charged_micros: bigint; amount_micros: bigint }>(
+      `select c.final_reason, r.state, r.charged_micros, r.amount_micros from cdrs c join credit_reservations r using (call_id)
+       where c.call_id = $1 and c.rated_at is not null and r.state = 'posted'`, [lostCall.call_id])) ?? undefined, 15_000, 'the lost call billed');
+    expect(settled.final_reason).to.equal('ended by the switch: dialog lost');
+    expect(settled.charged_micros <= settled.amount_micros, 'charged within its reservation').to.equal(true);
+    expect(await running.system.db.any('select * from credit_overdrawn()')).to.deep.equal([]);
+    void lost.catch(() => undefined);
     await uas.stop();
   });
 
