@@ -61,8 +61,12 @@ export function statementTotals(lines: readonly StatementLine[], netting_minimum
   const offset = payable < sold_micros ? payable : sold_micros;
   const netting_micros = offset > 0n && offset >= netting_minimum_micros ? offset : 0n;
   const balance_micros = payable - sold_micros;
+  return { bought_micros, fees_micros, sold_micros, netting_micros, balance_micros, ...dueOrPayable(balance_micros) };
+}
+
+/** A statement's balance split into what the carrier must pay and what it is to be paid. */
+export function dueOrPayable(balance_micros: bigint): { amount_due_micros: bigint; amount_payable_micros: bigint } {
   return {
-    bought_micros, fees_micros, sold_micros, netting_micros, balance_micros,
     amount_due_micros: balance_micros > 0n ? balance_micros : 0n,
     amount_payable_micros: balance_micros < 0n ? -balance_micros : 0n,
   };
