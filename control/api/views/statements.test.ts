@@ -30,7 +30,7 @@ describe('statement views', () => {
   });
 
   it('writes a CSV that a CSV parser reads back field for field', () => {
-    const records = parse(statementCsv(STATEMENT), { columns: true }) as Array<Record<string, string>>;
+    const records = parse<Record<string, string>>(statementCsv(STATEMENT), { columns: true });
     expect(records).to.have.length(3 + 8);
     expect(records[0]).to.deep.equal({
       statement: 'ST-000007', currency: 'USD', first_day: '2026-11-01', last_day: '2026-11-15', record: 'line', section: 'bought',
