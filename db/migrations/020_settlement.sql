@@ -110,7 +110,10 @@ begin
   if exists (select 1 from statements where id = old.statement_id and status <> 'draft') then
     raise exception 'the lines of an issued statement cannot change' using errcode = 'insufficient_privilege';
   end if;
-  return case when tg_op = 'DELETE' then old else new end;
+  if tg_op = 'DELETE' then
+    return old;
+  end if;
+  return new;
 end $$;
 
 create trigger statement_lines_no_change before update or delete on statement_lines

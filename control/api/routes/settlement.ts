@@ -41,7 +41,7 @@ const StatementQuery = Type.Object({
 });
 /** A statement id, optionally with the format to download it in. */
 const StatementFileParams = Type.Object({
-  file: Type.String({ pattern: '^[0-9a-fA-F-]{36}(\\.(csv|pdf|json))?$', description: 'a statement id, optionally followed by .csv, .pdf or .json' }),
+  file: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(\\.(csv|pdf|json))?$', description: 'a statement id, optionally followed by .csv, .pdf or .json' }),
 });
 
 function positionView(position: Position) {
