@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { allocateNumbers, isOpenStatementState, nextStatementState, statementNumberText } from './statement-lifecycle.ts';
+import { allocateNumbers, isOpenStatementState, nextStatementState, paymentTrigger, statementNumberText } from './statement-lifecycle.ts';
 
 describe('statement lifecycle', () => {
   it('issues a draft, then settles it by payments', () => {
@@ -37,5 +37,11 @@ describe('statement lifecycle', () => {
     expect(statementNumberText(1_234_567n)).to.equal('ST-1234567');
     expect(() => statementNumberText(0n)).to.throw(RangeError);
     expect(() => allocateNumbers(-1n, 1)).to.throw(RangeError);
+  });
+
+  it('pays a statement in full once the payments reach its balance', () => {
+    expect(paymentTrigger(33_000n, 10_000n)).to.equal('pay_partially');
+    expect(paymentTrigger(33_000n, 33_000n)).to.equal('pay_in_full');
+    expect(paymentTrigger(33_000n, 40_000n)).to.equal('pay_in_full');
   });
 });

@@ -39,6 +39,14 @@ export function isOpenStatementState(state: StatementState): boolean {
   return OPEN_STATEMENT_STATES.includes(state);
 }
 
+/**
+ * The trigger a payment fires on a statement whose balance (what the carrier owes) is
+ * `balance_micros`, once `paid_after_micros` in all has been paid against it.
+ */
+export function paymentTrigger(balance_micros: bigint, paid_after_micros: bigint): 'pay_in_full' | 'pay_partially' {
+  return paid_after_micros >= balance_micros ? 'pay_in_full' : 'pay_partially';
+}
+
 /** Statement numbers are consecutive integers shown with a prefix: 42 → "ST-000042". */
 export function statementNumberText(number: bigint): string {
   if (number <= 0n) throw new RangeError(`statement numbers start at 1, got ${number}`);

@@ -30,6 +30,7 @@ import { registerLiveRoutes } from './routes/live.ts';
 import { registerCreditRoutes } from './routes/credit.ts';
 import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
+import { registerFsnRoutes } from './routes/fsn.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -119,6 +120,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerLiveRoutes(app, context);
   registerCreditRoutes(app, context);
   registerSettlementRoutes(app, context);
+  registerFsnRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

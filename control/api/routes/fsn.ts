@@ -1,0 +1,83 @@
+/**
+ * The financial services node's side of the API: an operator asks it to collect what a
+ * statement's carrier owes (`POST /v1/statements/{id}/collect`), and the node confirms money
+ * through signed webhooks (`POST /fsn/webhooks`, outside /v1: it is authenticated by its
+ * HMAC-SHA256 signature over the raw body, not by a bearer token). A confirmation is applied
+ * exactly once, by its event id; a bad or stale signature is refused and changes nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
+import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
+import { PaymentStore } from '../../../billing/settlement/payment-store.ts';
+import { StatementStore } from '../../../billing/settlement/statement-store.ts';
+import { isOpenStatementState } from '../../../billing/core/statement-lifecycle.ts';
+import { formatMicros, parseDecimalToMicros } from '../../../common/money.ts';
+import { requireOperator } from '../access.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import type { RouteContext } from '../route-context.ts';
+import { IdParams } from '../schemas.ts';
+
+interface WebhookEvent {
+  id?: unknown;
+  type?: unknown;
+  data?: { reference?: unknown; amount?: unknown; currency?: unknown };
+}
+
+export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const statements = new StatementStore(deps.db);
+  const payments = new PaymentStore(deps.db, deps.ledger);
+  const fsn = deps.fsn;
+
+  api.post('/v1/statements/:id/collect', { schema: { tags: ['settlement'], params: IdParams } }, async (request, reply) => {
+    requireOperator(request);
+    if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
+    const statement = await statements.statement(request.params.id);
+    if (statement === null) throw notFound('unknown statement');
+    const outstanding = statement.balance_micros - statement.paid_micros;
+    if (!isOpenStatementState(statement.status) || outstanding <= 0n) throw new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement');
+    try {
+      const collection = await new FsnClient(fsn.url).createCollection(statement.id, outstanding, statement.currency);
+      return await reply.status(201).send({ collection_id: collection.id, amount: formatMicros(outstanding, statement.currency), currency: statement.currency });
+    } catch (error) {
+      if (error instanceof FsnError) throw new ApiError(502, error.reason, error.message);
+      throw error;
+    }
+  });
+
+  // Its own scope, so that only this route reads JSON as the raw text its signature covers.
+  void app.register((scope, _options, done) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    scope.post('/fsn/webhooks', { schema: { hide: true } }, async (request) => {
+      if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
+      const raw = typeof request.body === 'string' ? request.body : '';
+      const header = request.headers[SIGNATURE_HEADER];
+      const check = verifyWebhook(fsn.webhookSecret, typeof header === 'string' ? header : undefined, raw, Math.floor(Date.now() / 1000));
+      if (!check.ok) throw new ApiError(400, check.reason, 'the webhook signature does not verify; nothing was changed');
+      let event: WebhookEvent;
+      try {
+        event = JSON.parse(raw) as WebhookEvent;
+      } catch {
+        throw badRequest('malformed_json', 'the body is not valid JSON');
+      }
+      if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200 || typeof event.type !== 'string') {
+        throw badRequest('invalid_event', 'an event needs an id and a type');
+      }
+      if (event.type !== 'collection.payment_received') return { status: 'ignored' };
+      const { reference, amount, currency } = event.data ?? {};
+      if (typeof reference !== 'string' || typeof amount !== 'string' || typeof currency !== 'string') throw badRequest('invalid_event', 'a payment needs a reference, an amount and a currency');
+      let amount_micros: bigint;
+      try {
+        amount_micros = parseDecimalToMicros(amount);
+      } catch {
+        throw badRequest('invalid_amount', 'amount must be a decimal string');
+      }
+      if (amount_micros <= 0n) throw badRequest('invalid_amount', 'amount must be positive');
+      const result = await payments.apply({ event_id: event.id, event_type: event.type, statement_id: reference, amount_micros, currency });
+      if (result.outcome === 'refused') throw new ApiError(422, result.reason, `the payment cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
+      return result.outcome === 'duplicate' ? { status: 'duplicate' } : { status: 'applied', statement_status: result.status };
+    });
+    done();
+  });
+}
