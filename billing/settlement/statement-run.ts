@@ -100,14 +100,15 @@ async function issueForCarrier(
     `select ($1::date)::timestamp at time zone $3 as start_at, ($2::date + 1)::timestamp at time zone $3 as end_at,
        ($2::date + 1)::timestamp at time zone $3 <= now() as over`,
     [period.start, period.end, terms.time_zone]);
+  // Only a period that is over may be closed, with or without calls: a call could still start in
+  // it, and a run recorded for it now would refuse the real one later.
+  if (!span.over) throw new RunRefused({ ok: false, reason: 'period_not_over', period_end: period.end, carrier_id });
   const values = { carrier_id, start_at: span.start_at, end_at: span.end_at };
   const currencies = await t.map<string>(
     `select currency from cdrs where ${unbilled('buyer')} and answer_at < $<end_at>
      union select currency from cdrs where ${unbilled('seller')} and answer_at < $<end_at> order by 1`,
     values, (row: { currency: string }) => row.currency.trim());
   if (currencies.length === 0) return [];
-  // Only a period that is over may be billed: a call could still start in it.
-  if (!span.over) throw new RunRefused({ ok: false, reason: 'period_not_over', period_end: period.end, carrier_id });
   const issued: IssuedStatement[] = [];
   for (const currency of currencies) {
     const statement = await issueOne(t, ledger, { ...values, currency }, terms, period, nextNumber);

@@ -215,6 +215,14 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(await rowCounts(running.system.db, tables)).to.deep.equal(before);
     const counter = await running.system.db.one<{ last_number: bigint }>(`select last_number from statement_counters where name = 'statement'`);
     expect(counter.last_number).to.equal(3n);
+    // A period not over yet is refused too, and not recorded as run.
+    const early = await running.api<{ error: string }>('POST', '/v1/statements/run', { period_end: '2099-12-31' });
+    expect(early.status).to.equal(409);
+    expect(early.body.error).to.equal('period_not_over');
+    expect(await rowCounts(running.system.db, [...tables, 'statement_runs'])).to.deep.equal({ ...before, statement_runs: 1 });
+    const invalid = await running.api<{ error: string }>('POST', '/v1/statements/run', { period_end: '2026-02-30' });
+    expect(invalid.status).to.equal(400);
+    expect(invalid.body.error).to.equal('invalid_date');
   });
 
   it('keeps issued statements immutable in the database itself', async () => {
