@@ -8,9 +8,9 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Db } from '../../common/db/database.ts';
 import { signWebhook } from '../../common/webhook-signature.ts';
-import { rateAndPostCdr } from '../../billing/cdr-posting.ts';
 import { carrierClient, rowCounts } from '../support/exchange-api.ts';
 import { createCarrier, type Carrier } from '../support/market.ts';
+import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
@@ -64,15 +64,7 @@ describe('settlement: collecting a statement through the financial services node
     const destination = await insertDestination(db, 'Testland Mobile');
     const trade = await insertTrade(db, { buyer: a.id, seller: b.id, destination }, { price_per_minute_micros: 12_000n, first_increment_s: 60, next_increment_s: 60, connect_fee_micros: 0n });
     // One call of 90 s, billed 120 s: 0.024000 to B, fee 0.001200, A owes 0.025200.
-    await db.tx(async (t) => {
-      await t.none(`insert into calls (call_id, buyer_id, dialled_number, destination_id, state, setup_at, answer_at, end_at)
-        values ('fsn-call-1', $1, '99900123', $2, 'ended', '2026-11-01T09:00:00Z', '2026-11-01T09:00:00Z', '2026-11-01T09:01:30Z')`, [a.id, destination]);
-      await t.none(`insert into cdrs (call_id, buyer_id, seller_id, trade_id, dialled_number, destination_id, legs, setup_at, answer_at, end_at, duration_ms,
-          final_sip_code, final_reason, ended_by, currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros)
-        values ('fsn-call-1', $1, $2, $3, '99900123', $4, '[]', '2026-11-01T09:00:00Z', '2026-11-01T09:00:00Z', '2026-11-01T09:01:30Z', 90000,
-          200, 'OK', 'caller', 'USD', 12000, 60, 60, 0, 600)`, [a.id, b.id, trade, destination]);
-    });
-    expect((await rateAndPostCdr(db, running.system.ledger, 'fsn-call-1')).outcome).to.be.oneOf(['posted', 'already_posted']);
+    await ratedCall(running, trade, '2026-11-01T09:00:00Z', 90_000);
     for (const carrier of [a, b]) {
       await running.api('PUT', `/v1/carriers/${carrier.id}/billing-terms`, { period: 'daily', time_zone: 'UTC', payment_terms_days: 10, currency: 'USD' });
     }
