@@ -30,6 +30,7 @@ describe('net position', () => {
       unbilled_net_micros: -2_500_000n,
       billed_unpaid_micros: 19_000_000n,
       past_due_micros: 10_000_000n,
+      aging: { current_micros: 9_000_000n, days_1_15_micros: 10_000_000n, days_16_30_micros: 0n, days_31_60_micros: 0n, over_60_micros: 0n },
     });
   });
 
@@ -41,5 +42,19 @@ describe('net position', () => {
     expect(position.net_micros).to.equal(0n);
     expect(position.billed_unpaid_micros).to.equal(0n);
     expect(position.past_due_micros).to.equal(0n);
+  });
+
+  it('ages what is unpaid by days past due', () => {
+    const due = (due_date: string) => ({ balance_micros: 1_000_000n, paid_micros: 0n, due_date });
+    const position = carrierPosition({
+      currency: 'USD', receivable_account_micros: 5_000_000n, payable_account_micros: 0n, unbilled_sold_micros: 0n, unbilled_bought_micros: 0n,
+      // Today is 30 November: 15, 16, 30, 31, 60 and 61 days past due.
+      open_statements: [due('2026-11-15'), due('2026-11-14'), due('2026-10-31'), due('2026-10-30'), due('2026-10-01'), due('2026-09-30')],
+      today: '2026-11-30',
+    });
+    expect(position.aging).to.deep.equal({
+      current_micros: 0n, days_1_15_micros: 1_000_000n, days_16_30_micros: 2_000_000n, days_31_60_micros: 2_000_000n, over_60_micros: 1_000_000n,
+    });
+    expect(position.past_due_micros).to.equal(6_000_000n);
   });
 });

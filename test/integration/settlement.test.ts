@@ -38,7 +38,7 @@ interface RunJson {
 }
 
 interface PositionJson {
-  positions: Array<Record<string, string>>;
+  positions: Array<Record<string, unknown>>;
 }
 
 describe('settlement: positions, statements, netting and downloads', function () {
@@ -118,6 +118,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(await positionOf(a)).to.deep.equal({
       currency: 'USD', receivable: '0.000000', payable: '0.081000', net: '-0.081000',
       unbilled_receivable: '0.000000', unbilled_payable: '0.081000', unbilled: '-0.081000', billed_unpaid: '0.000000', past_due: '0.000000',
+      aging: { current: '0.000000', days_1_15: '0.000000', days_16_30: '0.000000', days_31_60: '0.000000', over_60: '0.000000' },
     });
     // C owes 0.063000 and is owed 0.030000.
     expect(await positionOf(c)).to.include({ receivable: '0.030000', payable: '0.063000', net: '-0.033000', unbilled: '-0.033000' });
@@ -167,6 +168,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(await positionOf(c)).to.deep.equal({
       currency: 'USD', receivable: '0.000000', payable: '0.033000', net: '-0.033000',
       unbilled_receivable: '0.000000', unbilled_payable: '0.000000', unbilled: '0.000000', billed_unpaid: '0.033000', past_due: '0.000000',
+      aging: { current: '0.033000', days_1_15: '0.000000', days_16_30: '0.000000', days_31_60: '0.000000', over_60: '0.000000' },
     });
     // A: 0.068400 billed, 0.012600 of 2 November still unbilled.
     expect(await positionOf(a)).to.include({ payable: '0.081000', unbilled_payable: '0.012600', billed_unpaid: '0.068400', past_due: '0.000000' });

@@ -56,6 +56,13 @@ function positionView(position: Position) {
     unbilled: money(position.unbilled_net_micros),
     billed_unpaid: money(position.billed_unpaid_micros),
     past_due: money(position.past_due_micros),
+    aging: {
+      current: money(position.aging.current_micros),
+      days_1_15: money(position.aging.days_1_15_micros),
+      days_16_30: money(position.aging.days_16_30_micros),
+      days_31_60: money(position.aging.days_31_60_micros),
+      over_60: money(position.aging.over_60_micros),
+    },
   };
 }
 
