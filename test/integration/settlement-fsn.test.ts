@@ -140,4 +140,10 @@ describe('settlement: collecting a statement through the financial services node
     expect(other.body.error).to.equal('idempotency_key_reused');
     expect((await sandbox<{ error: string }>('POST', '/v1/collections', body)).body.error).to.equal('idempotency_key_required');
   });
+
+  it('passes the independent audit: ledger and statements recomputed from the calls, to the micro-unit', async () => {
+    const audit = await running.api('GET', '/v1/ledger/audit');
+    expect(audit.status).to.equal(200);
+    expect(audit.body).to.deep.equal({ ok: true, accounts_checked: 2, statements_checked: 2, mismatches: [] });
+  });
 });

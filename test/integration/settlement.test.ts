@@ -284,4 +284,10 @@ describe('settlement: positions, statements, netting and downloads', function ()
     const missing = await running.api<{ error: string }>('GET', '/v1/statements/00000000-0000-4000-8000-000000000000.pdf');
     expect(missing.status).to.equal(404);
   });
+
+  it('passes the independent audit: ledger and statements recomputed from the calls, to the micro-unit', async () => {
+    const audit = await running.api('GET', '/v1/ledger/audit');
+    expect(audit.status).to.equal(200);
+    expect(audit.body).to.deep.equal({ ok: true, accounts_checked: 4, statements_checked: 5, mismatches: [] });
+  });
 });

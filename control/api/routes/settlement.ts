@@ -14,6 +14,7 @@ import { statementNumberText } from '../../../billing/core/statement-lifecycle.t
 import { BillingTermsStore } from '../../../billing/settlement/billing-terms-store.ts';
 import { PositionStore } from '../../../billing/settlement/position-store.ts';
 import { runStatements } from '../../../billing/settlement/statement-run.ts';
+import { auditSettlement } from '../../../billing/settlement/settlement-audit.ts';
 import { StatementStore } from '../../../billing/settlement/statement-store.ts';
 import { actorOf, carrierScope, requireOperator, requireOwnCarrier } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
@@ -131,6 +132,15 @@ export function registerSettlementRoutes(app: FastifyInstance, deps: RouteContex
         first_day: one.period.start, last_day: one.period.end, balance: formatMicros(one.balance_micros, one.currency),
       })),
     });
+  });
+
+  api.get('/v1/ledger/audit', { schema: { tags: ['settlement'] } }, async (request) => {
+    requireOperator(request);
+    const report = await auditSettlement(deps.db);
+    return {
+      ok: report.mismatches.length === 0, accounts_checked: report.accounts_checked, statements_checked: report.statements_checked,
+      mismatches: report.mismatches.map((one) => ({ subject: one.subject, expected_micros: one.expected_micros.toString(), actual_micros: one.actual_micros.toString() })),
+    };
   });
 
   api.get('/v1/statements', { schema: { tags: ['settlement'], querystring: StatementQuery } }, async (request) => {
