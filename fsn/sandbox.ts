@@ -13,6 +13,8 @@
  * the test endpoint `POST /v1/test/collections/{id}/pay` simulates the buyer paying, in part or
  * in full, or a payment that bounces (`"outcome": "bounced"`), with an optional webhook delay;
  * `POST /v1/test/events/{id}/redeliver` delivers an event again, as a provider may.
+ * Payouts: `POST /v1/payouts` pays a seller; the bank confirms it a moment later with a
+ * `payout.paid` event (or `payout.failed`, with `"test_outcome": "failed"`).
  * State lives in memory: the sandbox forgets everything when it stops.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -45,6 +47,8 @@ const MAX_PENDING_DELIVERIES = 10_000;
 const MAX_ATTEMPTS = 8;
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
+/** How long the pretend bank takes to confirm a payout, in ms. */
+const PAYOUT_CONFIRMATION_MS = 200;
 /** How long one delivery attempt may take. */
 const DELIVERY_TIMEOUT_MS = 5_000;
 
@@ -58,7 +62,7 @@ interface Collection {
 
 interface SandboxEvent {
   id: string;
-  type: 'collection.payment_received' | 'collection.payment_bounced';
+  type: 'collection.payment_received' | 'collection.payment_bounced' | 'payout.paid' | 'payout.failed';
   created: number;
   data: Record<string, string>;
 }
@@ -163,6 +167,20 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
       const collection: Collection = { id: `col_${randomUUID()}`, reference: body['reference'], currency, amount_micros: amountOf(body['amount'], 'amount'), received_micros: 0n };
       collections.set(collection.id, collection);
       return [201, collectionView(collection)];
+    }],
+    [/^\/v1\/payouts$/, (_match, body) => {
+      const currency = body['currency'];
+      if (typeof currency !== 'string' || !isCurrencyCode(currency)) throw new HttpError(400, 'invalid_currency', 'unknown currency');
+      if (typeof body['reference'] !== 'string' || body['reference'].length === 0 || body['reference'].length > 200) {
+        throw new HttpError(400, 'invalid_reference', 'reference must be 1 to 200 characters');
+      }
+      const amount_micros = amountOf(body['amount'], 'amount');
+      const id = `po_${randomUUID()}`;
+      // Test mode: a payout with `"test_outcome": "failed"` is refused by the (pretend) bank.
+      const failed = body['test_outcome'] === 'failed';
+      const data = { payout_id: id, reference: body['reference'], amount: formatMicros(amount_micros, currency), currency };
+      emit(failed ? 'payout.failed' : 'payout.paid', data, PAYOUT_CONFIRMATION_MS);
+      return [201, { id, reference: data.reference, amount: data.amount, currency, status: 'pending' }];
     }],
     [/^\/v1\/test\/collections\/([\w-]+)\/pay$/, (match, body) => {
       const collection = collections.get(match[1]!);

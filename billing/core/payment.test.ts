@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { assertBalanced } from './ledger.ts';
-import { paymentTransaction } from './payment.ts';
+import { paymentTransaction, payoutTransaction } from './payment.ts';
 
 describe('payments in the ledger', () => {
   it('moves a payment from the carrier receivable into the exchange cash, keyed by the event', () => {
@@ -12,5 +12,15 @@ describe('payments in the ledger', () => {
     ]);
     expect(() => assertBalanced(draft)).not.to.throw();
     expect(() => paymentTransaction('evt_2', 'carrier-1', 'USD', 0n, 'statement-1')).to.throw(RangeError);
+  });
+
+  it('moves a payout from the exchange cash into the carrier payable, keyed by the event', () => {
+    const draft = payoutTransaction('evt_9', 'carrier-2', 'USD', 24_000n, 'statement-2');
+    expect(draft.idempotency_key).to.equal('payout:evt_9');
+    expect(draft.postings).to.deep.equal([
+      { account: { carrier_id: 'carrier-2', kind: 'payable', currency: 'USD' }, amount_micros: 24_000n },
+      { account: { carrier_id: null, kind: 'cash', currency: 'USD' }, amount_micros: -24_000n },
+    ]);
+    expect(() => assertBalanced(draft)).not.to.throw();
   });
 });

@@ -18,3 +18,16 @@ export function paymentTransaction(event_id: string, carrier_id: string, currenc
     ],
   };
 }
+
+export function payoutTransaction(event_id: string, carrier_id: string, currency: string, amount_micros: bigint, statement_id: string): TransactionDraft {
+  if (amount_micros <= 0n) throw new RangeError('a payout is positive');
+  return {
+    idempotency_key: `payout:${event_id}`,
+    kind: 'payout',
+    description: `payout against statement ${statement_id}`,
+    postings: [
+      { account: { carrier_id, kind: 'payable', currency }, amount_micros },
+      { account: { carrier_id: null, kind: 'cash', currency }, amount_micros: -amount_micros },
+    ],
+  };
+}

@@ -16,6 +16,14 @@ export interface Collection {
   readonly status: string;
 }
 
+export interface Payout {
+  readonly id: string;
+  readonly reference: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly status: string;
+}
+
 /** The node answered with an error, or could not be reached. */
 export class FsnError extends Error {
   override name = 'FsnError';
@@ -30,6 +38,13 @@ export class FsnClient {
   /** Asks the node to collect a buyer's payment against a statement (the statement id is the reference). */
   createCollection(statement_id: string, amount_micros: bigint, currency: string): Promise<Collection> {
     return this.post<Collection>('/v1/collections', `collect:${statement_id}:${amount_micros}`, {
+      reference: statement_id, amount: formatMicros(amount_micros, currency), currency,
+    });
+  }
+
+  /** Asks the node to pay a seller what a statement owes it (confirmed later by a webhook). */
+  createPayout(statement_id: string, amount_micros: bigint, currency: string): Promise<Payout> {
+    return this.post<Payout>('/v1/payouts', `payout:${statement_id}:${amount_micros}`, {
       reference: statement_id, amount: formatMicros(amount_micros, currency), currency,
     });
   }

@@ -1,16 +1,18 @@
 /**
- * Applies the financial services node's payment confirmations exactly once: the event id is
+ * Applies the financial services node's confirmations (a buyer's payment, a payout to a seller) exactly once: the event id is
  * recorded (table fsn_events) in the same transaction that posts the payment to the ledger and
  * moves the statement, so a webhook delivered twice, or after a retry, finds its event and
  * changes nothing. A payment minutex cannot place (unknown statement, another currency, a
  * statement not open) is refused whole: nothing is recorded, nothing posted.
  */
 import type { Db } from '../../common/db/database.ts';
-import { paymentTransaction } from '../core/payment.ts';
+import { paymentTransaction, payoutTransaction } from '../core/payment.ts';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
 import type { LedgerStore } from '../ledger-store.ts';
 
 export interface PaymentConfirmation {
+  /** A buyer's payment collected, or a payout made to a seller. */
+  readonly direction: 'collected' | 'paid_out';
   readonly event_id: string;
   readonly event_type: string;
   /** The statement id minutex gave as the collection's reference. */
@@ -46,10 +48,13 @@ export class PaymentStore {
           [payment.statement_id]);
         if (statement === null) throw new Refused('unknown_statement');
         if (statement.currency !== payment.currency) throw new Refused('currency_mismatch');
+        // What the statement settles: owed by the carrier (collected) or owed to it (paid out).
+        const owed_micros = payment.direction === 'collected' ? statement.balance_micros : -statement.balance_micros;
         const paid_micros = statement.paid_micros + payment.amount_micros;
-        const status = nextStatementState(statement.status, paymentTrigger(statement.balance_micros, paid_micros));
-        if (status === undefined || statement.balance_micros <= 0n) throw new Refused('statement_not_open');
-        const draft = paymentTransaction(payment.event_id, statement.carrier_id, payment.currency, payment.amount_micros, payment.statement_id);
+        const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
+        if (status === undefined || owed_micros <= 0n) throw new Refused('statement_not_open');
+        const transaction = payment.direction === 'collected' ? paymentTransaction : payoutTransaction;
+        const draft = transaction(payment.event_id, statement.carrier_id, payment.currency, payment.amount_micros, payment.statement_id);
         const [posted] = await this.ledger.postMany([draft], t);
         await t.none('update statements set paid_micros = $1, status = $2 where id = $3', [paid_micros.toString(), status, payment.statement_id]);
         await t.none(

@@ -4,7 +4,7 @@
  * every statement's totals must be, and lists every difference from the ledger and the
  * statements, to the micro-unit. It shares no code with the paths that post: only their
  * definitions (a rated call posts its buyer and seller amounts; netting offsets both accounts; a
- * payment reduces the receivable).
+ * payment reduces the receivable, a payout the payable).
  */
 import type { Db } from '../../common/db/database.ts';
 
@@ -34,7 +34,12 @@ const ACCOUNTS = `
     select carrier_id, trim(currency), 'payable', netting_micros from statements where netting_micros > 0
     union all
     select s.carrier_id, trim(e.currency), 'receivable', -e.amount_micros
-      from fsn_events e join statements s on s.id = e.statement_id where e.ledger_transaction_id is not null
+      from fsn_events e join statements s on s.id = e.statement_id
+      where e.ledger_transaction_id is not null and e.type = 'collection.payment_received'
+    union all
+    select s.carrier_id, trim(e.currency), 'payable', e.amount_micros
+      from fsn_events e join statements s on s.id = e.statement_id
+      where e.ledger_transaction_id is not null and e.type = 'payout.paid'
   ),
   expected as (
     select carrier_id, currency, kind, sum(amount) as expected from movements where carrier_id is not null group by 1, 2, 3

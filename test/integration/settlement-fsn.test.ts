@@ -114,6 +114,25 @@ describe('settlement: collecting a statement through the financial services node
     expect(await running.system.ledger.trialBalance()).to.deep.equal([{ currency: 'USD', total_micros: 0n }]);
   });
 
+  it('pays the seller what it is owed once the bank confirms, and posts nothing for a failed payout', async () => {
+    expect((await running.api<{ error: string }>('POST', `/v1/statements/${statementOfA}/payout`)).body.error).to.equal('nothing_to_pay');
+    // A payout the bank refuses: the statement and the ledger stay as they are.
+    const failed = await sandbox('POST', '/v1/payouts', { reference: statementOfB, amount: '0.024000', currency: 'USD', test_outcome: 'failed' }, 'payout-fails');
+    expect(failed.status).to.equal(201);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await statement(statementOfB)).status).to.equal('issued');
+    expect(await position(b)).to.include({ receivable: '0.024000' });
+
+    const payout = await running.api<{ payout_id: string; amount: string }>('POST', `/v1/statements/${statementOfB}/payout`);
+    expect(payout.status).to.equal(201);
+    expect(payout.body.amount).to.equal('0.024000');
+    await eventually(async () => ((await statement(statementOfB)).status === 'paid' ? true : undefined), 10_000, 'the payout');
+    expect((await statement(statementOfB)).totals).to.include({ paid: '0.024000', amount_payable: '0.024000' });
+    expect(await position(b)).to.include({ receivable: '0.000000', payable: '0.000000', net: '0.000000' });
+    // 0.025200 collected from A, 0.024000 paid to B: the exchange keeps its fee of 0.001200.
+    expect(await running.system.ledger.accountBalance({ carrier_id: null, kind: 'cash', currency: 'USD' })).to.equal(1_200n);
+  });
+
   it('refuses a bad signature, a stale timestamp and a payment for an unknown statement, changing nothing', async () => {
     const before = await rowCounts(db, ['ledger_transactions', 'fsn_events', 'audit_log']);
     const now = Math.floor(Date.now() / 1000);

@@ -1,6 +1,7 @@
 /**
  * The financial services node's side of the API: an operator asks it to collect what a
- * statement's carrier owes (`POST /v1/statements/{id}/collect`), and the node confirms money
+ * statement's carrier owes (`POST /v1/statements/{id}/collect`) or to pay a seller what the
+ * exchange owes it (`POST /v1/statements/{id}/payout`), and the node confirms money
  * through signed webhooks (`POST /fsn/webhooks`, outside /v1: it is authenticated by its
  * HMAC-SHA256 signature over the raw body, not by a bearer token). A confirmation is applied
  * exactly once, by its event id; a bad or stale signature is refused and changes nothing.
@@ -46,6 +47,22 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
     }
   });
 
+  api.post('/v1/statements/:id/payout', { schema: { tags: ['settlement'], params: IdParams } }, async (request, reply) => {
+    requireOperator(request);
+    if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
+    const statement = await statements.statement(request.params.id);
+    if (statement === null) throw notFound('unknown statement');
+    const owed = -statement.balance_micros - statement.paid_micros;
+    if (!isOpenStatementState(statement.status) || owed <= 0n) throw new ApiError(409, 'nothing_to_pay', 'the exchange owes the carrier nothing on this statement');
+    try {
+      const payout = await new FsnClient(fsn.url).createPayout(statement.id, owed, statement.currency);
+      return await reply.status(201).send({ payout_id: payout.id, amount: formatMicros(owed, statement.currency), currency: statement.currency });
+    } catch (error) {
+      if (error instanceof FsnError) throw new ApiError(502, error.reason, error.message);
+      throw error;
+    }
+  });
+
   // Its own scope, so that only this route reads JSON as the raw text its signature covers.
   void app.register((scope, _options, done) => {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -64,7 +81,9 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
       if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200 || typeof event.type !== 'string') {
         throw badRequest('invalid_event', 'an event needs an id and a type');
       }
-      if (event.type !== 'collection.payment_received') return { status: 'ignored' };
+      // Only confirmed money is posted: a bounced payment or a failed payout moves nothing.
+      const direction = event.type === 'collection.payment_received' ? 'collected' : event.type === 'payout.paid' ? 'paid_out' : null;
+      if (direction === null) return { status: 'ignored' };
       const { reference, amount, currency } = event.data ?? {};
       if (typeof reference !== 'string' || typeof amount !== 'string' || typeof currency !== 'string') throw badRequest('invalid_event', 'a payment needs a reference, an amount and a currency');
       let amount_micros: bigint;
@@ -74,7 +93,7 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
         throw badRequest('invalid_amount', 'amount must be a decimal string');
       }
       if (amount_micros <= 0n) throw badRequest('invalid_amount', 'amount must be positive');
-      const result = await payments.apply({ event_id: event.id, event_type: event.type, statement_id: reference, amount_micros, currency });
+      const result = await payments.apply({ direction, event_id: event.id, event_type: event.type, statement_id: reference, amount_micros, currency });
       if (result.outcome === 'refused') throw new ApiError(422, result.reason, `the payment cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
       return result.outcome === 'duplicate' ? { status: 'duplicate' } : { status: 'applied', statement_status: result.status };
     });
