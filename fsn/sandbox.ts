@@ -103,6 +103,16 @@ function amountOf(value: unknown, name: string): bigint {
   return micros;
 }
 
+/** What a collection or a payout asks for: a reference (minutex's statement id), an amount, a currency. */
+function moneyRequest(body: Record<string, unknown>): { reference: string; currency: string; amount_micros: bigint } {
+  const { reference, currency } = body;
+  if (typeof currency !== 'string' || !isCurrencyCode(currency)) throw new HttpError(400, 'invalid_currency', 'unknown currency');
+  if (typeof reference !== 'string' || reference.length === 0 || reference.length > 200) {
+    throw new HttpError(400, 'invalid_reference', 'reference must be 1 to 200 characters');
+  }
+  return { reference, currency, amount_micros: amountOf(body['amount'], 'amount') };
+}
+
 export async function startFsnSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const collections = new Map<string, Collection>();
   const events = new Map<string, SandboxEvent>();
@@ -159,28 +169,19 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
   /** The routes that move money; each answers [status, body]. */
   const moneyRoutes: Array<[RegExp, (match: RegExpExecArray, body: Record<string, unknown>) => [number, unknown]]> = [
     [/^\/v1\/collections$/, (_match, body) => {
-      const currency = body['currency'];
-      if (typeof currency !== 'string' || !isCurrencyCode(currency)) throw new HttpError(400, 'invalid_currency', 'unknown currency');
-      if (typeof body['reference'] !== 'string' || body['reference'].length === 0 || body['reference'].length > 200) {
-        throw new HttpError(400, 'invalid_reference', 'reference must be 1 to 200 characters');
-      }
-      const collection: Collection = { id: `col_${randomUUID()}`, reference: body['reference'], currency, amount_micros: amountOf(body['amount'], 'amount'), received_micros: 0n };
+      const { reference, currency, amount_micros } = moneyRequest(body);
+      const collection: Collection = { id: `col_${randomUUID()}`, reference, currency, amount_micros, received_micros: 0n };
       collections.set(collection.id, collection);
       return [201, collectionView(collection)];
     }],
     [/^\/v1\/payouts$/, (_match, body) => {
-      const currency = body['currency'];
-      if (typeof currency !== 'string' || !isCurrencyCode(currency)) throw new HttpError(400, 'invalid_currency', 'unknown currency');
-      if (typeof body['reference'] !== 'string' || body['reference'].length === 0 || body['reference'].length > 200) {
-        throw new HttpError(400, 'invalid_reference', 'reference must be 1 to 200 characters');
-      }
-      const amount_micros = amountOf(body['amount'], 'amount');
+      const { reference, currency, amount_micros } = moneyRequest(body);
       const id = `po_${randomUUID()}`;
       // Test mode: a payout with `"test_outcome": "failed"` is refused by the (pretend) bank.
       const failed = body['test_outcome'] === 'failed';
-      const data = { payout_id: id, reference: body['reference'], amount: formatMicros(amount_micros, currency), currency };
+      const data = { payout_id: id, reference, amount: formatMicros(amount_micros, currency), currency };
       emit(failed ? 'payout.failed' : 'payout.paid', data, PAYOUT_CONFIRMATION_MS);
-      return [201, { id, reference: data.reference, amount: data.amount, currency, status: 'pending' }];
+      return [201, { id, reference, amount: data.amount, currency, status: 'pending' }];
     }],
     [/^\/v1\/test\/collections\/([\w-]+)\/pay$/, (match, body) => {
       const collection = collections.get(match[1]!);

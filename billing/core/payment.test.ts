@@ -18,8 +18,8 @@ describe('payments in the ledger', () => {
     const draft = payoutTransaction('evt_9', 'carrier-2', 'USD', 24_000n, 'statement-2');
     expect(draft.idempotency_key).to.equal('payout:evt_9');
     expect(draft.postings).to.deep.equal([
-      { account: { carrier_id: 'carrier-2', kind: 'payable', currency: 'USD' }, amount_micros: 24_000n },
       { account: { carrier_id: null, kind: 'cash', currency: 'USD' }, amount_micros: -24_000n },
+      { account: { carrier_id: 'carrier-2', kind: 'payable', currency: 'USD' }, amount_micros: 24_000n },
     ]);
     expect(() => assertBalanced(draft)).not.to.throw();
   });

@@ -290,4 +290,13 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(audit.status).to.equal(200);
     expect(audit.body).to.deep.equal({ ok: true, accounts_checked: 4, statements_checked: 5, mismatches: [] });
   });
+
+  it('documents the settlement routes in the OpenAPI document', async () => {
+    const response = await fetch(`${running.system.apiUrl}/openapi.json`);
+    expect(response.status).to.equal(200);
+    const paths = Object.keys(((await response.json()) as { paths: Record<string, unknown> }).paths);
+    for (const path of ['/v1/carriers/{id}/position', '/v1/carriers/{id}/billing-terms', '/v1/statements/run', '/v1/statements', '/v1/statements/{file}', '/v1/ledger/audit']) {
+      expect(paths).to.include(path);
+    }
+  });
 });

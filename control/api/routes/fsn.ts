@@ -6,7 +6,7 @@
  * HMAC-SHA256 signature over the raw body, not by a bearer token). A confirmation is applied
  * exactly once, by its event id; a bad or stale signature is refused and changes nothing.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
 import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
@@ -31,37 +31,34 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
   const payments = new PaymentStore(deps.db, deps.ledger);
   const fsn = deps.fsn;
 
-  api.post('/v1/statements/:id/collect', { schema: { tags: ['settlement'], params: IdParams } }, async (request, reply) => {
+  /**
+   * Asks the node to move what is still open on a statement: `collect` what the carrier owes
+   * (a positive balance), `payout` what it is owed (a negative one).
+   */
+  const settleThroughNode = (action: 'collect' | 'payout') => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     requireOperator(request);
     if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
     const statement = await statements.statement(request.params.id);
     if (statement === null) throw notFound('unknown statement');
-    const outstanding = statement.balance_micros - statement.paid_micros;
-    if (!isOpenStatementState(statement.status) || outstanding <= 0n) throw new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement');
+    const owed = (action === 'collect' ? statement.balance_micros : -statement.balance_micros) - statement.paid_micros;
+    if (!isOpenStatementState(statement.status) || owed <= 0n) {
+      throw action === 'collect'
+        ? new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement')
+        : new ApiError(409, 'nothing_to_pay', 'the exchange owes the carrier nothing on this statement');
+    }
+    const client = new FsnClient(fsn.url);
     try {
-      const collection = await new FsnClient(fsn.url).createCollection(statement.id, outstanding, statement.currency);
-      return await reply.status(201).send({ collection_id: collection.id, amount: formatMicros(outstanding, statement.currency), currency: statement.currency });
+      const moved = action === 'collect'
+        ? { collection_id: (await client.createCollection(statement.id, owed, statement.currency)).id }
+        : { payout_id: (await client.createPayout(statement.id, owed, statement.currency)).id };
+      return await reply.status(201).send({ ...moved, amount: formatMicros(owed, statement.currency), currency: statement.currency });
     } catch (error) {
       if (error instanceof FsnError) throw new ApiError(502, error.reason, error.message);
       throw error;
     }
-  });
-
-  api.post('/v1/statements/:id/payout', { schema: { tags: ['settlement'], params: IdParams } }, async (request, reply) => {
-    requireOperator(request);
-    if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
-    const statement = await statements.statement(request.params.id);
-    if (statement === null) throw notFound('unknown statement');
-    const owed = -statement.balance_micros - statement.paid_micros;
-    if (!isOpenStatementState(statement.status) || owed <= 0n) throw new ApiError(409, 'nothing_to_pay', 'the exchange owes the carrier nothing on this statement');
-    try {
-      const payout = await new FsnClient(fsn.url).createPayout(statement.id, owed, statement.currency);
-      return await reply.status(201).send({ payout_id: payout.id, amount: formatMicros(owed, statement.currency), currency: statement.currency });
-    } catch (error) {
-      if (error instanceof FsnError) throw new ApiError(502, error.reason, error.message);
-      throw error;
-    }
-  });
+  };
+  api.post('/v1/statements/:id/collect', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('collect'));
+  api.post('/v1/statements/:id/payout', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('payout'));
 
   // Its own scope, so that only this route reads JSON as the raw text its signature covers.
   void app.register((scope, _options, done) => {
