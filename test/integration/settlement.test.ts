@@ -238,6 +238,22 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(numbers).to.deep.equal([1n, 2n, 3n, 4n, 5n]);
   });
 
+  it('numbers statements without gaps or repeats when two runs race', async () => {
+    await ratedCall(running, mobileAB, '2026-11-03T12:00:00Z', 60_000);
+    await ratedCall(running, mobileAB, '2026-11-04T12:00:00Z', 60_000);
+    const [third, fourth] = await Promise.all(['2026-11-03', '2026-11-04'].map((period_end) =>
+      running.api<RunJson>('POST', '/v1/statements/run', { period_end })));
+    expect([third!.status, fourth!.status]).to.deep.equal([201, 201]);
+    // Each run issued A's and B's statements; together they took 6 to 9, each once.
+    const numbers = [...third!.body.statements, ...fourth!.body.statements].map((one) => one.number).sort();
+    expect(numbers).to.deep.equal(['ST-000006', 'ST-000007', 'ST-000008', 'ST-000009']);
+    // Runs take turns on the counter: each run's numbers are consecutive.
+    for (const run of [third!, fourth!]) {
+      const own = run.body.statements.map((one) => Number(one.number.slice(3))).sort((x, y) => x - y);
+      expect(own[1]! - own[0]!).to.equal(1);
+    }
+  });
+
   it('downloads a statement as CSV and as a PDF that opens', async () => {
     const id = statementOf(statementsOfNov1, c).id;
     const download = (format: string) => fetch(`${running.system.apiUrl}/v1/statements/${id}.${format}`, { headers: { authorization: `Bearer ${keyOfC}` } });
@@ -271,7 +287,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     }
     const own = await asA<{ statements: Array<{ carrier: { id: string } }> }>('GET', `/v1/statements?carrier_id=${b.id}`);
     expect(own.status).to.equal(200);
-    expect(own.body.statements).to.have.length(2);
+    expect(own.body.statements).to.have.length(4);
     expect(own.body.statements.every((one) => one.carrier.id === a.id)).to.equal(true);
     // Nothing on a statement names the other side of a call.
     const text = (await asA('GET', `/v1/statements/${statementOf(statementsOfNov1, a).id}`)).text;
@@ -280,7 +296,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(ownPosition.status).to.equal(200);
     expect(ownPosition.body.positions[0]).to.include({ currency: 'USD', payable: '0.033000' });
     const all = await running.api<{ statements: unknown[] }>('GET', '/v1/statements');
-    expect(all.body.statements).to.have.length(5);
+    expect(all.body.statements).to.have.length(9);
     const missing = await running.api<{ error: string }>('GET', '/v1/statements/00000000-0000-4000-8000-000000000000.pdf');
     expect(missing.status).to.equal(404);
   });
@@ -288,7 +304,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
   it('passes the independent audit: ledger and statements recomputed from the calls, to the micro-unit', async () => {
     const audit = await running.api('GET', '/v1/ledger/audit');
     expect(audit.status).to.equal(200);
-    expect(audit.body).to.deep.equal({ ok: true, accounts_checked: 4, statements_checked: 5, mismatches: [] });
+    expect(audit.body).to.deep.equal({ ok: true, accounts_checked: 4, statements_checked: 9, mismatches: [] });
   });
 
   it('documents the settlement routes in the OpenAPI document', async () => {
