@@ -24,6 +24,12 @@ export interface Config {
   readonly exchangeLeaderPollMs: number;
   /** How long a node waits for the exchange's leader to answer a forwarded order command, in ms. */
   readonly exchangeForwardTimeoutMs: number;
+  /** The financial services node (payment provider) minutex asks to collect and pay; the sandbox by default. */
+  readonly fsnUrl: string;
+  /** Where the financial services node delivers its webhooks (minutex's /fsn/webhooks). */
+  readonly fsnWebhookUrl: string;
+  /** Secret both sides sign webhooks with (HMAC-SHA256); the default is for the sandbox only. */
+  readonly fsnWebhookSecret: string;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -117,6 +123,10 @@ export function loadConfig(env: Env = process.env): Config {
     apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),
     exchangeLeaderPollMs: read('MINUTEX_EXCHANGE_LEADER_POLL_MS', '1000', (raw) => parseIntInRange(raw, 100, 60000)),
     exchangeForwardTimeoutMs: read('MINUTEX_EXCHANGE_FORWARD_TIMEOUT_MS', '10000', (raw) => parseIntInRange(raw, 100, 120000)),
+    fsnUrl: read('MINUTEX_FSN_URL', 'http://127.0.0.1:8091', parseHttpUrl),
+    // By default the webhooks reach this node's own API.
+    fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
+    fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),

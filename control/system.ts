@@ -231,6 +231,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
+      fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       switchControl: {
         endCall(call_id, reason) {
           const call = calls.liveCall(call_id);

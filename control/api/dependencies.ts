@@ -31,5 +31,7 @@ export interface ApiDependencies {
   readonly snapshots: RoutingSnapshotCache;
   readonly switchControl: SwitchControl;
   readonly credits: CreditStore;
+  /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
+  readonly fsn?: { readonly url: string; readonly webhookSecret: string };
   health(): Promise<HealthReport>;
 }

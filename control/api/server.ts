@@ -29,6 +29,8 @@ import { registerReportRoutes } from './routes/reports.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerCreditRoutes } from './routes/credit.ts';
 import { registerTradeRoutes } from './routes/trades.ts';
+import { registerSettlementRoutes } from './routes/settlement.ts';
+import { registerFsnRoutes } from './routes/fsn.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,6 +119,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerCdrRoutes(app, context);
   registerLiveRoutes(app, context);
   registerCreditRoutes(app, context);
+  registerSettlementRoutes(app, context);
+  registerFsnRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

@@ -1,0 +1,67 @@
+/**
+ * minutex's client of the financial services node (MINUTEX_FSN_URL): every request that moves
+ * money carries an Idempotency-Key derived from what it is for, so a retry after a timeout can
+ * never ask for the same money twice.
+ */
+import { formatMicros } from '../../common/money.ts';
+
+/** How long one request to the node may take. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface Collection {
+  readonly id: string;
+  readonly reference: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly status: string;
+}
+
+export interface Payout {
+  readonly id: string;
+  readonly reference: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly status: string;
+}
+
+/** The node answered with an error, or could not be reached. */
+export class FsnError extends Error {
+  override name = 'FsnError';
+  constructor(readonly status: number | null, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+export class FsnClient {
+  constructor(private readonly baseUrl: string) {}
+
+  /** Asks the node to collect a buyer's payment against a statement (the statement id is the reference). */
+  createCollection(statement_id: string, amount_micros: bigint, currency: string): Promise<Collection> {
+    return this.post<Collection>('/v1/collections', `collect:${statement_id}:${amount_micros}`, {
+      reference: statement_id, amount: formatMicros(amount_micros, currency), currency,
+    });
+  }
+
+  /** Asks the node to pay a seller what a statement owes it (confirmed later by a webhook). */
+  createPayout(statement_id: string, amount_micros: bigint, currency: string): Promise<Payout> {
+    return this.post<Payout>('/v1/payouts', `payout:${statement_id}:${amount_micros}`, {
+      reference: statement_id, amount: formatMicros(amount_micros, currency), currency,
+    });
+  }
+
+  private async post<T>(path: string, idempotencyKey: string, body: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      });
+    } catch (error) {
+      throw new FsnError(null, 'fsn_unreachable', `the financial services node could not be reached: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    const parsed = (text === '' ? {} : JSON.parse(text)) as { error?: string; message?: string };
+    if (!response.ok) throw new FsnError(response.status, parsed.error ?? 'fsn_error', parsed.message ?? `the node answered ${response.status}`);
+    return parsed as T;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Applies the financial services node's confirmations (a buyer's payment, a payout to a seller) exactly once: the event id is
+ * recorded (table fsn_events) in the same transaction that posts the payment to the ledger and
+ * moves the statement, so a webhook delivered twice, or after a retry, finds its event and
+ * changes nothing. A payment minutex cannot place (unknown statement, another currency, a
+ * statement not open) is refused whole: nothing is recorded, nothing posted.
+ */
+import type { Db } from '../../common/db/database.ts';
+import { paymentTransaction, payoutTransaction } from '../core/payment.ts';
+import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
+import type { LedgerStore } from '../ledger-store.ts';
+
+export interface PaymentConfirmation {
+  /** A buyer's payment collected, or a payout made to a seller. */
+  readonly direction: 'collected' | 'paid_out';
+  readonly event_id: string;
+  readonly event_type: string;
+  /** The statement id minutex gave as the collection's reference. */
+  readonly statement_id: string;
+  readonly amount_micros: bigint;
+  readonly currency: string;
+}
+
+export type PaymentOutcome =
+  | { readonly outcome: 'applied'; readonly status: StatementState; readonly paid_micros: bigint }
+  | { readonly outcome: 'duplicate' }
+  | { readonly outcome: 'refused'; readonly reason: 'unknown_statement' | 'currency_mismatch' | 'statement_not_open' };
+
+class Refused extends Error {
+  constructor(readonly reason: 'unknown_statement' | 'currency_mismatch' | 'statement_not_open') {
+    super(reason);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class PaymentStore {
+  constructor(private readonly db: Db, private readonly ledger: LedgerStore) {}
+
+  async apply(payment: PaymentConfirmation): Promise<PaymentOutcome> {
+    try {
+      return await this.db.tx('fsn-payment', async (t) => {
+        const fresh = await t.oneOrNone<{ event_id: string }>('insert into fsn_events (event_id, type) values ($1, $2) on conflict do nothing returning event_id', [payment.event_id, payment.event_type]);
+        if (fresh === null) return { outcome: 'duplicate' } as const;
+        if (!UUID.test(payment.statement_id)) throw new Refused('unknown_statement');
+        const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint }>(
+          `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros from statements where id = $1 and status <> 'draft' for update`,
+          [payment.statement_id]);
+        if (statement === null) throw new Refused('unknown_statement');
+        if (statement.currency !== payment.currency) throw new Refused('currency_mismatch');
+        // What the statement settles: owed by the carrier (collected) or owed to it (paid out).
+        const owed_micros = payment.direction === 'collected' ? statement.balance_micros : -statement.balance_micros;
+        const paid_micros = statement.paid_micros + payment.amount_micros;
+        const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
+        if (status === undefined || owed_micros <= 0n) throw new Refused('statement_not_open');
+        const transaction = payment.direction === 'collected' ? paymentTransaction : payoutTransaction;
+        const draft = transaction(payment.event_id, statement.carrier_id, payment.currency, payment.amount_micros, payment.statement_id);
+        const [posted] = await this.ledger.postMany([draft], t);
+        await t.none('update statements set paid_micros = $1, status = $2 where id = $3', [paid_micros.toString(), status, payment.statement_id]);
+        await t.none(
+          'update fsn_events set statement_id = $2, amount_micros = $3, currency = $4, ledger_transaction_id = $5 where event_id = $1',
+          [payment.event_id, payment.statement_id, payment.amount_micros.toString(), payment.currency, posted!.transaction_id.toString()]);
+        return { outcome: 'applied', status, paid_micros } as const;
+      });
+    } catch (error) {
+      if (error instanceof Refused) return { outcome: 'refused', reason: error.reason };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The financial services node's side of the API: an operator asks it to collect what a
+ * statement's carrier owes (`POST /v1/statements/{id}/collect`) or to pay a seller what the
+ * exchange owes it (`POST /v1/statements/{id}/payout`), and the node confirms money
+ * through signed webhooks (`POST /fsn/webhooks`, outside /v1: it is authenticated by its
+ * HMAC-SHA256 signature over the raw body, not by a bearer token). A confirmation is applied
+ * exactly once, by its event id; a bad or stale signature is refused and changes nothing.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
+import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
+import { PaymentStore } from '../../../billing/settlement/payment-store.ts';
+import { StatementStore } from '../../../billing/settlement/statement-store.ts';
+import { isOpenStatementState } from '../../../billing/core/statement-lifecycle.ts';
+import { formatMicros, parseDecimalToMicros } from '../../../common/money.ts';
+import { requireOperator } from '../access.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import type { RouteContext } from '../route-context.ts';
+import { IdParams } from '../schemas.ts';
+
+interface WebhookEvent {
+  id?: unknown;
+  type?: unknown;
+  data?: { reference?: unknown; amount?: unknown; currency?: unknown };
+}
+
+export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const statements = new StatementStore(deps.db);
+  const payments = new PaymentStore(deps.db, deps.ledger);
+  const fsn = deps.fsn;
+
+  /**
+   * Asks the node to move what is still open on a statement: `collect` what the carrier owes
+   * (a positive balance), `payout` what it is owed (a negative one).
+   */
+  const settleThroughNode = (action: 'collect' | 'payout') => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    requireOperator(request);
+    if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
+    const statement = await statements.statement(request.params.id);
+    if (statement === null) throw notFound('unknown statement');
+    const owed = (action === 'collect' ? statement.balance_micros : -statement.balance_micros) - statement.paid_micros;
+    if (!isOpenStatementState(statement.status) || owed <= 0n) {
+      throw action === 'collect'
+        ? new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement')
+        : new ApiError(409, 'nothing_to_pay', 'the exchange owes the carrier nothing on this statement');
+    }
+    const client = new FsnClient(fsn.url);
+    try {
+      const moved = action === 'collect'
+        ? { collection_id: (await client.createCollection(statement.id, owed, statement.currency)).id }
+        : { payout_id: (await client.createPayout(statement.id, owed, statement.currency)).id };
+      return await reply.status(201).send({ ...moved, amount: formatMicros(owed, statement.currency), currency: statement.currency });
+    } catch (error) {
+      if (error instanceof FsnError) throw new ApiError(502, error.reason, error.message);
+      throw error;
+    }
+  };
+  api.post('/v1/statements/:id/collect', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('collect'));
+  api.post('/v1/statements/:id/payout', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('payout'));
+
+  // Its own scope, so that only this route reads JSON as the raw text its signature covers.
+  void app.register((scope, _options, done) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    scope.post('/fsn/webhooks', { schema: { hide: true } }, async (request) => {
+      if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
+      const raw = typeof request.body === 'string' ? request.body : '';
+      const header = request.headers[SIGNATURE_HEADER];
+      const check = verifyWebhook(fsn.webhookSecret, typeof header === 'string' ? header : undefined, raw, Math.floor(Date.now() / 1000));
+      if (!check.ok) throw new ApiError(400, check.reason, 'the webhook signature does not verify; nothing was changed');
+      let event: WebhookEvent;
+      try {
+        event = JSON.parse(raw) as WebhookEvent;
+      } catch {
+        throw badRequest('malformed_json', 'the body is not valid JSON');
+      }
+      if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200 || typeof event.type !== 'string') {
+        throw badRequest('invalid_event', 'an event needs an id and a type');
+      }
+      // Only confirmed money is posted: a bounced payment or a failed payout moves nothing.
+      const direction = event.type === 'collection.payment_received' ? 'collected' : event.type === 'payout.paid' ? 'paid_out' : null;
+      if (direction === null) return { status: 'ignored' };
+      const { reference, amount, currency } = event.data ?? {};
+      if (typeof reference !== 'string' || typeof amount !== 'string' || typeof currency !== 'string') throw badRequest('invalid_event', 'a payment needs a reference, an amount and a currency');
+      let amount_micros: bigint;
+      try {
+        amount_micros = parseDecimalToMicros(amount);
+      } catch {
+        throw badRequest('invalid_amount', 'amount must be a decimal string');
+      }
+      if (amount_micros <= 0n) throw badRequest('invalid_amount', 'amount must be positive');
+      const result = await payments.apply({ direction, event_id: event.id, event_type: event.type, statement_id: reference, amount_micros, currency });
+      if (result.outcome === 'refused') throw new ApiError(422, result.reason, `the payment cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
+      return result.outcome === 'duplicate' ? { status: 'duplicate' } : { status: 'applied', statement_status: result.status };
+    });
+    done();
+  });
+}

@@ -1,0 +1,20 @@
+/** `npm run fsn-sandbox`: the financial services node sandbox on the address MINUTEX_FSN_URL names. */
+import { loadConfig } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { startFsnSandbox } from './sandbox.ts';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const url = new URL(config.fsnUrl);
+const sandbox = await startFsnSandbox({
+  host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret,
+});
+log.info({ url: sandbox.url, webhooks: config.fsnWebhookUrl }, 'financial services node sandbox listening');
+const stop = () => {
+  sandbox.stop().then(() => process.exit(0), (error: unknown) => {
+    log.error({ err: error }, 'error while stopping');
+    process.exit(1);
+  });
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
