@@ -79,10 +79,12 @@ export async function reconcileAfterRestart(deps: ReconcileDeps & {
     const records = await switchRecords(db, rpc, row.call_id);
     const answered = records.find((record) => record.kind === 'answered');
     const end = records.find((record) => record.kind === 'ended');
-    if (answered) {
+    // Answered when the switch recorded it, or when the call row already has the answer (the
+    // switch's record is written asynchronously and may be missing).
+    if (answered || call.answer_us !== null) {
       call.state = 'answered';
-      call.answer_us = call.answer_us ?? answered.at_us;
-      call.answered_leg = call.answered_leg ?? Number(answered.detail);
+      call.answer_us = call.answer_us ?? answered!.at_us;
+      call.answered_leg = call.answered_leg ?? (answered ? Number(answered.detail) : call.current_leg);
       call.current_leg = call.answered_leg;
       // Unrecorded end: the most the switch's timer let it run (planned end plus the slack).
       const end_us = end?.at_us ?? call.answer_us + (reservation.planned_end_ms + deps.slackMs) * 1000n;

@@ -19,8 +19,16 @@ pgp.pg.types.setTypeParser(1700, (text: string) => BigInt(text));
 
 export { pgp };
 
+/** The longest any statement may run, ms (the largest are a billing batch and a million-prefix import's steps). */
+const STATEMENT_TIMEOUT_MS = 60_000;
+/** The longest a caller waits for a pooled connection, ms. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export function connect(databaseUrl: string, poolSize = 10): Db {
-  const db = pgp({ connectionString: databaseUrl, max: poolSize });
+  // Bounds: no statement runs longer than a minute, no caller waits longer than 10 s for a
+  // connection (the pool is full or the server unreachable): a slow database fails closed, it
+  // does not queue work without end.
+  const db = pgp({ connectionString: databaseUrl, max: poolSize, statement_timeout: STATEMENT_TIMEOUT_MS, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle connection the server closes (a restart, an administrator) must not crash the process:
   // the pool drops it and opens a new one on the next query, which reports any real failure.
   db.$pool.on('error', () => undefined);
