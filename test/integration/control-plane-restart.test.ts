@@ -108,6 +108,11 @@ describe('the control plane killed and restarted during calls', function () {
   it('resumes credit control of a call that is still up when it comes back, and cuts it at its last reserved moment', async () => {
     const caller = runSipp({ scenario: 'uac-call-hold-until-bye.xml', localAddress: '127.0.0.83', localPort: 5072, remote: `127.0.0.1:${PORTS.sip}`, service: NUMBER, calls: 1, maxRunMs: 60_000 }, workDir);
     await eventually(() => Promise.resolve(running!.system.calls.liveCalls().some((call) => call.buyer_id === patientBuyer.id && call.state === 'answered') ? true : undefined), 10_000, 'the call answered');
+    // Its first extension (due at once: the 10 s lead is a whole chunk) takes all that is left, and
+    // is written before the control plane goes: the switch's timer now allows 16 s plus the slack,
+    // so the restart has time to take the call back before that timer could end it.
+    await eventually(async () => (await database.db.oneOrNone(
+      `select 1 from credit_reservations r join calls c using (call_id) where c.buyer_id = $1 and r.state = 'extended'`, [patientBuyer.id])) ?? undefined, 10_000, 'the extension written');
     await stop();
     const restarted = await start();
     expect((await restarted.system.reconciled)?.resumed).to.equal(1);
@@ -118,7 +123,7 @@ describe('the control plane killed and restarted during calls', function () {
       return list.length === 1 && list[0]!.rated_at !== null ? list : undefined;
     }, 15_000, 'the rated CDR');
     expect(cdr!.final_reason).to.equal('cutoff: insufficient credit');
-    // Extended after the restart up to 16 s of talk (19 s covered minus 3 s of slack).
+    // Extended up to 16 s of talk (19 s covered minus 3 s of slack), cut there by the restarted control plane.
     expect(Number(cdr!.duration_ms)).to.be.within(15_900, 16_500);
     expect(cdr!.buyer_amount_micros! <= parseDecimalToMicros('0.003800')).to.equal(true);
   });
