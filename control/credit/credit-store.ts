@@ -35,11 +35,11 @@ import {
 import { isOpenReservationState } from '../core/credit/reservation-lifecycle.ts';
 import { audit } from '../store/audit.ts';
 import { changeReserved, lockCreditAccountRow, lockCreditPosition, refreshCachedBalances, type Queryable } from './credit-account-lock.ts';
-import { legsFromJson, legsToJson } from './stored-legs.ts';
+import { legsToJson } from './stored-legs.ts';
 import { lockOpenReservation, settleMany, settleOne } from './credit-settlement.ts';
 import { reserveWhenPlentiful } from './credit-fast-path.ts';
-import { changeLeased } from './lease-store.ts';
-import { RESERVATION_COLUMNS, transition, type OpenReservation, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
+import { holdMore, releaseHold } from './reservation-holds.ts';
+import { answeredLegFor, pricingOf, RESERVATION_COLUMNS, transition, type OpenReservation, type ReservationRow, type SettleOutcome } from './reservation-rows.ts';
 
 export type CollateralKind = 'deposit' | 'letter_of_credit';
 
@@ -131,24 +131,6 @@ function assertCurrency(currency: string): void {
 
 function assertCallId(call_id: string): void {
   if (call_id.length < 1 || call_id.length > 256) throw new RangeError('call_id must have 1 to 256 characters');
-}
-
-function pricingOf(reservation: ReservationRow, answered_leg: number | null): CallPricing {
-  const legs = legsFromJson(reservation.legs);
-  if (answered_leg === null) return { legs, fee_per_minute_micros: reservation.fee_per_minute_micros };
-  const leg = legs[answered_leg];
-  if (leg === undefined) throw new RangeError(`answered_leg ${answered_leg} is not one of the ${legs.length} legs of call ${reservation.call_id}`);
-  return { legs: [leg], fee_per_minute_micros: reservation.fee_per_minute_micros };
-}
-
-/** The leg an extension is rated on: the one already recorded, or the one the caller names now. */
-function answeredLegFor(reservation: ReservationRow, requested: number | undefined): number | null {
-  if (requested === undefined) return reservation.answered_leg;
-  if (!Number.isSafeInteger(requested) || requested < 0) throw new RangeError(`answered_leg must be a whole number >= 0, got ${requested}`);
-  if (reservation.answered_leg !== null && reservation.answered_leg !== requested) {
-    throw new Error(`call ${reservation.call_id} was answered on leg ${reservation.answered_leg}, not ${requested}`);
-  }
-  return requested;
 }
 
 export class CreditStore {
@@ -301,10 +283,6 @@ export class CreditStore {
     });
   }
 
-  /**
-   * Adds another chunk to an open reservation, or as much time as the remaining credit pays for;
-   * refused with `insufficient_credit` when the planned end cannot move later.
-   */
   /** Closes a call's open reservation in the transaction that posts its charge (see credit-settlement.ts). */
   settleInTransaction(t: Queryable, call_id: string, charged_micros: bigint): Promise<SettleOutcome> {
     return settleOne(t, call_id, charged_micros);
@@ -320,6 +298,10 @@ export class CreditStore {
     await refreshCachedBalances(t, carrier_ids);
   }
 
+  /**
+   * Adds another chunk to an open reservation, or as much time as the remaining credit pays for;
+   * refused with `insufficient_credit` when the planned end cannot move later.
+   */
   async extend(call_id: string, chunk_s: number, options: ExtendOptions = {}): Promise<ExtendResult> {
     assertCallId(call_id);
     assertChunk(chunk_s);
@@ -398,34 +380,4 @@ export class CreditStore {
     return { ok: true, amount_micros: existing.amount_micros, planned_end_ms: existing.planned_end_ms };
   }
 
-  /** Locks the buyer's account, then the call's reservation, if it is open; null otherwise. */
-}
-
-/**
- * Adds to what an open reservation holds: in the pool's reserved credit, or, for one served from a
- * lease (a call adopted after a restart, whose lease was closed), in the lease and the pool's leased credit.
- */
-async function holdMore(t: Queryable, reservation: ReservationRow, added_micros: bigint): Promise<void> {
-  if (reservation.lease_id === null) {
-    await changeReserved(t, reservation.carrier_id, reservation.currency, added_micros);
-    return;
-  }
-  await t.none('update credit_leases set amount_micros = amount_micros + $2, updated_at = now() where id = $1', [reservation.lease_id, added_micros]);
-  await changeLeased(t, reservation.carrier_id, reservation.currency, added_micros);
-}
-
-/**
- * Gives back what an expiring reservation held. One served from a lease that is still in use stays
- * in the lease (its node frees the hold in memory); from a closed lease, it returns to the pool.
- */
-async function releaseHold(t: Queryable, reservation: ReservationRow): Promise<void> {
-  if (reservation.lease_id === null) {
-    await changeReserved(t, reservation.carrier_id, reservation.currency, -reservation.amount_micros);
-    return;
-  }
-  const lease = await t.one<{ state: string; amount_micros: bigint }>('select state, amount_micros from credit_leases where id = $1 for update', [reservation.lease_id]);
-  if (lease.state === 'active') return;
-  const take_micros = reservation.amount_micros < lease.amount_micros ? reservation.amount_micros : lease.amount_micros;
-  await t.none('update credit_leases set amount_micros = amount_micros - $2, updated_at = now() where id = $1', [reservation.lease_id, take_micros]);
-  await changeLeased(t, reservation.carrier_id, reservation.currency, -take_micros);
 }
