@@ -20,8 +20,6 @@ const MAX_CAPACITY_ATTEMPTS = 2;
 
 export class ExchangeRouteDecider implements RouteDecider {
   private readonly callRate = new CallRateLimiter();
-  /** Planned end of each routed call's first reservation, until it is answered. */
-  private readonly plannedEnds = new Map<string, bigint>();
 
   constructor(
     private readonly snapshots: RoutingSnapshotCache,
@@ -36,12 +34,6 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The planned end reserved for a call at setup (taken once, when it is answered). */
-  takePlannedEnd(call_id: string): bigint | undefined {
-    const planned = this.plannedEnds.get(call_id);
-    this.plannedEnds.delete(call_id);
-    return planned;
-  }
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = this.snapshots.current();
@@ -95,7 +87,6 @@ export class ExchangeRouteDecider implements RouteDecider {
     }
     this.capacity.used(this.routedNeeds(call, outcome.ingress_trunk));
     this.calls.routed(call);
-    this.plannedEnds.set(call.call_id, reservation.planned_end_ms);
     return {
       kind: 'route',
       max_duration_s: reservation.max_duration_s,
@@ -125,11 +116,6 @@ export class ExchangeRouteDecider implements RouteDecider {
       needs.push({ kind: 'egress', id: leg.trunk.id, limit: leg.trunk.channels, in_use: counts.byEgressTrunk.get(leg.trunk.id) ?? 0 });
     }
     return needs;
-  }
-
-  /** Forgets what a call that ended unanswered had reserved at setup. */
-  forget(call_id: string): void {
-    this.plannedEnds.delete(call_id);
   }
 
   private reject(

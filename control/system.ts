@@ -191,12 +191,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }));
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
-        const planned = decider.takePlannedEnd(update.call.call_id);
-        if (planned !== undefined) credit.answered(update.call, planned);
+        // Credit control keeps each call's reserved terms from setup: it follows the call from here.
+        credit.answered(update.call);
       } else if (update.kind === 'call_over') {
         // At once, not when the CDR is written: a dead call's reservation must not be extended.
         credit.ended(update.call_id, update.cdr);
-        decider.forget(update.call_id);
       }
     });
     const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));

@@ -61,6 +61,8 @@ interface CallTerms {
   readonly first_chunk_micros: bigint;
   reserved_micros: bigint;
   planned_end_ms: bigint;
+  /** Credit control has followed it since its answer (set once: a cut call is not followed again). */
+  followed: boolean;
 }
 
 export type ReservationOutcome =
@@ -148,7 +150,7 @@ export class CreditController {
     if (lease_id === null) return { ok: false, reason: 'control_plane_busy' };
     this.terms.set(call_id, {
       carrier_id: buyer_id, currency, pricing, trade_ids: legs.map(({ trade }) => trade.id), leased: true, first_chunk_micros: whole.amount_micros,
-      reserved_micros: decision.amount_micros, planned_end_ms: decision.planned_end_ms,
+      reserved_micros: decision.amount_micros, planned_end_ms: decision.planned_end_ms, followed: false,
     });
     this.journal.insert({
       call_id, node_id: this.settings.nodeId, lease_id, carrier_id: buyer_id, currency, amount_micros: decision.amount_micros,
@@ -160,8 +162,11 @@ export class CreditController {
 
   /** The call was answered: from now on its credit runs on the clock. */
   answered(call: LiveCall, planned_end_ms?: bigint): void {
-    const planned = this.terms.get(call.call_id)?.planned_end_ms ?? planned_end_ms;
-    if (call.answer_us === null || planned === undefined || this.followed.has(call.call_id)) return;
+    const terms = this.terms.get(call.call_id);
+    const planned = terms?.planned_end_ms ?? planned_end_ms;
+    // Once per call: a call already followed, or already cut, is not followed again.
+    if (call.answer_us === null || planned === undefined || this.followed.has(call.call_id) || terms?.followed === true) return;
+    if (terms) terms.followed = true;
     const credit = new CallCredit({ answer_at_ms: call.answer_us / 1000n, planned_end_ms: planned, lead_ms: defaultLeadMs(this.settings.chunkS) });
     const followed: Followed = { credit, call, timer: undefined };
     this.followed.set(call.call_id, followed);
