@@ -5,7 +5,7 @@
 # Kamailio itself, in the foreground, under its own supervision.
 set -euo pipefail
 
-packages=(kamailio kamailio-extra-modules kamailio-json-modules kamailio-utils-modules kamailio-postgres-modules sip-tester chromium)
+packages=(kamailio kamailio-extra-modules kamailio-json-modules kamailio-utils-modules kamailio-postgres-modules kamailio-tls-modules rtpengine-daemon sip-tester sipsak sipvicious poppler-utils chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
