@@ -30,6 +30,8 @@ export interface Config {
   readonly fsnWebhookUrl: string;
   /** Secret both sides sign webhooks with (HMAC-SHA256); the default is for the sandbox only. */
   readonly fsnWebhookSecret: string;
+  /** How often the statement schedule looks for billing periods that are over and not run yet, in ms; 0: only by hand. */
+  readonly statementScheduleIntervalMs: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     // By default the webhooks reach this node's own API.
     fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
     fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
+    statementScheduleIntervalMs: read('MINUTEX_STATEMENT_SCHEDULE_INTERVAL_S', '3600', (raw) => parseIntInRange(raw, 0, 86400) * 1000),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),

@@ -12,6 +12,7 @@ import { migrate } from '../common/db/migrate.ts';
 import type { Logger } from '../common/logger.ts';
 import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-processor.ts';
 import { LedgerStore } from '../billing/ledger-store.ts';
+import { StatementScheduler } from '../billing/settlement/statement-scheduler.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
 import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
@@ -119,6 +120,9 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     calls.addCdrListener(billing);
     billing.start();
     stops.push(() => billing.stop());
+    const statementSchedule = new StatementScheduler(db, ledger, config.statementScheduleIntervalMs, log.child({ part: 'statement-schedule' }));
+    statementSchedule.start();
+    stops.push(() => statementSchedule.stop());
     // Rows lingering to share a statement are written before the pool closes.
     stops.push(() => callStore.flush());
     stops.push(() => calls.stop());

@@ -337,6 +337,32 @@ describe('credit control in PostgreSQL', function () {
     expect(await store.reserve(request(buyer))).to.deep.equal({ ok: true, amount_micros: 6_000n, planned_end_ms: 28_000n });
   });
 
+  it('counts what a carrier earns as a seller: one that sells as much as it buys needs little credit', async () => {
+    const trader = await insertCarrier(db);
+    const buyerOfTrader = await insertCarrier(db);
+    await store.setCreditLimit(buyerOfTrader, 'USD', 1_000_000n, ACTOR);
+    expect(await store.reserve(request(trader))).to.deep.equal({ ok: false, reason: 'no_credit' });
+    // The trader sold a 90 s call at 0.012000/min on 1/1: the exchange owes it 18000 (its payable account).
+    const sold = cdrTransaction({ call_id: nextCallId(), buyer_id: buyerOfTrader, seller_id: trader, currency: 'USD', rated: rateTradeCall(PER_SECOND, 0n, 90_000n) })!;
+    await db.tx(async (t) => {
+      await ledger.post(sold, t);
+      await store.refreshBalancesInTransaction(t, [buyerOfTrader, trader]);
+    });
+    // With no limit and no collateral, its net receivable is its credit: 18000 covers a full 60 s chunk (2 s of it slack).
+    expect(await store.creditView(trader, 'USD')).to.deep.include({ limit_micros: 0n, balance_micros: 18_000n, available_micros: 18_000n });
+    const call = request(trader);
+    expect(await store.reserve(call)).to.deep.equal({ ok: true, amount_micros: 12_000n, planned_end_ms: 58_000n });
+    // It bought a 60 s call: its net is 18000 − 12000 = 6000, which covers 30 s of the next call (28 s + slack).
+    const bought = cdrTransaction({ call_id: call.call_id, buyer_id: trader, seller_id: buyerOfTrader, currency: 'USD', rated: rateTradeCall(PER_SECOND, 0n, 60_000n) })!;
+    await db.tx(async (t) => {
+      await ledger.post(bought, t);
+      expect(await store.settleInTransaction(t, call.call_id, 12_000n)).to.equal('posted');
+      await store.refreshBalancesInTransaction(t, [buyerOfTrader, trader]);
+    });
+    expect(await store.creditView(trader, 'USD')).to.deep.include({ balance_micros: 6_000n, reserved_micros: 0n, available_micros: 6_000n });
+    expect(await store.reserve(request(trader))).to.deep.equal({ ok: true, amount_micros: 6_000n, planned_end_ms: 28_000n });
+  });
+
   it('returns the same reservation when the same Call-ID reserves twice', async () => {
     const buyer = await insertCarrier(db);
     await store.setCreditLimit(buyer, 'USD', 100_000n, ACTOR);
