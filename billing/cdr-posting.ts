@@ -1,8 +1,10 @@
 /**
  * Rates CDRs and posts them to the ledger, keyed by Call-ID, exactly once: the CDR row is locked
- * while it is rated, its status marks it done, and the ledger transaction's idempotency key
- * (`cdr:<Call-ID>`) makes even a replay that slips past that mark post nothing twice. Rating reads
- * only the terms stored on the CDR.
+ * while it is rated, its status marks it done, and PostgreSQL refuses to point a CDR at a second
+ * ledger transaction once it has one. A batch of calls is one ledger transaction, its postings
+ * summed per account, keyed by the batch's set of Call-IDs (a single call's key is `cdr:<Call-ID>`);
+ * each CDR keeps its own amounts, the subledger behind the batch's lines. Rating reads only the
+ * terms stored on the CDR.
  *
  * A batch is posted with a few statements for all its CDRs. A CDR that cannot be rated is
  * quarantined inside the batch; when the batch itself fails (the database refused a posting), its
@@ -13,7 +15,7 @@ import type { ITask } from 'pg-promise';
 import type { Db } from '../common/db/database.ts';
 import { isRowError } from '../common/db/group-writer.ts';
 import { rateStoredCdr, type StoredCdr } from './core/cdr-rating.ts';
-import { LedgerInvariantError, type TransactionDraft } from './core/ledger.ts';
+import { cdrBatchTransaction, LedgerInvariantError, type TransactionDraft } from './core/ledger.ts';
 import type { RatedCall } from './core/rating.ts';
 import { LedgerKeyConflictError, type LedgerStore } from './ledger-store.ts';
 
@@ -202,10 +204,12 @@ async function rateAndPostLocked(t: ITask<object>, ledger: LedgerStore, cdrs: re
     if (rating.ok) fresh.push({ cdr, rated: rating.rated, draft: rating.draft });
     else outcomes.set(cdr.call_id, (await quarantine(t, cdr.call_id, `${rating.reason}: ${rating.detail}`)).outcome);
   }
-  const toPost = fresh.flatMap(({ draft }) => (draft === null ? [] : [draft]));
-  const postedResults = await ledger.postMany(toPost, t);
-  const postedByKey = new Map(toPost.map((draft, index) => [draft.idempotency_key, postedResults[index]!]));
-  const posted = fresh.map(({ draft }) => (draft === null ? null : postedByKey.get(draft.idempotency_key) ?? null));
+  // The batch's calls go to the ledger as one transaction, summed per account; each CDR keeps its
+  // own amounts and points at it (see cdrBatchTransaction).
+  const charged = fresh.filter(({ draft }) => draft !== null);
+  const batch = charged.length === 0 ? null
+    : (await ledger.postMany([cdrBatchTransaction(charged.map(({ cdr }) => cdr.call_id), charged.map(({ draft }) => draft!))], t))[0]!;
+  const posted = fresh.map(({ draft }) => (draft === null ? null : batch));
   if (fresh.length > 0) {
     const money = (pick: (one: RatedCall) => bigint) => fresh.map(({ rated }) => pick(rated).toString());
     await t.none(

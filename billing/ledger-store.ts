@@ -6,7 +6,6 @@
  */
 import type { ITask } from 'pg-promise';
 import type { Db } from '../common/db/database.ts';
-import { pgp } from '../common/db/database.ts';
 import { assertBalanced, type AccountKind, type AccountRef, type TransactionDraft } from './core/ledger.ts';
 
 /** Stands for "the exchange itself" in the unique index ledger_accounts_identity. */
@@ -14,10 +13,6 @@ const EXCHANGE_CARRIER_ID = '00000000-0000-0000-0000-000000000000';
 
 const SAME_ACCOUNT = `coalesce(carrier_id, '${EXCHANGE_CARRIER_ID}'::uuid) = coalesce($<carrier_id>::uuid, '${EXCHANGE_CARRIER_ID}'::uuid)
   and kind = $<kind> and currency = $<currency>`;
-
-const postingColumns = new pgp.helpers.ColumnSet(['transaction_id', 'account_id', 'currency', 'amount_micros'], {
-  table: 'ledger_postings',
-});
 
 type Queryable = ITask<object>;
 
@@ -157,10 +152,14 @@ export class LedgerStore {
       results.push({ transaction_id: id, created: true });
     }
     if (rows.length > 0) {
-      // Accounts updated in id order, as `post` does, so concurrent posters never deadlock.
-      rows.sort((left, right) => (left.account_id < right.account_id ? -1 : left.account_id > right.account_id ? 1 : 0));
+      // One statement with four arrays, whatever the number of postings (the cached balances are
+      // brought up to date by a statement trigger, one update per account, in account id order).
       try {
-        await t.none(pgp.helpers.insert(rows, postingColumns));
+        await t.none(
+          `insert into ledger_postings (transaction_id, account_id, currency, amount_micros)
+           select * from unnest($1::bigint[], $2::bigint[], $3::char(3)[], $4::bigint[])`,
+          [rows.map((row) => row.transaction_id.toString()), rows.map((row) => row.account_id.toString()), rows.map((row) => row.currency), rows.map((row) => row.amount_micros.toString())],
+        );
       } catch (error) {
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) this.accountIds.clear();
         throw error;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { assertBalanced, cdrTransaction, LedgerInvariantError, type PostingDraft, type TransactionDraft } from './ledger.ts';
+import { assertBalanced, cdrBatchTransaction, cdrTransaction, LedgerInvariantError, type PostingDraft, type TransactionDraft } from './ledger.ts';
 
 const BUYER = '11111111-1111-1111-1111-111111111111';
 const SELLER = '22222222-2222-2222-2222-222222222222';
@@ -111,6 +111,42 @@ describe('ledger core', () => {
           rated: { billed_s: 60, seller_amount_micros: 12_000n, fee_amount_micros: 600n, buyer_amount_micros: 12_000n },
         }),
       ).to.throw(LedgerInvariantError);
+    });
+  });
+  describe('cdrBatchTransaction', () => {
+    const THIRD = '33333333-3333-3333-3333-333333333333';
+    const rated = (buyer: bigint, seller: bigint) => ({ billed_s: 60, buyer_amount_micros: buyer, seller_amount_micros: seller, fee_amount_micros: buyer - seller });
+    const call = (call_id: string, buyer_id: string, seller_id: string, buyer: bigint, seller: bigint) =>
+      cdrTransaction({ call_id, buyer_id, seller_id, currency: 'USD', rated: rated(buyer, seller) })!;
+
+    it('sums the calls\' postings per account, to the micro-unit, and balances', () => {
+      // A buys from B twice (12600 = 12000 + 600 fee; 6301 = 6001 + 300), B buys from C once (999 = 999 + 0).
+      const drafts = [call('c1', BUYER, SELLER, 12_600n, 12_000n), call('c2', BUYER, SELLER, 6_301n, 6_001n), call('c3', SELLER, THIRD, 999n, 999n)];
+      const batch = cdrBatchTransaction(['c1', 'c2', 'c3'], drafts);
+      const byAccount = Object.fromEntries(batch.postings.map((one) => [`${one.account.carrier_id ?? 'exchange'}:${one.account.kind}`, one.amount_micros]));
+      expect(byAccount).to.deep.equal({
+        [`${BUYER}:receivable`]: 18_901n,
+        [`${SELLER}:payable`]: -18_001n,
+        [`${SELLER}:receivable`]: 999n,
+        [`${THIRD}:payable`]: -999n,
+        'exchange:revenue': -900n,
+      });
+      expect(batch.kind).to.equal('cdr_batch');
+      expect(() => assertBalanced(batch)).not.to.throw();
+    });
+
+    it('keys the batch by its set of Call-IDs, whatever their order', () => {
+      const drafts = [call('c1', BUYER, SELLER, 100n, 90n), call('c2', BUYER, SELLER, 50n, 45n)];
+      const one = cdrBatchTransaction(['c1', 'c2'], drafts);
+      expect(cdrBatchTransaction(['c2', 'c1'], [...drafts].reverse()).idempotency_key).to.equal(one.idempotency_key);
+      expect(one.idempotency_key).to.match(/^cdr-batch:[0-9a-f]{64}$/);
+      expect(cdrBatchTransaction(['c1', 'c3'], drafts).idempotency_key).not.to.equal(one.idempotency_key);
+    });
+
+    it('leaves a batch of one call as that call\'s own transaction', () => {
+      const only = call('solo@test', BUYER, SELLER, 100n, 90n);
+      expect(cdrBatchTransaction(['solo@test'], [only])).to.equal(only);
+      expect(() => cdrBatchTransaction([], [])).to.throw(LedgerInvariantError);
     });
   });
 });

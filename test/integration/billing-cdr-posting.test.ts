@@ -304,12 +304,27 @@ describe('billing: rating and posting CDRs', function () {
       expect(await payable(market)).to.equal(-767_841n);
       expect((await ledger.accountBalance(revenue)) - revenueBefore).to.equal(-37_390n);
 
+      // One ledger transaction for the batch, its postings summed per account (buyer receivable,
+      // seller payable, revenue), every charged CDR pointing at it with its own amounts.
+      const links = await db.any<{ call_id: string; ledger_transaction_id: string | null; buyer_amount_micros: string }>(
+        `select call_id, ledger_transaction_id::text, buyer_amount_micros::text from cdrs where call_id like 'batch-%@test' order by call_id`);
+      const batchId = links[0]!.ledger_transaction_id;
+      expect(links.map((link) => link.ledger_transaction_id)).to.deep.equal([batchId, batchId, batchId, batchId, batchId, null]);
+      expect(links.slice(0, 5).reduce((total, link) => total + BigInt(link.buyer_amount_micros), 0n)).to.equal(805_231n);
+      const postings = await db.any<{ kind: string; amount_micros: string }>(
+        `select t.kind, p.amount_micros::text from ledger_postings p join ledger_transactions t on t.id = p.transaction_id where t.id = $1 order by p.amount_micros`, [batchId]);
+      expect(postings.map((one) => one.amount_micros)).to.deep.equal(['-767841', '-37390', '805231']);
+      expect(postings[0]!.kind).to.equal('cdr_batch');
+
       expect(await postPendingCdrs(db, ledger, 100)).to.deep.equal([]);
       expect(await rateAndPostCdr(db, ledger, 'batch-4@test')).to.deep.equal({
         call_id: 'batch-4@test',
         outcome: 'already_posted',
       });
       expect(await receivable(market)).to.equal(805_231n);
+      // PostgreSQL itself refuses to link a posted call to another ledger transaction.
+      const relink = await db.none(`update cdrs set ledger_transaction_id = ledger_transaction_id + 1 where call_id = 'batch-4@test'`).then(() => null, (error: Error) => error);
+      expect(relink?.message).to.match(/already posted in ledger transaction/);
     });
 
     it('takes the oldest CDRs first, at most max_batch of them', async () => {

@@ -246,6 +246,16 @@ describe('billing: the ledger in PostgreSQL', function () {
       expect(await ledger.balanceMismatches()).to.equal(0);
     });
 
+    it('refuses postings added to a ledger transaction after it was committed', async () => {
+      const { id } = await db.one<{ id: bigint }>(`select id from ledger_transactions where idempotency_key = 'test:raw-balanced'`);
+      const error = await rejection(db.tx(async (t) => {
+        await t.none(`insert into ledger_postings (transaction_id, account_id, currency, amount_micros) values ($1, $2, 'USD', 7), ($1, $3, 'USD', -7)`, [id, buyerAccount, sellerAccount]);
+      }));
+      expect(error.code).to.equal('23514');
+      expect(error.message).to.match(/is closed/);
+      expect(await ledger.accountBalance(buyerReceivable())).to.equal(1_875n);
+    });
+
     it('refuses to update or delete a posting', async () => {
       const update = await rejection(db.none('update ledger_postings set amount_micros = amount_micros + 1'));
       expect(update.code).to.equal('42501');
