@@ -127,7 +127,7 @@ async function copyRows(db: Db, table: string, rows: readonly string[][]): Promi
     await copyIn(connection.client as unknown as PoolClient, table, rows);
     return performance.now() - started;
   } finally {
-    connection.done();
+    await connection.done();
   }
 }
 

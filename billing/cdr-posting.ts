@@ -11,6 +11,7 @@
  * CDRs are posted one by one, and the one that fails alone is quarantined with its reason, so that
  * one bad CDR never stops billing.
  */
+import { createHash } from 'node:crypto';
 import type { ITask } from 'pg-promise';
 import type { Db } from '../common/db/database.ts';
 import { isRowError } from '../common/db/group-writer.ts';
@@ -170,6 +171,11 @@ export async function quarantine(db: Db | ITask<object>, call_id: string, reason
   return { call_id, outcome: 'quarantined' };
 }
 
+/** A batch's ledger key: a digest of its set of Call-IDs, whatever their order. */
+export function batchKey(call_ids: readonly string[]): string {
+  return createHash('sha256').update([...call_ids].sort().join('\n')).digest('hex');
+}
+
 /** A reservation to release, with what its call was charged, at the end of the posting transaction. */
 interface Settlement {
   readonly call_id: string;
@@ -208,7 +214,7 @@ async function rateAndPostLocked(t: ITask<object>, ledger: LedgerStore, cdrs: re
   // own amounts and points at it (see cdrBatchTransaction).
   const charged = fresh.filter(({ draft }) => draft !== null);
   const batch = charged.length === 0 ? null
-    : (await ledger.postMany([cdrBatchTransaction(charged.map(({ cdr }) => cdr.call_id), charged.map(({ draft }) => draft!))], t))[0]!;
+    : (await ledger.postMany([cdrBatchTransaction(batchKey(charged.map(({ cdr }) => cdr.call_id)), charged.map(({ draft }) => draft!))], t))[0]!;
   const posted = fresh.map(({ draft }) => (draft === null ? null : batch));
   if (fresh.length > 0) {
     const money = (pick: (one: RatedCall) => bigint) => fresh.map(({ rated }) => pick(rated).toString());

@@ -13,7 +13,6 @@
  * PostgreSQL checks the same balance again at commit (a deferred trigger), so a transaction that
  * slipped past this check still cannot be stored.
  */
-import { createHash } from 'node:crypto';
 import type { RatedCall } from './rating.ts';
 
 export type AccountKind = 'receivable' | 'payable' | 'cash' | 'deposit' | 'letter_of_credit' | 'revenue' | 'clearing';
@@ -105,10 +104,10 @@ export function cdrTransaction(input: CdrTransactionInput): TransactionDraft | n
  * whose sum is zero left out), in a stable account order. Each call's own draft was balanced, so
  * the sum is too (checked again here and by PostgreSQL). The rated calls themselves stay the
  * subledger: every CDR keeps its amounts and points at the batch's transaction. A batch of one
- * call is that call's own transaction, unchanged. The key is derived from the set of Call-IDs, so
- * posting the same batch again posts nothing.
+ * call is that call's own transaction, unchanged. The caller keys the batch by its set of Call-IDs
+ * (a digest), so posting the same batch again posts nothing.
  */
-export function cdrBatchTransaction(call_ids: readonly string[], drafts: readonly TransactionDraft[]): TransactionDraft {
+export function cdrBatchTransaction(batch_key: string, drafts: readonly TransactionDraft[]): TransactionDraft {
   if (drafts.length === 0) throw new LedgerInvariantError('a batch transaction needs at least one call');
   if (drafts.length === 1) return drafts[0]!;
   const sums = new Map<string, { account: AccountRef; amount_micros: bigint }>();
@@ -125,9 +124,8 @@ export function cdrBatchTransaction(call_ids: readonly string[], drafts: readonl
     .filter(([, sum]) => sum.amount_micros !== 0n)
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
     .map(([, sum]) => ({ account: sum.account, amount_micros: sum.amount_micros }));
-  const digest = createHash('sha256').update([...call_ids].sort().join('\n')).digest('hex');
   const draft: TransactionDraft = {
-    idempotency_key: `cdr-batch:${digest}`,
+    idempotency_key: `cdr-batch:${batch_key}`,
     kind: 'cdr_batch',
     description: `${drafts.length} calls: ${drafts.reduce((total, one) => total + one.postings.length, 0)} postings summed to ${postings.length}`,
     postings,
