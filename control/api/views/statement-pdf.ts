@@ -38,7 +38,10 @@ export function statementPdf(statement: StatementWithLines): Promise<Buffer> {
       const width = (COLUMNS[index + 1] ?? RIGHT_EDGE) - x - 6;
       doc.text(cell, x, y, { width, align: index === 0 ? 'left' : 'right', lineBreak: false, ellipsis: true });
     });
+    // A row's height from its font, not from its last cell: an empty cell (the sold table has no
+    // fee) prints nothing and would leave the cursor on the row.
     doc.x = LEFT;
+    doc.y = y + doc.currentLineHeight(true);
     doc.moveDown(0.3);
   };
 
