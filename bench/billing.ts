@@ -29,8 +29,8 @@ const BATCH_CDRS = Number(process.argv[2] ?? 100_000);
 const STATEMENT_CDRS = Number(process.argv[3] ?? 1_000_000);
 const CARRIERS = Number(process.argv[4] ?? 1_000);
 const ROUNDS = 3;
-/** The production batch size, and larger ones for comparison, in each round. */
-const BATCH_SIZES = [DEFAULT_BATCH_OPTIONS.maxBatch, 2_000, 5_000];
+/** The production batch size (2,000), a smaller and a larger one for comparison, in each round. */
+const BATCH_SIZES = [500, DEFAULT_BATCH_OPTIONS.maxBatch, 5_000];
 const DESTINATIONS = 20;
 /** Every carrier buys from this many others (and so sells to as many). */
 const TRADES_PER_BUYER = 4;
