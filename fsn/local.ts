@@ -13,7 +13,7 @@ export async function startLocalSandbox(config: Config, log: Logger): Promise<Ru
   const url = new URL(config.fsnUrl);
   if (!LOCAL_HOSTS.has(url.hostname) && !url.hostname.startsWith('127.')) return null;
   try {
-    const sandbox = await startFsnSandbox({ host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret });
+    const sandbox = await startFsnSandbox({ host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret, drawDecisionMs: config.fsnDrawDecisionMs });
     log.info({ url: sandbox.url }, 'financial services node sandbox started');
     return sandbox;
   } catch (error) {

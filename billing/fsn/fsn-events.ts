@@ -9,7 +9,7 @@
  * A payload that cannot be placed is refused whole (4xx) and changes nothing.
  */
 import { isCurrencyCode, parseDecimalToMicros } from '../../common/money.ts';
-import { CollateralStore } from '../settlement/collateral-store.ts';
+import type { CollateralStore } from '../settlement/collateral-store.ts';
 import type { PaymentStore } from '../settlement/payment-store.ts';
 
 export interface FsnEvent {

@@ -93,14 +93,14 @@ export class PaymentStore {
   async reverse(reversal: PaymentReversal): Promise<{ outcome: 'applied'; carrier_id: string; status: StatementState } | { outcome: 'duplicate' } | { outcome: 'refused'; reason: string }> {
     try {
       return await this.db.tx('fsn-payment-reversal', async (t) => {
-        const fresh = await t.oneOrNone('insert into fsn_events (event_id, type) values ($1, $2) on conflict do nothing returning event_id', [reversal.event_id, 'collection.payment_reversed']);
+        const fresh = await t.oneOrNone<{ event_id: string }>('insert into fsn_events (event_id, type) values ($1, $2) on conflict do nothing returning event_id', [reversal.event_id, 'collection.payment_reversed']);
         if (fresh === null) return { outcome: 'duplicate' } as const;
         const original = await t.oneOrNone<{ statement_id: string; amount_micros: bigint; currency: string }>(
           `select statement_id, amount_micros, trim(currency) as currency from fsn_events where payment_id = $1 and type = 'collection.payment_received' and ledger_transaction_id is not null`,
           [reversal.payment_id]);
         if (original === null) throw new SettleRefused('unknown_payment');
         if (original.amount_micros !== reversal.amount_micros || original.currency !== reversal.currency) throw new SettleRefused('reversal_amount_mismatch');
-        const reversed = await t.oneOrNone(`select 1 from fsn_events where payment_id = $1 and type = 'collection.payment_reversed'`, [reversal.payment_id]);
+        const reversed = await t.oneOrNone<{ one: number }>(`select 1 as one from fsn_events where payment_id = $1 and type = 'collection.payment_reversed'`, [reversal.payment_id]);
         if (reversed !== null) throw new SettleRefused('payment_already_reversed');
         const statement = await lockStatement(t, original.statement_id);
         await lockCreditAccountRow(t, statement.carrier_id, statement.currency);

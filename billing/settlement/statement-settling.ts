@@ -7,11 +7,12 @@
 import type { ITask } from 'pg-promise';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
 
+/** Reasons a settlement refuses with, among others the callers give (unknown_collateral, ...). */
 export type SettleRefusal = 'unknown_statement' | 'currency_mismatch' | 'statement_not_open' | 'amount_exceeds_outstanding' | 'carrier_mismatch';
 
 /** Thrown inside a transaction to roll it back; the caller turns it into a 4xx answer. */
 export class SettleRefused extends Error {
-  constructor(readonly reason: SettleRefusal | string) {
+  constructor(readonly reason: string) {
     super(reason);
   }
 }
