@@ -56,6 +56,10 @@ export class PaymentStore {
         const fresh = await t.oneOrNone<{ event_id: string }>('insert into fsn_events (event_id, type) values ($1, $2) on conflict do nothing returning event_id', [payment.event_id, payment.event_type]);
         if (fresh === null) return { outcome: 'duplicate' } as const;
         if (!UUID.test(payment.statement_id)) throw new Refused('unknown_statement');
+        // The carrier's credit account is locked before its statement, the order every settlement
+        // (draws, reversals, the overdue policy) takes them in, so that they never wait on each other in a circle.
+        const owner = await t.oneOrNone<{ carrier_id: string; currency: string }>('select carrier_id, trim(currency) as currency from statements where id = $1', [payment.statement_id]);
+        if (owner !== null) await lockCreditAccountRow(t, owner.carrier_id, owner.currency);
         const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint }>(
           `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros from statements where id = $1 and status <> 'draft' for update`,
           [payment.statement_id]);
@@ -66,8 +70,6 @@ export class PaymentStore {
         const paid_micros = statement.paid_micros + payment.amount_micros;
         const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
         if (status === undefined || owed_micros <= 0n) throw new Refused('statement_not_open');
-        // The credit account before the ledger, in the order credit control takes them.
-        await lockCreditAccountRow(t, statement.carrier_id, payment.currency);
         const transaction = payment.direction === 'collected' ? paymentTransaction : payoutTransaction;
         const draft = transaction(payment.event_id, statement.carrier_id, payment.currency, payment.amount_micros, payment.statement_id);
         const [posted] = await this.ledger.postMany([draft], t);
@@ -102,8 +104,9 @@ export class PaymentStore {
         if (original.amount_micros !== reversal.amount_micros || original.currency !== reversal.currency) throw new SettleRefused('reversal_amount_mismatch');
         const reversed = await t.oneOrNone<{ one: number }>(`select 1 as one from fsn_events where payment_id = $1 and type = 'collection.payment_reversed'`, [reversal.payment_id]);
         if (reversed !== null) throw new SettleRefused('payment_already_reversed');
+        const owner = await t.one<{ carrier_id: string; currency: string }>('select carrier_id, trim(currency) as currency from statements where id = $1', [original.statement_id]);
+        await lockCreditAccountRow(t, owner.carrier_id, owner.currency);
         const statement = await lockStatement(t, original.statement_id);
-        await lockCreditAccountRow(t, statement.carrier_id, statement.currency);
         const status = await unpayOnStatement(t, statement, reversal.amount_micros);
         const [posted] = await this.ledger.postMany([paymentReversalTransaction(reversal.event_id, statement.carrier_id, statement.currency, reversal.amount_micros, statement.id)], t);
         await t.none(

@@ -20,7 +20,7 @@ import { addDays } from '../../billing/core/billing-period.ts';
 import type { Db } from '../../common/db/database.ts';
 import { verifyWebhook } from '../../common/webhook-signature.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
-import { rowCounts } from '../support/exchange-api.ts';
+import { carrierClient, rowCounts } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
 import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
@@ -180,7 +180,8 @@ describe('settlement: past due, collateral and draws', function () {
   });
 
   it('counts a deposit received through the node as collateral for credit, once', async () => {
-    const deposit = await sandbox<{ event_id: string; deposit_id: string }>('POST', '/v1/test/deposits', { carrier_id: b.id, amount: '0.010000', currency: 'USD' }, 'b-deposit');
+    // Test mode "webhook delayed": the confirmation arrives later, and only then counts.
+    const deposit = await sandbox<{ event_id: string; deposit_id: string }>('POST', '/v1/test/deposits', { carrier_id: b.id, amount: '0.010000', currency: 'USD', webhook_delay_ms: 500 }, 'b-deposit');
     expect(deposit.status).to.equal(202);
     await eventually(async () => ((await credit(b))['collateral'] === '0.010000' ? true : undefined), 10_000, 'the deposit');
     expect((await sandbox('POST', `/v1/test/events/${deposit.body.event_id}/redeliver`, {}, 'b-deposit-again')).status).to.equal(202);
@@ -243,8 +244,9 @@ describe('settlement: past due, collateral and draws', function () {
   it('re-evaluates at once on each payment: a partial payment keeps the block, paying the rest reinstates', async () => {
     const collection = await collect(statementOfB);
     await sandbox('POST', `/v1/test/collections/${collection}/pay`, { amount: '0.005000' }, 'b-pays-part');
-    await eventually(async () => ((await statement(statementOfB)).totals['paid'] === '0.015000' ? true : undefined), 10_000, 'the partial payment');
-    expect(await standing(b)).to.deep.include({ state: 'collateral_drawn', blocked: true, past_due: { USD: '0.010200' } });
+    await eventually(async () => ((await standing(b))?.past_due['USD'] === '0.010200' ? true : undefined), 10_000, 'the partial payment evaluated');
+    expect((await statement(statementOfB)).totals['paid']).to.equal('0.015000');
+    expect(await standing(b)).to.deep.include({ state: 'collateral_drawn', blocked: true });
     const rest = await sandbox<{ payment_id: string }>('POST', `/v1/test/collections/${collection}/pay`, { amount: '0.010200' }, 'b-pays-rest');
     await eventually(async () => ((await standing(b)) === undefined ? true : undefined), 10_000, 'B back in good standing');
     expect((await statement(statementOfB)).status).to.equal('paid');
@@ -268,8 +270,10 @@ describe('settlement: past due, collateral and draws', function () {
     const bounced = await sandbox('POST', `/v1/test/payments/${lastPaymentOfB}/bounce`, {}, 'b-bounce');
     expect(bounced.status).to.equal(202);
     // Reopened, and at once overdue again: the policy's clock is still 10 days on.
-    await eventually(async () => ((await statement(statementOfB)).totals['paid'] === '0.015000' ? true : undefined), 10_000, 'the reversal');
-    expect((await statement(statementOfB)).status).to.equal('overdue');
+    await eventually(async () => {
+      const reopened = await statement(statementOfB);
+      return reopened.totals['paid'] === '0.015000' && reopened.status === 'overdue' ? true : undefined;
+    }, 10_000, 'the reversal');
     expect(await position(b)).to.include({ billed_unpaid: '0.010200' });
 
     // Past due again, so the letters of credit are drawn.
@@ -307,6 +311,24 @@ describe('settlement: past due, collateral and draws', function () {
     expect((await sandbox('POST', '/v1/test/payments/pay_unknown/bounce', {}, 'stray-bounce')).status).to.equal(404);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await rowCounts(db, MONEY_TABLES)).to.deep.equal(before);
+  });
+
+  it('refuses a malformed policy and a bad webhook URL, and shows a carrier only its own notices', async () => {
+    const asN = await carrierClient(running, n);
+    const before = await rowCounts(db, ['overdue_policy', 'carrier_webhooks', 'audit_log']);
+    const policy = (await api<{ states: unknown[] }>('GET', '/v1/overdue/policy')).body;
+    const outOfOrder = await api<{ error: string }>('PUT', '/v1/overdue/policy', { states: [...policy.states].reverse() });
+    expect([outOfOrder.status, outOfOrder.body.error]).to.deep.equal([400, 'invalid_policy']);
+    expect((await asN('PUT', '/v1/overdue/policy', policy)).status).to.equal(403);
+    const plain = await asN('PUT', `/v1/carriers/${n.id}/webhook`, { url: 'http://n.example/notices' });
+    expect([plain.status, (plain.body as { error: string }).error]).to.deep.equal([400, 'https_required']);
+    expect((await asN('PUT', `/v1/carriers/${b.id}/webhook`, { url: 'https://n.example/notices' })).status).to.equal(404);
+    const junk = await api<{ error: string }>('PUT', `/v1/carriers/${n.id}/webhook`, { url: 'not a url' });
+    expect([junk.status, junk.body.error]).to.deep.equal([400, 'invalid_url']);
+    expect(await rowCounts(db, ['overdue_policy', 'carrier_webhooks', 'audit_log'])).to.deep.equal(before);
+    expect((await asN('GET', '/v1/overdue/notices')).body).to.deep.equal({ notices: [] });
+    expect((await asN('GET', `/v1/overdue/notices?carrier_id=${b.id}`)).body).to.deep.equal({ notices: [] });
+    expect((await asN('GET', `/v1/carriers/${b.id}/collateral`)).status).to.equal(404);
   });
 
   it('passes the independent audit, draws and reversals included, to the micro-unit', async () => {

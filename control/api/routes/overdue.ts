@@ -89,6 +89,8 @@ export function registerOverdueRoutes(app: FastifyInstance, deps: RouteContext):
     requireOwnCarrier(request, request.params.id);
     await requireCarrier(request.params.id);
     const url = webhookUrl(request.body.url);
+    // A carrier's notices travel over the internet: only an operator may register plain HTTP (tests, a private network).
+    if (carrierScope(request) !== null && !url.startsWith('https:')) throw badRequest('https_required', 'a carrier registers an https URL');
     // A fresh secret at each registration, shown once: notices are signed with it.
     const secret = randomBytes(32).toString('hex');
     await store.setWebhook(request.params.id, url, secret, actorOf(request));
