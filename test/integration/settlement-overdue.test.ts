@@ -16,6 +16,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { addDays } from '../../billing/core/billing-period.ts';
 import type { Db } from '../../common/db/database.ts';
 import { verifyWebhook } from '../../common/webhook-signature.ts';
@@ -24,7 +25,7 @@ import { carrierClient, rowCounts } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
 import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 11060, evapi: 11048, jsonrpc: 11071, api: 11080 };
 const SANDBOX_URL = 'http://127.0.0.1:11091';
@@ -222,6 +223,23 @@ describe('settlement: past due, collateral and draws', function () {
     const delivered = await eventually(() => Promise.resolve(received.length >= 2 ? received : undefined), 10_000, 'two notices at the webhook');
     for (const one of delivered) expect(verifyWebhook(webhookSecretOfB, one.signature, one.body, Math.floor(Date.now() / 1000)).ok).to.equal(true);
     expect(delivered.map((one) => (JSON.parse(one.body) as Notice['payload']).data.to_state)).to.deep.equal(['notice', 'blocked']);
+  });
+
+  it('shows the blocked buyer and its notices on the NOC page', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${running.system.apiUrl}/#token=${encodeURIComponent(TEST_OPERATOR_TOKEN)}`);
+      const row = await eventually(async () => {
+        const cells = await page.locator('#overdue-rows tr:not(.empty) td').allTextContents();
+        return cells.length === 5 && cells[0] === 'Bravo Late Payer' ? cells : undefined;
+      }, 10_000, 'the past-due panel');
+      expect(row).to.deep.equal(['Bravo Late Payer', 'blocked', '8', 'USD 0.025200', 'blocked']);
+      expect(await page.locator('#overdue-summary').textContent()).to.equal('1 past due, 1 blocked');
+      expect(await page.locator('#overdue-notices li').count()).to.equal(2);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('draws the deposit for the past-due amount at 10 days, keeping credit whole', async () => {
