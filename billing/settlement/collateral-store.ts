@@ -201,7 +201,8 @@ export class CollateralStore {
       const statement = await lockStatement(t, draw.statement_id);
       const entry = { draw_id, carrier_id: found.carrier_id, currency, amount_micros, statement_id: statement.id };
       const posted = await this.ledger.post(letterOfCreditDrawTransaction(entry), t);
-      await payOnStatement(t, statement, amount_micros);
+      // The bank has paid: recorded even if the buyer paid the statement while the draw was presented.
+      await payOnStatement(t, statement, amount_micros, true);
       await this.drawnFrom(t, collateral, amount_micros);
       await t.none(`update collateral_draws set status = 'honoured', ledger_transaction_id = $2, decided_at = now() where id = $1`, [draw_id, posted.transaction_id]);
       await t.none('update fsn_events set amount_micros = $2, currency = $3 where event_id = $1', [event_id, amount_micros, currency]);

@@ -47,12 +47,21 @@ export function outstandingMicros(statement: Pick<LockedStatement, 'balance_micr
   return left > 0n ? left : 0n;
 }
 
-/** Adds `amount_micros` to what the carrier paid on a statement it owes; returns the new status. */
-export async function payOnStatement(t: ITask<object>, statement: LockedStatement, amount_micros: bigint): Promise<StatementState> {
+/**
+ * Adds `amount_micros` to what the carrier paid on a statement it owes; returns the new status.
+ * `confirmed`: money the bank already paid (an honoured draw), which is recorded even when the
+ * statement was paid meanwhile (the carrier is then in credit by the excess); otherwise a
+ * statement that is not open, or an amount beyond what is left, is refused.
+ */
+export async function payOnStatement(t: ITask<object>, statement: LockedStatement, amount_micros: bigint, confirmed = false): Promise<StatementState> {
   const paid_micros = statement.paid_micros + amount_micros;
+  if (confirmed && statement.status === 'paid') {
+    await t.none('update statements set paid_micros = $1 where id = $2', [paid_micros.toString(), statement.id]);
+    return statement.status;
+  }
   const status = nextStatementState(statement.status, paymentTrigger(statement.balance_micros, paid_micros));
   if (status === undefined || statement.balance_micros <= 0n) throw new SettleRefused('statement_not_open');
-  if (paid_micros > statement.balance_micros) throw new SettleRefused('amount_exceeds_outstanding');
+  if (!confirmed && paid_micros > statement.balance_micros) throw new SettleRefused('amount_exceeds_outstanding');
   await t.none('update statements set paid_micros = $1, status = $2 where id = $3', [paid_micros.toString(), status, statement.id]);
   return status;
 }
