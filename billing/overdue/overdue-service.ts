@@ -84,7 +84,14 @@ export class OverdueService {
   /** Evaluates every carrier that owes something or is not in good standing. */
   async evaluateAll(): Promise<Evaluation[]> {
     const results: Evaluation[] = [];
-    for (const carrier_id of await this.store.carriersToEvaluate()) results.push(await this.evaluateCarrier(carrier_id));
+    for (const carrier_id of await this.store.carriersToEvaluate()) {
+      try {
+        results.push(await this.evaluateCarrier(carrier_id));
+      } catch (error) {
+        // One carrier's failure (say, its statement locked too long) leaves the others evaluated.
+        this.log.error({ err: error, carrier_id }, 'overdue evaluation of a carrier failed');
+      }
+    }
     this.blocks.replaceAll(await this.store.blockedCarriers());
     return results;
   }

@@ -18,6 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { addDays } from '../../billing/core/billing-period.ts';
+import { OverdueService } from '../../billing/overdue/overdue-service.ts';
+import { createLogger } from '../../common/logger.ts';
 import type { Db } from '../../common/db/database.ts';
 import { verifyWebhook } from '../../common/webhook-signature.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
@@ -212,6 +214,12 @@ describe('settlement: past due, collateral and draws', function () {
     expect(refused.successfulCalls, refused.stderr).to.equal(1);
     expect(refused.rejections[0]?.reasonHeader).to.equal('Reason: SIP;cause=403;text="account past due"');
     expect((await uas.stop()).totalCalls, 'no seller may see the INVITE').to.equal(0);
+
+    // A node starting now loads the blocked buyers before routing its first call.
+    const starting = new OverdueService(db, running.system.ledger, undefined, createLogger('silent'), () => new Date(Date.now() + 8 * DAY_MS));
+    await starting.start(3_600_000);
+    await starting.stop();
+    expect(starting.blocks.list()).to.deep.equal([b.id]);
 
     const orders = await rowCounts(db, ['orders', 'trades']);
     const order = await api<{ error: string }>('POST', '/v1/orders', { carrier_id: b.id, side: 'buy', prefix: '4477', price_per_minute: '0.016000', currency: 'USD', connect_fee: '0', channels: 5, increments: '60/60' });
