@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_OVERDUE_POLICY, localDay, overdueStanding, planDraws, validatePolicy, type DrawableCollateral, type OwedStatement } from './overdue-policy.ts';
 import { depositDrawTransaction, letterOfCreditDrawTransaction, paymentReversalTransaction } from './collateral-draw.ts';
+import { firstDrawState, nextDrawState } from './draw-lifecycle.ts';
 
 const owed = (statement_id: string, outstanding_micros: bigint, due_date: string, currency = 'USD'): OwedStatement => ({ statement_id, currency, outstanding_micros, due_date });
 const collateral = (collateral_id: string, kind: DrawableCollateral['kind'], available_micros: bigint, valid_until: string | null = null, refused: string[] = []): DrawableCollateral => ({
@@ -93,5 +94,18 @@ describe('draws on collateral', () => {
     expect(reversal.idempotency_key).to.equal('reversal:evt_1');
     expect(reversal.postings.map((posting) => [posting.account.kind, posting.amount_micros])).to.deep.equal([['receivable', 700n], ['cash', -700n]]);
     expect(() => depositDrawTransaction({ ...entry, amount_micros: 0n })).to.throw();
+  });
+});
+
+describe('draw lifecycle', () => {
+  it('honours a deposit at once, presents a letter of credit, and never decides a draw twice', () => {
+    expect(firstDrawState('deposit')).to.equal('honoured');
+    expect(firstDrawState('letter_of_credit')).to.equal('presented');
+    expect(nextDrawState('presented', 'honour')).to.equal('honoured');
+    expect(nextDrawState('presented', 'refuse')).to.equal('refused');
+    for (const state of ['honoured', 'refused'] as const) {
+      expect(nextDrawState(state, 'honour')).to.equal(undefined);
+      expect(nextDrawState(state, 'refuse')).to.equal(undefined);
+    }
   });
 });

@@ -18,6 +18,7 @@ import { depositReceivedTransaction } from '../../control/core/credit/collateral
 import { lockCreditAccountRow, lockCreditPosition } from '../../control/credit/credit-account-lock.ts';
 import { audit } from '../../control/store/audit.ts';
 import { depositDrawTransaction, letterOfCreditDrawTransaction } from '../core/collateral-draw.ts';
+import { firstDrawState, nextDrawState, type DrawState } from '../core/draw-lifecycle.ts';
 import type { LedgerStore } from '../ledger-store.ts';
 import { lockStatement, outstandingMicros, payOnStatement, SettleRefused } from './statement-settling.ts';
 
@@ -72,6 +73,28 @@ interface CollateralRow {
 }
 
 type Tx = ITask<object>;
+
+export interface CollateralListing {
+  readonly id: string;
+  readonly kind: 'deposit' | 'letter_of_credit';
+  readonly currency: string;
+  readonly amount_micros: bigint;
+  readonly drawn_micros: bigint;
+  readonly status: string;
+  readonly valid_until: Date | null;
+  readonly reference: string;
+}
+
+export interface DrawListing {
+  readonly id: string;
+  readonly collateral_id: string;
+  readonly statement_id: string;
+  readonly currency: string;
+  readonly amount_micros: bigint;
+  readonly status: DrawState;
+  readonly refusal_reason: string | null;
+  readonly created_at: Date;
+}
 
 /** Records a node's event once; false when it was seen before. */
 async function freshEvent(t: Tx, event_id: string, type: string): Promise<boolean> {
@@ -147,7 +170,7 @@ export class CollateralStore {
     if (request.amount_micros > outstandingMicros(statement) - pending.micros) throw new SettleRefused('amount_exceeds_outstanding');
     const draw_id = randomUUID();
     const entry = { draw_id, carrier_id: collateral.carrier_id, currency: collateral.currency, amount_micros: request.amount_micros, statement_id: statement.id };
-    if (collateral.kind === 'deposit') {
+    if (firstDrawState(collateral.kind) === 'honoured') {
       const posted = await this.ledger.post(depositDrawTransaction(entry), t);
       await payOnStatement(t, statement, request.amount_micros);
       await this.drawnFrom(t, collateral, request.amount_micros);
@@ -177,9 +200,9 @@ export class CollateralStore {
   async refused(draw_id: string, reason: string, event?: { event_id: string; type: string }): Promise<EventOutcome> {
     return this.refusable(() => this.db.tx('collateral-draw-refused', async (t) => {
       if (event !== undefined && !(await freshEvent(t, event.event_id, event.type))) return { outcome: 'duplicate' } as const;
-      const draw = await t.oneOrNone<{ carrier_id: string; status: string }>('select carrier_id, status from collateral_draws where id = $1 for update', [draw_id]);
+      const draw = await t.oneOrNone<{ carrier_id: string; status: DrawState }>('select carrier_id, status from collateral_draws where id = $1 for update', [draw_id]);
       if (draw === null) throw new SettleRefused('unknown_draw');
-      if (draw.status !== 'presented') throw new SettleRefused('draw_already_decided');
+      if (nextDrawState(draw.status, 'refuse') === undefined) throw new SettleRefused('draw_already_decided');
       await t.none(`update collateral_draws set status = 'refused', refusal_reason = $2, decided_at = now() where id = $1`, [draw_id, reason.slice(0, 200)]);
       await audit(t, 'fsn', 'collateral.draw_refused', `carrier:${draw.carrier_id}`, { draw_id, reason });
       return { outcome: 'applied', carrier_id: draw.carrier_id } as const;
@@ -193,9 +216,9 @@ export class CollateralStore {
       const found = await t.oneOrNone<{ carrier_id: string; currency: string }>('select carrier_id, trim(currency) as currency from collateral_draws where id = $1', [draw_id]);
       if (found === null) throw new SettleRefused('unknown_draw');
       await lockCreditAccountRow(t, found.carrier_id, found.currency);
-      const draw = await t.one<{ collateral_id: string; statement_id: string; amount_micros: bigint; status: string }>(
+      const draw = await t.one<{ collateral_id: string; statement_id: string; amount_micros: bigint; status: DrawState }>(
         'select collateral_id, statement_id, amount_micros, status from collateral_draws where id = $1 for update', [draw_id]);
-      if (draw.status !== 'presented') throw new SettleRefused('draw_already_decided');
+      if (nextDrawState(draw.status, 'honour') === undefined) throw new SettleRefused('draw_already_decided');
       if (draw.amount_micros !== amount_micros || found.currency !== currency) throw new SettleRefused('draw_amount_mismatch');
       const collateral = await t.one<CollateralRow>('select id, amount_micros, drawn_micros from collateral where id = $1 for update', [draw.collateral_id]);
       const statement = await lockStatement(t, draw.statement_id);
@@ -219,6 +242,18 @@ export class CollateralStore {
        from collateral_draws d join collateral c on c.id = d.collateral_id
        where d.carrier_id = $1 and d.status = 'presented' and d.fsn_draw_id is null order by d.created_at`,
       [carrier_id], (row: PresentedDraw) => row);
+  }
+
+  /** A carrier's collateral (what is left of each) and every draw on it, oldest first. */
+  async list(carrier_id: string): Promise<{ collateral: CollateralListing[]; draws: DrawListing[] }> {
+    return this.db.task('collateral-list', async (t) => ({
+      collateral: await t.any<CollateralListing>(
+        `select id, kind, trim(currency) as currency, amount_micros, drawn_micros, status, valid_until, reference from collateral where carrier_id = $1 order by created_at, id`,
+        [carrier_id]),
+      draws: await t.any<DrawListing>(
+        `select id, collateral_id, statement_id, trim(currency) as currency, amount_micros, status, refusal_reason, created_at
+         from collateral_draws where carrier_id = $1 order by created_at, id`, [carrier_id]),
+    }));
   }
 
   /** Adds to what was drawn of a collateral; drawn in full, it is closed. */

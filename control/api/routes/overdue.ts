@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { formatMicros, parseDecimalToMicros } from '../../../common/money.ts';
 import { validatePolicy } from '../../../billing/core/overdue-policy.ts';
 import { OverdueStore, type CarrierOverdue } from '../../../billing/overdue/overdue-store.ts';
+import { CollateralStore } from '../../../billing/settlement/collateral-store.ts';
 import { actorOf, carrierScope, requireOperator, requireOwnCarrier } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
@@ -46,6 +47,7 @@ function webhookUrl(text: string): string {
 export function registerOverdueRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const store = new OverdueStore(deps.db);
+  const collateral = new CollateralStore(deps.db, deps.ledger);
   const service = () => {
     if (deps.overdue === undefined) throw new ApiError(503, 'overdue_not_running', 'the overdue policy is not running on this node');
     return deps.overdue;
@@ -127,12 +129,7 @@ export function registerOverdueRoutes(app: FastifyInstance, deps: RouteContext):
   api.get('/v1/carriers/:id/collateral', { schema: { tags: ['settlement'], params: IdParams } }, async (request) => {
     requireOwnCarrier(request, request.params.id);
     await requireCarrier(request.params.id);
-    const rows = await deps.db.any<{ id: string; kind: string; currency: string; amount_micros: bigint; drawn_micros: bigint; status: string; valid_until: Date | null; reference: string }>(
-      `select id, kind, trim(currency) as currency, amount_micros, drawn_micros, status, valid_until, reference from collateral where carrier_id = $1 order by created_at`,
-      [request.params.id]);
-    const draws = await deps.db.any<{ id: string; collateral_id: string; statement_id: string; currency: string; amount_micros: bigint; status: string; refusal_reason: string | null; created_at: Date }>(
-      `select id, collateral_id, statement_id, trim(currency) as currency, amount_micros, status, refusal_reason, created_at from collateral_draws where carrier_id = $1 order by created_at`,
-      [request.params.id]);
+    const { collateral: rows, draws } = await collateral.list(request.params.id);
     return {
       carrier_id: request.params.id,
       collateral: rows.map((row) => ({
