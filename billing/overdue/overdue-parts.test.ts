@@ -22,6 +22,19 @@ describe('overdue parts', () => {
     expect([blocks.isBlocked('b'), blocks.isBlocked('c')]).to.deep.equal([false, true]);
   });
 
+  it('keeps a transition made while a reload was reading the database', () => {
+    const blocks = new BuyingBlocks();
+    const mark = blocks.mark();
+    // The reload read "x blocked, y not"; meanwhile x paid and y fell past due on this node.
+    blocks.set('x', false);
+    blocks.set('y', true);
+    blocks.replaceAll(['x'], mark);
+    expect(blocks.list()).to.deep.equal(['y']);
+    // The next reload sees both changes in the database and is taken whole.
+    blocks.replaceAll(['y', 'z'], blocks.mark());
+    expect(blocks.list()).to.deep.equal(['y', 'z']);
+  });
+
   it('refuses a blocked buyer at setup with 403 and the reason "account past due"', () => {
     expect(rejectReply('account_past_due')).to.deep.equal({ code: 403, phrase: 'Forbidden', reason: 'account past due' });
   });

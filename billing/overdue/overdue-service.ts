@@ -67,7 +67,7 @@ export class OverdueService {
 
   /** Loads the blocked buyers, then evaluates every carrier now and each `every_ms`. */
   async start(every_ms: number): Promise<void> {
-    this.blocks.replaceAll(await this.store.blockedCarriers());
+    await this.reloadBlocks();
     const tick = () => {
       this.running = this.evaluateAll().then(() => undefined, (error: unknown) => this.log.error({ err: error }, 'overdue evaluation failed'));
     };
@@ -92,8 +92,13 @@ export class OverdueService {
         this.log.error({ err: error, carrier_id }, 'overdue evaluation of a carrier failed');
       }
     }
-    this.blocks.replaceAll(await this.store.blockedCarriers());
+    await this.reloadBlocks();
     return results;
+  }
+
+  private async reloadBlocks(): Promise<void> {
+    const mark = this.blocks.mark();
+    this.blocks.replaceAll(await this.store.blockedCarriers(), mark);
   }
 
   /** Evaluates one carrier now; never throws for a draw the node refuses. */
