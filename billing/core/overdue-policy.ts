@@ -21,6 +21,7 @@ export interface OverdueState {
 /** States in increasing days_past_due. */
 export type OverduePolicy = readonly OverdueState[];
 
+/** The exchange's policy until an operator changes it; db/migrations/023_overdue.sql seeds the same. */
 export const DEFAULT_OVERDUE_POLICY: OverduePolicy = [
   { name: 'notice', days_past_due: 1, block_buying: false, draw_collateral: false, message: 'Your account is past due. Please pay the statements listed.' },
   { name: 'blocked', days_past_due: 7, block_buying: true, draw_collateral: false, message: 'Buying is blocked: your account is 7 days past due.' },

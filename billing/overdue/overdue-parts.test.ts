@@ -1,10 +1,18 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_OVERDUE_POLICY } from '../core/overdue-policy.ts';
 import { rejectReply } from '../../control/core/routing.ts';
 import { BuyingBlocks } from './buying-blocks.ts';
 import { MAX_NOTICE_ATTEMPTS, noticeBackoffMs } from './notice-delivery.ts';
 import { pastDueView } from './overdue-store.ts';
 
 describe('overdue parts', () => {
+  it('starts the database with the default policy of the code', () => {
+    const sql = readFileSync(new URL('../../db/migrations/023_overdue.sql', import.meta.url), 'utf8');
+    const seeded = /values \('(\[[\s\S]*?\])'::jsonb/.exec(sql);
+    expect(JSON.parse(seeded![1]!)).to.deep.equal(DEFAULT_OVERDUE_POLICY);
+  });
+
   it('retries a notice with doubling backoff, capped at an hour', () => {
     expect([1, 2, 3, 4].map(noticeBackoffMs)).to.deep.equal([1_000, 2_000, 4_000, 8_000]);
     expect(noticeBackoffMs(MAX_NOTICE_ATTEMPTS)).to.equal(2_048_000);
