@@ -32,6 +32,12 @@ export interface Config {
   readonly fsnWebhookSecret: string;
   /** How often the statement schedule looks for billing periods that are over and not run yet, in ms; 0: only by hand. */
   readonly statementScheduleIntervalMs: number;
+  /** The sandbox's stand-in for "a few business days": how long its bank takes to honour or refuse a draw, in ms. */
+  readonly fsnDrawDecisionMs: number;
+  /** How often the overdue policy is evaluated for every carrier that owes something, in ms (also at once on every payment). */
+  readonly overdueEvaluateEveryMs: number;
+  /** How often overdue notices waiting for their carrier's webhook are sent (or retried), in ms. */
+  readonly noticeDeliveryEveryMs: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -130,6 +136,9 @@ export function loadConfig(env: Env = process.env): Config {
     fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
     fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
     statementScheduleIntervalMs: read('MINUTEX_STATEMENT_SCHEDULE_INTERVAL_S', '3600', (raw) => parseIntInRange(raw, 0, 86400) * 1000),
+    fsnDrawDecisionMs: read('MINUTEX_FSN_DRAW_DECISION_MS', '5000', (raw) => parseIntInRange(raw, 0, 86_400_000)),
+    overdueEvaluateEveryMs: read('MINUTEX_OVERDUE_EVALUATE_EVERY_MS', '3600000', (raw) => parseIntInRange(raw, 1000, 86_400_000)),
+    noticeDeliveryEveryMs: read('MINUTEX_NOTICE_DELIVERY_EVERY_MS', '1000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),

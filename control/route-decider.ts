@@ -32,6 +32,8 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly feePerMinuteMicros: bigint,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** Buyers the overdue policy blocks, kept in memory (billing/overdue/buying-blocks.ts). */
+    private readonly blocks: { isBlocked(carrier_id: string): boolean } = { isBlocked: () => false },
   ) {}
 
 
@@ -39,6 +41,8 @@ export class ExchangeRouteDecider implements RouteDecider {
     const snapshot = this.snapshots.current();
     const setup = { source_ip: request.source_ip, called: request.called };
     let outcome = routeCall(snapshot, setup, this.capacity.view(this.calls.channelCounts()));
+    // A buyer the overdue policy blocks is refused before it takes any slot or credit.
+    if (outcome.buyer_id !== null && this.blocks.isBlocked(outcome.buyer_id)) return this.reject(request, 'account_past_due', outcome);
     // This node's slots of the ingress trunk, then of the trades and seller trunks, may be used
     // up: ask for more (other nodes may leave some), for a bounded time, and route again.
     const deadline_ms = this.clock() + this.waitForCapacityMs;

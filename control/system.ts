@@ -13,6 +13,8 @@ import type { Logger } from '../common/logger.ts';
 import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-processor.ts';
 import { LedgerStore } from '../billing/ledger-store.ts';
 import { StatementScheduler } from '../billing/settlement/statement-scheduler.ts';
+import { NoticeDelivery } from '../billing/overdue/notice-delivery.ts';
+import { OverdueService } from '../billing/overdue/overdue-service.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
 import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
@@ -54,6 +56,8 @@ export interface System {
   readonly switchProcess: KamailioSupervisor | undefined;
   readonly credits: CreditStore;
   readonly credit: CreditController;
+  /** The overdue policy: its evaluations, its clock (tests inject their own) and the buyers it blocks. */
+  readonly overdue: OverdueService;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
@@ -191,8 +195,15 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       clearInterval(capacityTimer);
       await capacity.releaseAll();
     });
+    // The overdue policy: the buyers it blocks are loaded before the first call is routed.
+    const overdue = new OverdueService(db, ledger, config.fsnUrl, log.child({ part: 'overdue' }));
+    await overdue.start(config.overdueEvaluateEveryMs);
+    stops.push(() => overdue.stop());
+    const notices = new NoticeDelivery(db, log.child({ part: 'notices' }));
+    notices.start(config.noticeDeliveryEveryMs);
+    stops.push(() => notices.stop());
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
-      config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }));
+      config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }), Date.now, overdue.blocks);
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         // Credit control keeps each call's reserved terms from setup: it follows the call from here.
@@ -233,7 +244,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       switchControl: {
         endCall(call_id, reason) {
@@ -256,7 +267,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

@@ -9,6 +9,7 @@ export function startLocalSandbox(config: Config, log: Logger): Promise<LocalSer
     url: config.fsnUrl,
     script: 'fsn/main.ts',
     // The sandbox reads the same settings (the URL it listens on, where and how it signs webhooks).
-    env: { MINUTEX_FSN_URL: config.fsnUrl, MINUTEX_FSN_WEBHOOK_URL: config.fsnWebhookUrl, MINUTEX_FSN_WEBHOOK_SECRET: config.fsnWebhookSecret },
+    env: { MINUTEX_FSN_URL: config.fsnUrl, MINUTEX_FSN_WEBHOOK_URL: config.fsnWebhookUrl, MINUTEX_FSN_WEBHOOK_SECRET: config.fsnWebhookSecret,
+      MINUTEX_FSN_DRAW_DECISION_MS: String(config.fsnDrawDecisionMs) },
   }, log);
 }

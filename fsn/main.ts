@@ -8,6 +8,7 @@ const log = createLogger(config.logLevel);
 const url = new URL(config.fsnUrl);
 const sandbox = await startFsnSandbox({
   host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret,
+  drawDecisionMs: config.fsnDrawDecisionMs,
 });
 log.info({ url: sandbox.url, webhooks: config.fsnWebhookUrl }, 'financial services node sandbox listening');
 const stop = () => {

@@ -13,6 +13,9 @@
  * the test endpoint `POST /v1/test/collections/{id}/pay` simulates the buyer paying, in part or
  * in full, or a payment that bounces (`"outcome": "bounced"`), with an optional webhook delay;
  * `POST /v1/test/events/{id}/redeliver` delivers an event again, as a provider may.
+ * `POST /v1/test/payments/{payment_id}/bounce` reverses a payment after it was confirmed
+ * (`collection.payment_reversed`), as a bounced direct debit or a chargeback would.
+ * Deposits, letters of credit and draws: fsn/sandbox-collateral.ts.
  * Payouts: `POST /v1/payouts` pays a seller; the bank confirms it a moment later with a
  * `payout.paid` event (or `payout.failed`, with `"test_outcome": "failed"`).
  * State lives in memory: the sandbox forgets everything when it stops.
@@ -20,8 +23,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../common/money.ts';
+import { formatMicros, isCurrencyCode } from '../common/money.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../common/webhook-signature.ts';
+import { collateralSandbox, positiveAmount, SandboxHttpError as HttpError, webhookDelay, type MoneyRoute } from './sandbox-collateral.ts';
 
 export interface SandboxOptions {
   readonly host: string;
@@ -30,6 +34,8 @@ export interface SandboxOptions {
   /** Where events are delivered (minutex's `/fsn/webhooks`). */
   readonly webhookUrl: string;
   readonly webhookSecret: string;
+  /** How long the pretend bank takes to honour or refuse a draw on a letter of credit, ms. */
+  readonly drawDecisionMs?: number;
 }
 
 export interface RunningSandbox {
@@ -60,17 +66,18 @@ interface Collection {
   received_micros: bigint;
 }
 
-interface SandboxEvent {
-  id: string;
-  type: 'collection.payment_received' | 'collection.payment_bounced' | 'payout.paid' | 'payout.failed';
-  created: number;
+interface Payment {
+  collection: Collection;
   data: Record<string, string>;
+  amount_micros: bigint;
+  reversed: boolean;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
-    super(message);
-  }
+interface SandboxEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: Record<string, string>;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -91,18 +98,6 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function amountOf(value: unknown, name: string): bigint {
-  if (typeof value !== 'string') throw new HttpError(400, 'invalid_amount', `${name} must be a decimal string`);
-  let micros: bigint;
-  try {
-    micros = parseDecimalToMicros(value);
-  } catch {
-    throw new HttpError(400, 'invalid_amount', `${name} must be a decimal string with at most 6 decimals`);
-  }
-  if (micros <= 0n) throw new HttpError(400, 'invalid_amount', `${name} must be positive`);
-  return micros;
-}
-
 /** What a collection or a payout asks for: a reference (minutex's statement id), an amount, a currency. */
 function moneyRequest(body: Record<string, unknown>): { reference: string; currency: string; amount_micros: bigint } {
   const { reference, currency } = body;
@@ -110,11 +105,12 @@ function moneyRequest(body: Record<string, unknown>): { reference: string; curre
   if (typeof reference !== 'string' || reference.length === 0 || reference.length > 200) {
     throw new HttpError(400, 'invalid_reference', 'reference must be 1 to 200 characters');
   }
-  return { reference, currency, amount_micros: amountOf(body['amount'], 'amount') };
+  return { reference, currency, amount_micros: positiveAmount(body['amount']) };
 }
 
 export async function startFsnSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const collections = new Map<string, Collection>();
+  const payments = new Map<string, Payment>();
   const events = new Map<string, SandboxEvent>();
   const idempotent = new Map<string, { fingerprint: string; status: number; body: string }>();
   const timers = new Set<NodeJS.Timeout>();
@@ -167,7 +163,9 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
   });
 
   /** The routes that move money; each answers [status, body]. */
-  const moneyRoutes: Array<[RegExp, (match: RegExpExecArray, body: Record<string, unknown>) => [number, unknown]]> = [
+  const collateral = collateralSandbox(emit, later, options.drawDecisionMs ?? 5_000);
+  const moneyRoutes: MoneyRoute[] = [
+    ...collateral.routes,
     [/^\/v1\/collections$/, (_match, body) => {
       const { reference, currency, amount_micros } = moneyRequest(body);
       const collection: Collection = { id: `col_${randomUUID()}`, reference, currency, amount_micros, received_micros: 0n };
@@ -186,13 +184,23 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
     [/^\/v1\/test\/collections\/([\w-]+)\/pay$/, (match, body) => {
       const collection = collections.get(match[1]!);
       if (collection === undefined) throw new HttpError(404, 'not_found', 'unknown collection');
-      const amount_micros = amountOf(body['amount'], 'amount');
-      const delay_ms = typeof body['webhook_delay_ms'] === 'number' ? Math.min(Math.max(0, body['webhook_delay_ms']), 60_000) : 0;
+      const amount_micros = positiveAmount(body['amount']);
+      const delay_ms = webhookDelay(body);
       const payment_id = `pay_${randomUUID()}`;
       const data = { collection_id: collection.id, reference: collection.reference, payment_id, amount: formatMicros(amount_micros, collection.currency), currency: collection.currency };
       if (body['outcome'] === 'bounced') return [202, { payment_id, event_id: emit('collection.payment_bounced', data, delay_ms).id }];
       collection.received_micros += amount_micros;
+      payments.set(payment_id, { collection, data, amount_micros, reversed: false });
       return [202, { payment_id, event_id: emit('collection.payment_received', data, delay_ms).id, collection: collectionView(collection) }];
+    }],
+    [/^\/v1\/test\/payments\/([\w-]+)\/bounce$/, (match, body) => {
+      // Test mode "payment bounced" after confirmation: the money is taken back.
+      const payment = payments.get(match[1]!);
+      if (payment === undefined) throw new HttpError(404, 'not_found', 'unknown payment');
+      if (payment.reversed) throw new HttpError(409, 'already_reversed', 'the payment was already reversed');
+      payment.reversed = true;
+      payment.collection.received_micros -= payment.amount_micros;
+      return [202, { payment_id: match[1], event_id: emit('collection.payment_reversed', payment.data, webhookDelay(body)).id }];
     }],
     [/^\/v1\/test\/events\/([\w-]+)\/redeliver$/, (match) => {
       const event = events.get(match[1]!);
@@ -205,6 +213,12 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<[number, unknown]> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     if (request.method === 'GET') {
+      const lc = /^\/v1\/letters-of-credit\/([\w-]+)$/.exec(url.pathname);
+      if (lc !== null) {
+        const found = collateral.letter(lc[1]!);
+        if (found === undefined) throw new HttpError(404, 'not_found', 'unknown letter of credit');
+        return [200, found];
+      }
       const match = /^\/v1\/collections\/([\w-]+)$/.exec(url.pathname);
       const collection = match === null ? undefined : collections.get(match[1]!);
       if (collection === undefined) throw new HttpError(404, 'not_found', 'not found');

@@ -17,6 +17,15 @@ describe('statement lifecycle', () => {
     expect(nextStatementState('overdue', 'pay_in_full')).to.equal('paid');
   });
 
+  it('takes back what a reversed payment settled, and never reopens a void statement', () => {
+    expect(nextStatementState('paid', 'reverse_fully')).to.equal('issued');
+    expect(nextStatementState('paid', 'reverse_partially')).to.equal('partially_paid');
+    expect(nextStatementState('partially_paid', 'reverse_fully')).to.equal('issued');
+    expect(nextStatementState('overdue', 'reverse_fully')).to.equal('overdue');
+    expect(nextStatementState('void', 'reverse_fully')).to.equal(undefined);
+    expect(nextStatementState('issued', 'reverse_partially')).to.equal(undefined);
+  });
+
   it('never reopens a settled statement nor reissues one', () => {
     for (const trigger of ['issue', 'pay_partially', 'pay_in_full', 'fall_overdue', 'void'] as const) {
       expect(nextStatementState('paid', trigger)).to.equal(undefined);

@@ -10,21 +10,25 @@
  *                         │
  *   issued, partially_paid, overdue ── pay_in_full ──▶ paid
  *
+ * A payment confirmed and later reversed (it bounced) takes back what it settled: `reverse_partially`
+ * (something is still paid) moves paid or partially_paid to partially_paid, `reverse_fully` (nothing
+ * is) moves them to issued; an overdue statement stays overdue.
+ *
  * A draft is being assembled inside a statement run and is never seen outside it. Once issued a
  * statement's figures never change (PostgreSQL refuses it too); only its status moves, with
- * payments and time. paid and void are terminal. A move not drawn here is refused (undefined), so
+ * payments and time. void is terminal, and paid is left only by a reversal. A move not drawn here is refused (undefined), so
  * a late or replayed event can never reopen a settled statement.
  */
 export type StatementState = 'draft' | 'issued' | 'partially_paid' | 'paid' | 'overdue' | 'void';
 
-export type StatementTrigger = 'issue' | 'pay_partially' | 'pay_in_full' | 'fall_overdue' | 'void';
+export type StatementTrigger = 'issue' | 'pay_partially' | 'pay_in_full' | 'fall_overdue' | 'void' | 'reverse_partially' | 'reverse_fully';
 
 const TRANSITIONS: Readonly<Record<StatementState, Partial<Record<StatementTrigger, StatementState>>>> = {
   draft: { issue: 'issued', void: 'void' },
   issued: { pay_partially: 'partially_paid', pay_in_full: 'paid', fall_overdue: 'overdue', void: 'void' },
-  partially_paid: { pay_partially: 'partially_paid', pay_in_full: 'paid', fall_overdue: 'overdue' },
-  overdue: { pay_partially: 'overdue', pay_in_full: 'paid' },
-  paid: {},
+  partially_paid: { pay_partially: 'partially_paid', pay_in_full: 'paid', fall_overdue: 'overdue', reverse_partially: 'partially_paid', reverse_fully: 'issued' },
+  overdue: { pay_partially: 'overdue', pay_in_full: 'paid', reverse_partially: 'overdue', reverse_fully: 'overdue' },
+  paid: { reverse_partially: 'partially_paid', reverse_fully: 'issued' },
   void: {},
 };
 

@@ -24,6 +24,16 @@ export interface Payout {
   readonly status: string;
 }
 
+export interface Draw {
+  readonly id: string;
+  readonly letter_of_credit_id: string;
+  readonly reference: string;
+  readonly amount: string;
+  readonly currency: string;
+  /** presented, then honoured or refused (reported by webhook). */
+  readonly status: string;
+}
+
 /** The node answered with an error, or could not be reached. */
 export class FsnError extends Error {
   override name = 'FsnError';
@@ -46,6 +56,16 @@ export class FsnClient {
   createPayout(statement_id: string, amount_micros: bigint, currency: string): Promise<Payout> {
     return this.post<Payout>('/v1/payouts', `payout:${statement_id}:${amount_micros}`, {
       reference: statement_id, amount: formatMicros(amount_micros, currency), currency,
+    });
+  }
+
+  /**
+   * Presents a draw on a letter of credit the node holds for a buyer (the draw id is the
+   * reference); the bank's answer comes later as `draw.honoured` or `draw.refused`.
+   */
+  presentDraw(letter_of_credit_id: string, draw_id: string, amount_micros: bigint, currency: string): Promise<Draw> {
+    return this.post<Draw>(`/v1/letters-of-credit/${encodeURIComponent(letter_of_credit_id)}/draws`, `draw:${draw_id}`, {
+      reference: draw_id, amount: formatMicros(amount_micros, currency), currency,
     });
   }
 

@@ -4,7 +4,8 @@
  * every statement's totals must be, and lists every difference from the ledger and the
  * statements, to the micro-unit. It shares no code with the paths that post: only their
  * definitions (a rated call posts its buyer and seller amounts; netting offsets both accounts; a
- * payment reduces the receivable, a payout the payable).
+ * payment or an honoured draw on collateral reduces the receivable, a reversed payment grows it
+ * back, a payout reduces the payable).
  */
 import type { Db } from '../../common/db/database.ts';
 
@@ -40,6 +41,12 @@ const ACCOUNTS = `
     select s.carrier_id, trim(e.currency), 'payable', e.amount_micros
       from fsn_events e join statements s on s.id = e.statement_id
       where e.ledger_transaction_id is not null and e.type = 'payout.paid'
+    union all
+    select s.carrier_id, trim(e.currency), 'receivable', e.amount_micros
+      from fsn_events e join statements s on s.id = e.statement_id
+      where e.ledger_transaction_id is not null and e.type = 'collection.payment_reversed'
+    union all
+    select carrier_id, trim(currency), 'receivable', -amount_micros from collateral_draws where status = 'honoured'
   ),
   expected as (
     select carrier_id, currency, kind, sum(amount) as expected from movements where carrier_id is not null group by 1, 2, 3
@@ -57,7 +64,9 @@ const STATEMENTS = `
          coalesce((select sum(seller_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as bought,
          coalesce((select sum(fee_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as fees,
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
-         coalesce((select sum(amount_micros) from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0) as paid
+         coalesce((select sum(case when type = 'collection.payment_reversed' then -amount_micros else amount_micros end)
+                   from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0)
+         + coalesce((select sum(amount_micros) from collateral_draws where statement_id = s.id and status = 'honoured'), 0) as paid
   from statements s where s.status <> 'draft'`;
 
 interface StatementRow {

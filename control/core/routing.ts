@@ -73,7 +73,8 @@ export type RoutingRejectReason =
 
 /** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
 export type RejectReason =
-  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy';
+  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy'
+  | 'account_past_due';
 
 export type RoutingOutcome =
   | {
@@ -205,6 +206,9 @@ export function rejectReply(reason: RejectReason): SipReject {
       return { code: 402, phrase: 'Payment Required', reason: 'insufficient credit' };
     case 'duplicate_call':
       return { code: 482, phrase: 'Loop Detected', reason: 'call already handled' };
+    case 'account_past_due':
+      // The overdue policy blocked the buyer's buying (billing/core/overdue-policy.ts) until it pays.
+      return { code: 403, phrase: 'Forbidden', reason: 'account past due' };
     case 'control_plane_busy':
       // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
       return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };

@@ -201,12 +201,13 @@ export class CreditStore {
       if (found === null) return { ok: false, reason: 'not_found' };
       const position = await lockCreditPosition(t, found.carrier_id, found.currency);
       const collateral = await t.one<CollateralRow>(
-        `select id, carrier_id, kind, currency, amount_micros, reference, status,
+        `select id, carrier_id, kind, currency, amount_micros - drawn_micros as amount_micros, reference, status,
            (valid_until is null or valid_until > now()) as counts_now
          from collateral where id = $1 for update`,
         [id],
       );
       if (collateral.status !== 'active') return { ok: false, reason: 'not_active' };
+      // amount_micros is what is left of it: a draw (billing/settlement/collateral-store.ts) took the rest.
       const collateral_after_micros = position.collateral_micros - (collateral.counts_now ? collateral.amount_micros : 0n);
       if (availableCreditMicros({ ...position, collateral_micros: collateral_after_micros }) < 0n) return { ok: false, reason: 'collateral_in_use' };
       await t.none(`update collateral set status = 'released', closed_at = now() where id = $1`, [id]);

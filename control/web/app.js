@@ -13,6 +13,7 @@ import { serverNow } from './clock.js';
 import { byId, setBadge } from './dom.js';
 import { refreshNames } from './names.js';
 import { tickLiveCalls } from './panel-calls.js';
+import { refreshOverdue } from './panel-overdue.js';
 import { refreshHealth } from './panel-health.js';
 import { Session } from './session.js';
 import { followStream } from './sse.js';
@@ -38,11 +39,13 @@ async function startSession(session) {
   });
   session.every(CLOCK_TICK_MS, () => tick());
   session.every(CARRIERS_POLL_MS, session.refreshCarriers);
+  session.every(CARRIERS_POLL_MS, () => void refreshOverdue(session));
   session.every(RESYNC_POLL_MS, () => session.refreshAll());
   // Names first, so that the first rows already show carriers rather than ids. The stream's hello
   // then loads every list (and does again after each reconnection).
   await guarded(session, 'balances', () => refreshNames(session));
   if (session.signal.aborted) return;
+  void refreshOverdue(session);
   await followStream(session, applyStreamFrame);
 }
 

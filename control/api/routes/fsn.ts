@@ -4,16 +4,20 @@
  * exchange owes it (`POST /v1/statements/{id}/payout`), and the node confirms money
  * through signed webhooks (`POST /fsn/webhooks`, outside /v1: it is authenticated by its
  * HMAC-SHA256 signature over the raw body, not by a bearer token). A confirmation is applied
- * exactly once, by its event id; a bad or stale signature is refused and changes nothing.
+ * exactly once, by its event id (billing/fsn/fsn-events.ts says what each event does); a bad or
+ * stale signature is refused and changes nothing. Money that changes what a carrier owes has the
+ * overdue policy evaluated for it at once.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
 import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
+import { applyFsnEvent } from '../../../billing/fsn/fsn-events.ts';
+import { CollateralStore } from '../../../billing/settlement/collateral-store.ts';
 import { PaymentStore } from '../../../billing/settlement/payment-store.ts';
 import { StatementStore } from '../../../billing/settlement/statement-store.ts';
 import { isOpenStatementState } from '../../../billing/core/statement-lifecycle.ts';
-import { formatMicros, parseDecimalToMicros } from '../../../common/money.ts';
+import { formatMicros } from '../../../common/money.ts';
 import { requireOperator } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
@@ -22,13 +26,14 @@ import { IdParams } from '../schemas.ts';
 interface WebhookEvent {
   id?: unknown;
   type?: unknown;
-  data?: { reference?: unknown; amount?: unknown; currency?: unknown };
+  data?: unknown;
 }
 
 export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const statements = new StatementStore(deps.db);
   const payments = new PaymentStore(deps.db, deps.ledger);
+  const collateral = new CollateralStore(deps.db, deps.ledger);
   const fsn = deps.fsn;
 
   /**
@@ -78,21 +83,15 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
       if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200 || typeof event.type !== 'string') {
         throw badRequest('invalid_event', 'an event needs an id and a type');
       }
-      // Only confirmed money is posted: a bounced payment or a failed payout moves nothing.
-      const direction = event.type === 'collection.payment_received' ? 'collected' : event.type === 'payout.paid' ? 'paid_out' : null;
-      if (direction === null) return { status: 'ignored' };
-      const { reference, amount, currency } = event.data ?? {};
-      if (typeof reference !== 'string' || typeof amount !== 'string' || typeof currency !== 'string') throw badRequest('invalid_event', 'a payment needs a reference, an amount and a currency');
-      let amount_micros: bigint;
-      try {
-        amount_micros = parseDecimalToMicros(amount);
-      } catch {
-        throw badRequest('invalid_amount', 'amount must be a decimal string');
-      }
-      if (amount_micros <= 0n) throw badRequest('invalid_amount', 'amount must be positive');
-      const result = await payments.apply({ direction, event_id: event.id, event_type: event.type, statement_id: reference, amount_micros, currency });
-      if (result.outcome === 'refused') throw new ApiError(422, result.reason, `the payment cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
-      return result.outcome === 'duplicate' ? { status: 'duplicate' } : { status: 'applied', statement_status: result.status };
+      const data = typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data as Record<string, unknown> : {};
+      // Only confirmed money is posted: a bounce before confirmation or a failed payout moves nothing.
+      const result = await applyFsnEvent({ id: event.id, type: event.type, data }, payments, collateral);
+      if (result.status === 'invalid') throw badRequest(result.reason, result.message);
+      if (result.status === 'refused') throw new ApiError(422, result.reason, `the event cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
+      if (result.status !== 'applied') return { status: result.status };
+      // A payment, a reversal or a draw changes what is past due: the policy looks again at once.
+      await deps.overdue?.evaluateCarrier(result.carrier_id).catch((error: unknown) => request.log.error({ err: error }, 'overdue evaluation after a webhook failed'));
+      return result.statement_status === undefined ? { status: 'applied' } : { status: 'applied', statement_status: result.statement_status };
     });
     done();
   });

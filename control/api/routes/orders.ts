@@ -109,6 +109,10 @@ export function registerOrderRoutes(app: FastifyInstance, context: RouteContext)
 
   api.post('/v1/orders', { schema: { tags: ['exchange'], body: OrderBody } }, async (request, reply) => {
     const carrier_id = orderCarrier(request, request.body.carrier_id);
+    // A buyer the overdue policy blocks places no new buy orders until it has paid.
+    if (request.body.side === 'buy' && context.overdue?.blocks.isBlocked(carrier_id)) {
+      throw new ApiError(403, 'account_past_due', 'the account is past due: new buy orders are refused until it is paid; nothing was changed');
+    }
     const parsed = parseOrderInput({ ...request.body, carrier_id }, Date.now());
     if (!parsed.ok) throw badRequest(parsed.reason, parsed.message);
     const outcome = await exchange.submit(parsed.order, actorOf(request));
