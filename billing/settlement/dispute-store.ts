@@ -106,7 +106,7 @@ export class DisputeStore {
           one.destination_id === line.destination_id && (line.destination_id !== null || one.destination_name === line.destination_name));
         const assessment = assessDispute({ kind: request.kind, section: line.section, issued_at_ms: statement.issued_at.getTime(), now_ms: request.now_ms, evidence: totals });
         if (!assessment.ok) throw refuse(assessment.reason, assessment.message);
-        const open = await t.oneOrNone('select 1 from disputes where statement_id = $1 and line_no = $2 and status = $3', [request.statement_id, request.line_no, 'open']);
+        const open = await t.oneOrNone<{ one: number }>('select 1 as one from disputes where statement_id = $1 and line_no = $2 and status = $3', [request.statement_id, request.line_no, 'open']);
         if (open !== null) throw refuse('dispute_already_open', 'this line already has an open dispute');
         const dispute_id = randomUUID();
         await t.none(

@@ -40,7 +40,8 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
     if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
     const statement = await statements.statement(request.params.id);
     if (statement === null) throw notFound('unknown statement');
-    const owed = (action === 'collect' ? statement.balance_micros : -statement.balance_micros) - statement.paid_micros;
+    // What credit notes settled is not collected again.
+    const owed = (action === 'collect' ? statement.balance_micros - statement.credited_micros : -statement.balance_micros) - statement.paid_micros;
     if (!isOpenStatementState(statement.status) || owed <= 0n) {
       throw action === 'collect'
         ? new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement')

@@ -33,6 +33,8 @@ export function statementSummaryView(statement: StoredStatement) {
       amount_due: money(amount_due_micros),
       amount_payable: money(amount_payable_micros),
       paid: money(statement.paid_micros),
+      // What credit notes settled of it, like a payment.
+      credited: money(statement.credited_micros),
     },
   };
 }
