@@ -24,14 +24,14 @@ describe('statement views', () => {
     expect(view.number).to.equal('ST-000007');
     expect(view.totals).to.deep.equal({
       bought: '10.000000', fees: '0.500000', sold: '4.200000', netting: '4.200000', balance: '6.300000',
-      amount_due: '6.300000', amount_payable: '0.000000', paid: '0.000000',
+      amount_due: '6.300000', amount_payable: '0.000000', paid: '0.000000', credited: '0.000000',
     });
     expect(view.lines[1]).to.include({ billed_minutes: '1.02', amount: '1.000000', fee: '0.050000', adjustment: true });
   });
 
   it('writes a CSV that a CSV parser reads back field for field', () => {
     const records = parse<Record<string, string>>(statementCsv(STATEMENT), { columns: true });
-    expect(records).to.have.length(3 + 8);
+    expect(records).to.have.length(3 + 9);
     expect(records[0]).to.deep.equal({
       statement: 'ST-000007', currency: 'USD', first_day: '2026-11-01', last_day: '2026-11-15', record: 'line', section: 'bought',
       destination: 'UK, Mobile', adjustment: 'no', calls: '3', billed_seconds: '600', billed_minutes: '10.00', amount: '9.000000', fee: '0.450000',
@@ -39,7 +39,7 @@ describe('statement views', () => {
     expect(records[1]!['destination']).to.equal("'=cmd");
     expect(records.filter((record) => record['record'] === 'total').map((record) => [record['section'], record['amount']])).to.deep.equal([
       ['bought', '10.000000'], ['fees', '0.500000'], ['sold', '4.200000'], ['netting', '4.200000'], ['balance', '6.300000'],
-      ['amount_due', '6.300000'], ['amount_payable', '0.000000'], ['paid', '0.000000'],
+      ['amount_due', '6.300000'], ['amount_payable', '0.000000'], ['paid', '0.000000'], ['credited', '0.000000'],
     ]);
   });
 
