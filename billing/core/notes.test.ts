@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { creditAllocation, disputeCreditTransaction, noteAccountMicros, noteFor, noteNumberText } from './notes.ts';
+import { disputeCreditTransaction, noteAllocation, outstandingMicros, noteAccountMicros, noteFor, noteNumberText } from './notes.ts';
 
 describe('credit and debit notes', () => {
   it('numbers each series on its own', () => {
@@ -14,12 +14,25 @@ describe('credit and debit notes', () => {
     expect([noteAccountMicros('credit', 5n), noteAccountMicros('debit', 5n)]).to.deep.equal([-5n, 5n]);
   });
 
-  it('allocates a credit note against what is still owed on its statement, like a payment', () => {
+  it('allocates a credit note against what the carrier still owes on its statement, like a payment', () => {
     // Owes 0.068400, paid 0.010000, already credited 0.008400: 0.050000 left.
-    const statement = { balance_micros: 68_400n, paid_micros: 10_000n, credited_micros: 8_400n };
-    expect(creditAllocation(statement, 20_000n)).to.equal(20_000n);
-    expect(creditAllocation(statement, 80_000n)).to.equal(50_000n);
-    expect(creditAllocation({ balance_micros: -5_000n, paid_micros: 0n, credited_micros: 0n }, 1_000n), 'the exchange owes this carrier').to.equal(0n);
+    const statement = { open: true, balance_micros: 68_400n, paid_micros: 10_000n, credited_micros: 8_400n, debited_micros: 0n };
+    expect(outstandingMicros(statement)).to.equal(50_000n);
+    expect(noteAllocation(statement, 'credit', 20_000n)).to.deep.equal({ allocated_micros: 20_000n, settles: true });
+    expect(noteAllocation(statement, 'credit', 80_000n)).to.deep.equal({ allocated_micros: 50_000n, settles: true });
+    // A debit note adds to what it owes, in full.
+    expect(noteAllocation(statement, 'debit', 7_000n)).to.deep.equal({ allocated_micros: 7_000n, settles: false });
+    expect(noteAllocation({ ...statement, open: false }, 'credit', 1_000n), 'a settled statement takes no notes').to.deep.equal({ allocated_micros: 0n, settles: false });
+  });
+
+  it('allocates notes on a statement where the exchange owes the carrier the other way round', () => {
+    // The exchange owes 0.072000, 0.002000 already paid out: 0.070000 left to pay.
+    const seller = { open: true, balance_micros: -72_000n, paid_micros: 2_000n, credited_micros: 0n, debited_micros: 0n };
+    expect(outstandingMicros(seller)).to.equal(-70_000n);
+    expect(noteAllocation(seller, 'debit', 12_000n)).to.deep.equal({ allocated_micros: 12_000n, settles: true });
+    expect(noteAllocation(seller, 'debit', 90_000n)).to.deep.equal({ allocated_micros: 70_000n, settles: true });
+    expect(noteAllocation(seller, 'credit', 5_000n)).to.deep.equal({ allocated_micros: 5_000n, settles: false });
+    expect(outstandingMicros({ ...seller, debited_micros: 12_000n })).to.equal(-58_000n);
   });
 
   it('posts an accepted dispute\'s credit note against the exchange\'s revenue, balanced', () => {

@@ -42,15 +42,49 @@ export function noteFor(balance_change_micros: bigint): { kind: NoteKind; amount
   return balance_change_micros < 0n ? { kind: 'credit', amount_micros: -balance_change_micros } : { kind: 'debit', amount_micros: balance_change_micros };
 }
 
+export interface StatementMoney {
+  /** Whether the statement is still open (issued, partially paid, overdue). */
+  readonly open: boolean;
+  /** bought + fees - sold, as issued: positive when the carrier owes. */
+  readonly balance_micros: bigint;
+  /** Paid (collected from the carrier, or paid out to it) against it. */
+  readonly paid_micros: bigint;
+  /** Credit and debit notes already allocated to it. */
+  readonly credited_micros: bigint;
+  readonly debited_micros: bigint;
+}
+
+/** What a statement settles once its notes are counted: positive when the carrier owes. */
+export function effectiveBalance(statement: Pick<StatementMoney, 'balance_micros' | 'credited_micros' | 'debited_micros'>): bigint {
+  return statement.balance_micros - statement.credited_micros + statement.debited_micros;
+}
+
+/** What is still to settle on a statement: owed by the carrier (positive) or to it (negative), after payments. */
+export function outstandingMicros(statement: Omit<StatementMoney, 'open'>): bigint {
+  const effective = effectiveBalance(statement);
+  if (effective > 0n) return effective - statement.paid_micros > 0n ? effective - statement.paid_micros : 0n;
+  return effective + statement.paid_micros < 0n ? effective + statement.paid_micros : 0n;
+}
+
 /**
- * The part of a credit note that settles its statement, like a payment: at most what the carrier
- * still owes on it (balance - paid - already credited), never below 0. A statement on which the
- * exchange owes the carrier takes none: the note then adds to what the exchange pays.
+ * The part of a note allocated to its statement, and whether it settles (like a payment) or adds
+ * to what is to be settled. Only an open statement takes notes; a settled one keeps them in the
+ * ledger only.
+ * - A note in the direction of what is owed (a credit note where the carrier owes, a debit note
+ *   where the exchange owes) settles at most what is still outstanding; the rest stays in the
+ *   ledger, unallocated.
+ * - A note the other way (a debit note where the carrier owes, a credit note where the exchange
+ *   owes it) adds to what is to be collected or paid out, in full.
  */
-export function creditAllocation(statement: { balance_micros: bigint; paid_micros: bigint; credited_micros: bigint }, amount_micros: bigint): bigint {
-  const outstanding = statement.balance_micros - statement.paid_micros - statement.credited_micros;
-  if (outstanding <= 0n) return 0n;
-  return outstanding < amount_micros ? outstanding : amount_micros;
+export function noteAllocation(statement: StatementMoney, kind: NoteKind, amount_micros: bigint): { allocated_micros: bigint; settles: boolean } {
+  if (amount_micros <= 0n) throw new RangeError('a note is for a positive amount');
+  if (!statement.open) return { allocated_micros: 0n, settles: false };
+  const outstanding = outstandingMicros(statement);
+  const owedByCarrier = effectiveBalance(statement) > 0n;
+  const settles = kind === 'credit' ? owedByCarrier : !owedByCarrier && effectiveBalance(statement) < 0n;
+  if (!settles) return { allocated_micros: amount_micros, settles: false };
+  const room = outstanding < 0n ? -outstanding : outstanding;
+  return { allocated_micros: room < amount_micros ? room : amount_micros, settles: true };
 }
 
 export interface DisputeNoteInput {

@@ -7,8 +7,8 @@
  *   account (a debit balance in the exchange's books);
  * - net: receivable - payable (positive: the exchange owes it);
  * - unbilled: rated calls not yet on a statement, each side and net;
- * - billed_unpaid: what open statements still ask it to pay, after payments and the credit notes
- *   allocated to them;
+ * - billed_unpaid: what open statements still ask it to pay, after payments and with the credit
+ *   and debit notes allocated to them;
  * - past_due: the part of billed_unpaid whose due date has passed;
  * - aging: billed_unpaid by how many days past due it is;
  * - credit_notes, debit_notes: what notes issued to it came to (they are in receivable/payable too).
@@ -17,8 +17,9 @@ export interface OpenStatement {
   /** Positive: the carrier owes this; negative: the exchange owes it. */
   readonly balance_micros: bigint;
   readonly paid_micros: bigint;
-  /** What credit notes settled of it, like a payment. */
+  /** Credit and debit notes allocated to it (billing/core/notes.ts). */
   readonly credited_micros?: bigint;
+  readonly debited_micros?: bigint;
   /** The local day by which it is due; past due from the next day on. */
   readonly due_date: string;
 }
@@ -78,8 +79,10 @@ export function carrierPosition(inputs: PositionInputs): Position {
   let past_due_micros = 0n;
   const aging = { current_micros: 0n, days_1_15_micros: 0n, days_16_30_micros: 0n, days_31_60_micros: 0n, over_60_micros: 0n };
   for (const statement of inputs.open_statements) {
-    if (statement.balance_micros <= 0n) continue;
-    const outstanding = statement.balance_micros - statement.paid_micros - (statement.credited_micros ?? 0n);
+    // What it settles once its notes are counted (notes.ts: effectiveBalance).
+    const effective = statement.balance_micros - (statement.credited_micros ?? 0n) + (statement.debited_micros ?? 0n);
+    if (effective <= 0n) continue;
+    const outstanding = effective - statement.paid_micros;
     if (outstanding <= 0n) continue;
     billed_unpaid_micros += outstanding;
     const days = daysPastDue(statement.due_date, inputs.today);

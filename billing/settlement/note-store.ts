@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IBaseProtocol, ITask } from 'pg-promise';
 import type { Db } from '../../common/db/database.ts';
 import { audit } from '../../control/store/audit.ts';
-import { creditAllocation, noteNumberText, type NoteKind } from '../core/notes.ts';
-import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
+import { noteAllocation, outstandingMicros, noteNumberText, type NoteKind } from '../core/notes.ts';
+import { isOpenStatementState, nextStatementState, type StatementState } from '../core/statement-lifecycle.ts';
 import type { StatementSection } from '../core/statement.ts';
 
 export interface NoteLine {
@@ -75,17 +75,21 @@ export async function issueNote(t: ITask<object>, draft: NoteDraft, actor: strin
   if (draft.amount_micros <= 0n) throw new RangeError('a note is for a positive amount');
   const counter = await t.one<{ last_number: bigint }>('select last_number from note_counters where kind = $1 for update', [draft.kind]);
   const number = counter.last_number + 1n;
-  let allocated_micros = 0n;
-  if (draft.kind === 'credit') {
-    const statement = await t.one<{ status: StatementState; balance_micros: bigint; paid_micros: bigint; credited_micros: bigint }>(
-      'select status, balance_micros, paid_micros, credited_micros from statements where id = $1 for update', [draft.statement_id]);
-    allocated_micros = creditAllocation(statement, draft.amount_micros);
-    if (allocated_micros > 0n) {
-      const credited = statement.credited_micros + allocated_micros;
-      // Settles the statement as a payment of the same amount would.
-      const status = nextStatementState(statement.status, paymentTrigger(statement.balance_micros, statement.paid_micros + credited)) ?? statement.status;
-      await t.none('update statements set credited_micros = $1, status = $2 where id = $3', [credited.toString(), status, draft.statement_id]);
-    }
+  const statement = await t.one<{ status: StatementState; balance_micros: bigint; paid_micros: bigint; credited_micros: bigint; debited_micros: bigint }>(
+    'select status, balance_micros, paid_micros, credited_micros, debited_micros from statements where id = $1 for update', [draft.statement_id]);
+  const { allocated_micros, settles } = noteAllocation({ ...statement, open: isOpenStatementState(statement.status) }, draft.kind, draft.amount_micros);
+  if (allocated_micros > 0n) {
+    const after = {
+      ...statement,
+      credited_micros: statement.credited_micros + (draft.kind === 'credit' ? allocated_micros : 0n),
+      debited_micros: statement.debited_micros + (draft.kind === 'debit' ? allocated_micros : 0n),
+    };
+    // A note that settles moves the statement as a payment of the same amount would; one that
+    // adds to what is owed leaves it open as it was.
+    const trigger = outstandingMicros(after) === 0n ? 'pay_in_full' : 'pay_partially';
+    const status = settles ? nextStatementState(statement.status, trigger) ?? statement.status : statement.status;
+    await t.none('update statements set credited_micros = $1, debited_micros = $2, status = $3 where id = $4',
+      [after.credited_micros.toString(), after.debited_micros.toString(), status, draft.statement_id]);
   }
   await t.none('update note_counters set last_number = $1 where kind = $2', [number.toString(), draft.kind]);
   const id = randomUUID();

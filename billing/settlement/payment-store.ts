@@ -6,6 +6,7 @@
  * statement not open) is refused whole: nothing is recorded, nothing posted.
  */
 import type { Db } from '../../common/db/database.ts';
+import { effectiveBalance } from '../core/notes.ts';
 import { paymentTransaction, payoutTransaction } from '../core/payment.ts';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
 import type { LedgerStore } from '../ledger-store.ts';
@@ -43,14 +44,15 @@ export class PaymentStore {
         const fresh = await t.oneOrNone<{ event_id: string }>('insert into fsn_events (event_id, type) values ($1, $2) on conflict do nothing returning event_id', [payment.event_id, payment.event_type]);
         if (fresh === null) return { outcome: 'duplicate' } as const;
         if (!UUID.test(payment.statement_id)) throw new Refused('unknown_statement');
-        const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint; credited_micros: bigint }>(
-          `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros, credited_micros from statements where id = $1 and status <> 'draft' for update`,
+        const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint; credited_micros: bigint; debited_micros: bigint }>(
+          `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros, credited_micros, debited_micros from statements where id = $1 and status <> 'draft' for update`,
           [payment.statement_id]);
         if (statement === null) throw new Refused('unknown_statement');
         if (statement.currency !== payment.currency) throw new Refused('currency_mismatch');
         // What the statement settles: owed by the carrier (collected) or owed to it (paid out).
-        // Credit notes settle what a carrier owes like payments (note-store.ts).
-        const owed_micros = payment.direction === 'collected' ? statement.balance_micros - statement.credited_micros : -statement.balance_micros;
+        // Credit and debit notes allocated to the statement count with it (note-store.ts).
+        const balance_micros = effectiveBalance(statement);
+        const owed_micros = payment.direction === 'collected' ? balance_micros : -balance_micros;
         const paid_micros = statement.paid_micros + payment.amount_micros;
         const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
         if (status === undefined || owed_micros <= 0n) throw new Refused('statement_not_open');

@@ -34,7 +34,7 @@ export class PositionStore {
         `select currency, sum(seller_amount_micros) as amount_micros from cdrs
          where seller_id = $1 and seller_statement_id is null and billing_status = 'rated' and billed_s > 0 group by currency`);
       const open = await t.map(
-        `select trim(currency) as currency, balance_micros, paid_micros, credited_micros, due_date::text as due_date from statements
+        `select trim(currency) as currency, balance_micros, paid_micros, credited_micros, debited_micros, due_date::text as due_date from statements
          where carrier_id = $1 and status in ($2:csv)`,
         [carrier_id, OPEN_STATEMENT_STATES],
         (row: OpenStatement & { currency: string }) => row);

@@ -63,7 +63,8 @@ const STATEMENTS = `
          coalesce((select sum(fee_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as fees,
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
          coalesce((select sum(amount_micros) from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0) as paid,
-         s.credited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id), 0) as credited
+         s.credited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'credit'), 0) as credited,
+         s.debited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'debit'), 0) as debited
   from statements s where s.status <> 'draft'`;
 
 interface StatementRow {
@@ -75,6 +76,8 @@ interface StatementRow {
   netting_micros: bigint;
   credited_micros: bigint;
   credited: bigint;
+  debited_micros: bigint;
+  debited: bigint;
   bought: bigint;
   fees: bigint;
   sold: bigint;
@@ -94,7 +97,7 @@ export async function auditSettlement(db: Db): Promise<AuditReport> {
     const statements = await t.any<StatementRow>(STATEMENTS);
     for (const row of statements) {
       const figures: Array<[string, bigint, bigint]> = [
-        ['bought', row.bought, row.bought_micros], ['fees', row.fees, row.fees_micros], ['sold', row.sold, row.sold_micros], ['paid', row.paid, row.paid_micros], ['credited', row.credited, row.credited_micros],
+        ['bought', row.bought, row.bought_micros], ['fees', row.fees, row.fees_micros], ['sold', row.sold, row.sold_micros], ['paid', row.paid, row.paid_micros], ['credited', row.credited, row.credited_micros], ['debited', row.debited, row.debited_micros],
         // Netting never exceeds the smaller side.
         ['netting', row.netting_micros <= row.bought + row.fees && row.netting_micros <= row.sold ? row.netting_micros : -1n, row.netting_micros],
       ];

@@ -120,7 +120,7 @@ create table notes (
   -- The statement whose figures it corrects.
   statement_id           uuid not null references statements(id),
   amount_micros          bigint not null check (amount_micros > 0),
-  -- The part that settled the statement, like a payment (credit notes only).
+  -- The part allocated to the statement (billing/core/notes.ts: noteAllocation).
   allocated_micros       bigint not null default 0 check (allocated_micros >= 0 and allocated_micros <= amount_micros),
   dispute_id             uuid references disputes(id),
   correction_id          uuid references rate_corrections(id),
@@ -131,8 +131,7 @@ create table notes (
   issued_by              text not null,
   issued_at              timestamptz not null default now(),
   unique (kind, number),
-  check ((dispute_id is null) <> (correction_id is null)),
-  check (kind = 'credit' or allocated_micros = 0)
+  check ((dispute_id is null) <> (correction_id is null))
 );
 create index notes_carrier on notes (carrier_id, issued_at desc);
 create index notes_statement on notes (statement_id);
@@ -144,5 +143,7 @@ end $$;
 create trigger notes_no_change before update or delete on notes
   for each row execute function notes_immutable();
 
--- What credit notes settled of each statement, beside what was paid.
+-- The credit and debit notes allocated to each statement, beside what was paid: what it settles
+-- is balance - credited + debited.
 alter table statements add column credited_micros bigint not null default 0 check (credited_micros >= 0);
+alter table statements add column debited_micros bigint not null default 0 check (debited_micros >= 0);

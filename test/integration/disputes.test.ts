@@ -241,9 +241,13 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     const after = await counts();
     expect({ ...after, audit_log: before['audit_log'] }).to.deep.equal(before);
     expect(after['audit_log']).to.equal(before['audit_log']! + 1);
-    // The statements themselves never changed.
-    const statement = (await asB<{ totals: Json }>('GET', `/v1/statements/${statementOfB}`)).body;
-    expect(statement.totals).to.include({ sold: '0.072000', balance: '-0.072000' });
+    // The statements' figures never changed; the notes are allocated to them: the exchange now
+    // pays B 0.060000, and A owes 0.058400.
+    const ofB = (await asB<{ status: string; totals: Json }>('GET', `/v1/statements/${statementOfB}`)).body;
+    expect(ofB.totals).to.include({ sold: '0.072000', balance: '-0.072000', debited: '0.012000', credited: '0.000000' });
+    expect(ofB.status).to.equal('partially_paid');
+    const ofA = (await asA<{ totals: Json }>('GET', `/v1/statements/${statementOfA}`)).body;
+    expect(ofA.totals).to.include({ balance: '0.075600', credited: '0.017200', debited: '0.000000' });
   });
 
   it('keeps the ledger balanced and the independent audit matching, notes included', async () => {
