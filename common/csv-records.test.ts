@@ -33,6 +33,7 @@ describe('CSV records (csv-parse)', () => {
     expect(readCsv('ok,1\nab"c,2', 10)).to.deep.equal({ ok: false, line: 2, message: 'a quote inside an unquoted field' });
     expect(readCsv('ok,1\n"abc"x,2', 10)).to.deep.equal({ ok: false, line: 2, message: 'text after a closing quote' });
     expect(readCsv('33,France\n"34,Spain\n', 10)).to.deep.equal({ ok: false, line: 2, message: 'a quoted field is never closed' });
+    expect(readCsv(`ok,1\n2,"${'x'.repeat(70_000)}"\n`, 10)).to.deep.equal({ ok: false, line: 2, message: 'a line longer than 65536 characters' });
   });
 
   it('stops at the record limit, and when the handler asks', () => {

@@ -34,6 +34,8 @@ const DIALECT: Options = {
   // Column counts are each importer's own rule, reported per line rather than stopping the read.
   relax_column_count: true,
   record_delimiter: ['\r\n', '\n'],
+  // No line of any upload comes near this; a file that does is refused, not held in memory.
+  max_record_size: 65_536,
 };
 
 /** csv-parse counts the line a record ends on; a quoted line break moves the start back. */
@@ -49,6 +51,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
   CSV_INVALID_CLOSING_QUOTE: 'text after a closing quote',
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_MAX_RECORD_SIZE: 'a line longer than 65536 characters',
 };
 
 /**

@@ -54,4 +54,13 @@ describe('reconcile', () => {
     const result = reconcile(ours, theirs, DEFAULT_TOLERANCES, dayOf, unknown);
     expect(result.mismatches.map((one) => [one.kind, one.their_line])).to.deep.equal([['missing_on_our_side', 1]]);
   });
+
+  it('matches a number called thousands of times by searching the start window, not scanning', () => {
+    const ours = Array.from({ length: 20_000 }, (_, index) => our(`c${index}`, index * 30, '18005550100', 20_000, 4_000n));
+    const theirs = Array.from({ length: 20_000 }, (_, index) => their(index + 1, null, index * 30 + 1, '18005550100', 20_000, 4_000n)).reverse();
+    const started = Date.now();
+    const result = reconcile(ours, theirs, DEFAULT_TOLERANCES, dayOf, unknown);
+    expect([result.matched_calls, result.mismatches.length]).to.deep.equal([20_000, 0]);
+    expect(Date.now() - started).to.be.below(2_000);
+  });
 });

@@ -234,6 +234,9 @@ function matchCalls(ours: readonly OurCall[], theirs: readonly TheirCall[], tole
     list.push(index);
     oursByNumber.set(key, list);
   }
+  // In start order, so that only the calls within the start tolerance are looked at: a number
+  // called thousands of times (a call centre) costs a search, not a scan.
+  for (const list of oursByNumber.values()) list.sort((x, y) => ours[x]!.start_ms - ours[y]!.start_ms);
   // Their calls in start order, so that of two calls to one number close together, the earlier
   // takes the earlier of ours.
   const order = [...theirs.keys()].filter((index) => !matchedTheirs.has(index)).sort((x, y) => theirs[x]!.start_ms - theirs[y]!.start_ms);
@@ -243,11 +246,13 @@ function matchCalls(ours: readonly OurCall[], theirs: readonly TheirCall[], tole
     if (candidates === undefined) continue;
     let best: number | undefined;
     let bestDistance = Infinity;
-    for (const ourIndex of candidates) {
-      if (theirOf.has(ourIndex)) continue;
+    for (let position = firstStartingFrom(candidates, ours, their.start_ms - tolerances.start_tolerance_ms); position < candidates.length; position += 1) {
+      const ourIndex = candidates[position]!;
       const our = ours[ourIndex]!;
+      if (our.start_ms > their.start_ms + tolerances.start_tolerance_ms) break;
+      if (theirOf.has(ourIndex)) continue;
       const distance = Math.abs(our.start_ms - their.start_ms);
-      if (distance > tolerances.start_tolerance_ms || Math.abs(our.duration_ms - their.duration_ms) > tolerances.duration_tolerance_ms) continue;
+      if (Math.abs(our.duration_ms - their.duration_ms) > tolerances.duration_tolerance_ms) continue;
       if (distance < bestDistance) {
         best = ourIndex;
         bestDistance = distance;
@@ -258,4 +263,16 @@ function matchCalls(ours: readonly OurCall[], theirs: readonly TheirCall[], tole
     matchedTheirs.add(index);
   }
   return { theirOf, matchedTheirs, byCallId };
+}
+
+/** The first position in `sorted` (indices of `ours` in start order) whose call starts at or after `start_ms`. */
+function firstStartingFrom(sorted: readonly number[], ours: readonly OurCall[], start_ms: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ours[sorted[middle]!]!.start_ms < start_ms) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
