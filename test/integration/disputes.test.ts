@@ -215,6 +215,30 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     expect((await asB<{ notes: Json[] }>('GET', '/v1/notes')).body.notes).to.deep.equal([]);
   });
 
+  it('takes a seller\'s volume dispute of more than 1%, and a rejection issues nothing', async () => {
+    // B's own records: the four calls it terminated, and a fifth of 60 s it says it carried too.
+    const evidence = await upload(asB, b, [
+      '2026-11-01T09:00:00Z,99900123,90,0.024000', '2026-11-01T10:00:00Z,99900123,30,0.012000', '2026-11-01T11:00:00Z,99900123,60,0.012000',
+      '2026-11-01T12:00:00Z,99900123,120,0.024000', '2026-11-01T14:00:00Z,99900123,60,0.012000',
+    ].join('\n'), 'section=sold&first_day=2026-11-01&last_day=2026-11-01');
+    expect(evidence.status, evidence.text).to.equal(201);
+    expect(evidence.body['calls']).to.deep.equal({ ours: 4, theirs: 5, matched: 4 });
+    const opened = await asB<Json & { id: string }>('POST', '/v1/disputes', { statement_id: statementOfB, line_no: 1, reconciliation_id: evidence.body['id'], kind: 'volume' });
+    expect(opened.status, opened.text).to.equal(201);
+    // 360 s against 300 s: 20%; 0.012000 more than B is paid.
+    expect(opened.body).to.include({ section: 'sold', kind: 'volume', claimed: '0.012000', volume_difference_percent: '20.00' });
+    const before = await counts();
+    const positionBefore = await position(b);
+    const rejected = await running.api<{ dispute: Json; credit_note: null }>('POST', `/v1/disputes/${opened.body.id}/resolve`, { outcome: 'rejected', note: 'no such call on the switch' });
+    expect(rejected.status).to.equal(200);
+    expect(rejected.body.dispute).to.include({ status: 'rejected', accepted: null, resolution_note: 'no such call on the switch' });
+    expect(rejected.body.credit_note).to.equal(null);
+    expect(await counts()).to.deep.equal({ ...before, audit_log: before['audit_log']! + 1 });
+    expect(await position(b)).to.deep.equal(positionBefore);
+    expect((await asA('GET', `/v1/disputes/${opened.body.id}`)).status, "another carrier's dispute").to.equal(404);
+    expect((await asB<{ disputes: Json[] }>('GET', '/v1/disputes')).body.disputes.map((one) => one['status'])).to.deep.equal(['rejected']);
+  });
+
   it('refuses a rate dispute more than 30 days after issue, changing nothing', async () => {
     await ageStatement(statementOfA, 11);
     const before = await counts();
@@ -248,6 +272,13 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     expect(ofB.status).to.equal('partially_paid');
     const ofA = (await asA<{ totals: Json }>('GET', `/v1/statements/${statementOfA}`)).body;
     expect(ofA.totals).to.include({ balance: '0.075600', credited: '0.017200', debited: '0.000000' });
+  });
+
+  it('documents the dispute routes in the OpenAPI document', async () => {
+    const document = await (await fetch(`${running.system.apiUrl}/openapi.json`)).json() as { paths: Record<string, unknown> };
+    for (const path of ['/v1/carriers/{id}/reconciliations', '/v1/reconciliations/{id}', '/v1/disputes', '/v1/disputes/{id}/resolve', '/v1/trades/{id}/rate-corrections', '/v1/notes/{file}']) {
+      expect(document.paths, path).to.have.property(path);
+    }
   });
 
   it('keeps the ledger balanced and the independent audit matching, notes included', async () => {
