@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_TOLERANCES, numberKey, reconcile, type OurCall, type TheirCall } from './reconciliation.ts';
+import { DEFAULT_TOLERANCES, MAX_LISTED_MISMATCHES, numberKey, reconcile, type OurCall, type TheirCall } from './reconciliation.ts';
 
 const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -62,5 +62,8 @@ describe('reconcile', () => {
     const result = reconcile(ours, theirs, DEFAULT_TOLERANCES, dayOf, unknown);
     expect([result.matched_calls, result.mismatches.length]).to.deep.equal([20_000, 0]);
     expect(Date.now() - started).to.be.below(2_000);
+    // Another number, nothing matches: every call counted and in the groups, the first 10 000 listed.
+    const apart = reconcile(ours, theirs.map((call) => ({ ...call, called_number: '18005550199' })), DEFAULT_TOLERANCES, dayOf, unknown);
+    expect([apart.mismatches_total, apart.mismatches.length, apart.groups.reduce((sum, group) => sum + group.mismatches, 0)]).to.deep.equal([40_000, MAX_LISTED_MISMATCHES, 40_000]);
   });
 });

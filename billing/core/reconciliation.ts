@@ -95,6 +95,9 @@ export interface Reconciliation {
   readonly days: readonly DayTotals[];
   readonly matched_calls: number;
   readonly matched_by_call_id: number;
+  /** Every mismatch, counted; the groups and amounts below cover them all. */
+  readonly mismatches_total: number;
+  /** The first MAX_LISTED_MISMATCHES of them in start order, call by call. */
   readonly mismatches: readonly Mismatch[];
   readonly groups: readonly GroupTotals[];
   readonly destinations: readonly DestinationTotals[];
@@ -102,6 +105,11 @@ export interface Reconciliation {
 }
 
 export const UNKNOWN_DESTINATION = 'Unknown destination';
+/**
+ * Mismatches listed call by call, at most: beyond this many the file is plainly not the one the
+ * period needs (a wrong period, another side), and the totals by day and destination say so.
+ */
+export const MAX_LISTED_MISMATCHES = 10_000;
 
 const empty = (): SideTotals => ({ calls: 0, duration_ms: 0, amount_micros: 0n });
 const add = (totals: SideTotals, call: { duration_ms: number; amount_micros: bigint }) => {
@@ -197,7 +205,8 @@ export function reconcile(
     days: [...days.values()].sort((x, y) => x.day.localeCompare(y.day)),
     matched_calls: pairs.theirOf.size,
     matched_by_call_id: pairs.byCallId,
-    mismatches,
+    mismatches_total: mismatches.length,
+    mismatches: mismatches.slice(0, MAX_LISTED_MISMATCHES),
     groups: [...groups.values()].sort(byDayThenName),
     destinations: [...destinations.values()].sort(byDayThenName),
     amount_in_question_micros,

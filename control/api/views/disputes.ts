@@ -40,6 +40,8 @@ export function reconciliationView(reconciliation: StoredReconciliation) {
   return {
     ...reconciliationSummaryView(reconciliation),
     matched_by_call_id: result.matched_by_call_id,
+    mismatches_total: result.mismatches_total,
+    mismatches_listed: result.mismatches.length,
     days: result.days.map((day) => ({
       day: day.day, ours: side(day.ours), theirs: side(day.theirs),
       difference: { calls: day.theirs.calls - day.ours.calls, amount: money(day.theirs.amount_micros - day.ours.amount_micros) },
