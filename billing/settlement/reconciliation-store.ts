@@ -87,9 +87,8 @@ export const resultToJson = (result: Reconciliation) => JSON.stringify(result, (
 const resultFromJson = (json: unknown): Reconciliation =>
   JSON.parse(JSON.stringify(json), (key, value: unknown) => (MICROS_FIELDS.has(key) && typeof value === 'string' ? BigInt(value) : value)) as Reconciliation;
 
-const SELECT = `select id, carrier_id, section, trim(currency) as currency, time_zone, first_day::text as first_day, last_day::text as last_day,
-  start_at, end_at, start_tolerance_ms, duration_tolerance_ms, our_calls, their_calls, matched_calls, amount_in_question_micros, result, created_at
-  from reconciliations`;
+const SUMMARY_COLUMNS = `id, carrier_id, section, trim(currency) as currency, time_zone, first_day::text as first_day, last_day::text as last_day,
+  start_at, end_at, start_tolerance_ms, duration_tolerance_ms, our_calls, their_calls, matched_calls, amount_in_question_micros, created_at`;
 
 export class ReconciliationStore {
   constructor(private readonly db: Db) {}
@@ -127,13 +126,13 @@ export class ReconciliationStore {
   }
 
   async reconciliation(id: string, t: IBaseProtocol<object> = this.db): Promise<StoredReconciliation | null> {
-    const row = await t.oneOrNone<StoredReconciliation>(`${SELECT} where id = $1`, [id]);
+    const row = await t.oneOrNone<StoredReconciliation>(`select ${SUMMARY_COLUMNS}, result from reconciliations where id = $1`, [id]);
     return row === null ? null : { ...row, result: resultFromJson(row.result) };
   }
 
   /** Newest first, without the (large) result. */
   list(carrier_id: string | null, limit: number): Promise<Array<Omit<StoredReconciliation, 'result'>>> {
-    return this.db.any(`${SELECT.replace(', result, ', ', ')} where ($1::uuid is null or carrier_id = $1) order by created_at desc limit $2`, [carrier_id, limit]);
+    return this.db.any(`select ${SUMMARY_COLUMNS} from reconciliations where ($1::uuid is null or carrier_id = $1) order by created_at desc limit $2`, [carrier_id, limit]);
   }
 
   /** The exchange's rated, answered calls of one side of the carrier, at what they are worth now (after any rate correction). */
