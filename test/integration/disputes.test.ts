@@ -16,6 +16,7 @@
  */
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
+import { signWebhook } from '../../common/webhook-signature.ts';
 import { carrierClient, rowCounts, type CarrierClient } from '../support/exchange-api.ts';
 import { createCarrier, type Carrier } from '../support/market.ts';
 import { readPdf } from '../support/pdf.ts';
@@ -24,6 +25,8 @@ import { insertDestination, insertTrade } from '../support/rows.ts';
 import { startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 11200, evapi: 11210, jsonrpc: 11220, api: 11230 };
+/** Payments are confirmed by webhooks signed with this secret; no node is asked for anything here. */
+const FSN = { MINUTEX_FSN_URL: 'http://127.0.0.1:11240', MINUTEX_FSN_WEBHOOK_SECRET: 'disputes-test-webhook-secret' };
 const CSV = 'text/csv';
 const TABLES = ['reconciliations', 'disputes', 'notes', 'rate_corrections', 'rate_correction_calls', 'ledger_transactions', 'ledger_postings', 'audit_log'];
 
@@ -54,7 +57,7 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     client<Json & Problems>('POST', `/v1/carriers/${carrier.id}/reconciliations?${query}`, csv, CSV);
 
   before(async () => {
-    running = await startTestSystem(PORTS);
+    running = await startTestSystem(PORTS, FSN);
     const db = running.system.db;
     a = await createCarrier(running, 'Alpha Telecom');
     b = await createCarrier(running, 'Bravo Networks');
@@ -272,6 +275,16 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     expect(ofB.status).to.equal('partially_paid');
     const ofA = (await asA<{ totals: Json }>('GET', `/v1/statements/${statementOfA}`)).body;
     expect(ofA.totals).to.include({ balance: '0.075600', credited: '0.017200', debited: '0.000000' });
+  });
+
+  it('collects what is left after the notes: a payment of the rest settles the statement', async () => {
+    const body = JSON.stringify({ id: 'evt_disputes_rest', type: 'collection.payment_received', data: { reference: statementOfA, amount: '0.058400', currency: 'USD' } });
+    const response = await fetch(`${running.system.apiUrl}/fsn/webhooks`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'minutex-signature': signWebhook(FSN.MINUTEX_FSN_WEBHOOK_SECRET, Math.floor(Date.now() / 1000), body) },
+    });
+    expect(response.status).to.equal(200);
+    expect(await response.json()).to.deep.equal({ status: 'applied', statement_status: 'paid' });
+    expect(await position(a)).to.include({ payable: '0.000000', billed_unpaid: '0.000000', past_due: '0.000000', credit_notes: '0.017200' });
   });
 
   it('documents the dispute routes in the OpenAPI document', async () => {
