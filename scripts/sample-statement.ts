@@ -28,7 +28,7 @@ const pdf = await statementPdf({
   currency: 'USD', period_kind: 'semi_monthly', time_zone: 'Europe/London', period_start: '2026-11-01', period_end: '2026-11-15',
   period_start_at: new Date('2026-11-01T00:00:00Z'), period_end_at: new Date('2026-11-16T00:00:00Z'), status: 'issued',
   bought_micros: totals.bought_micros, fees_micros: totals.fees_micros, sold_micros: totals.sold_micros, netting_micros: totals.netting_micros,
-  balance_micros: totals.balance_micros, paid_micros: 0n, issued_at: new Date('2026-11-16T01:00:00Z'), due_date: '2026-12-01', lines,
+  balance_micros: totals.balance_micros, paid_micros: 0n, credited_micros: 0n, debited_micros: 0n, issued_at: new Date('2026-11-16T01:00:00Z'), due_date: '2026-12-01', lines,
 });
 const pdfPath = path.join(outDir, 'sample-statement.pdf');
 writeFileSync(pdfPath, pdf);

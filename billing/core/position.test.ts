@@ -30,6 +30,8 @@ describe('net position', () => {
       unbilled_net_micros: -2_500_000n,
       billed_unpaid_micros: 19_000_000n,
       past_due_micros: 10_000_000n,
+      credit_notes_micros: 0n,
+      debit_notes_micros: 0n,
       aging: { current_micros: 9_000_000n, days_1_15_micros: 10_000_000n, days_16_30_micros: 0n, days_31_60_micros: 0n, over_60_micros: 0n },
     });
   });
@@ -56,5 +58,15 @@ describe('net position', () => {
       current_micros: 0n, days_1_15_micros: 1_000_000n, days_16_30_micros: 2_000_000n, days_31_60_micros: 2_000_000n, over_60_micros: 1_000_000n,
     });
     expect(position.past_due_micros).to.equal(6_000_000n);
+  });
+
+  it('counts what credit notes settled of a statement as paid, and shows the notes issued', () => {
+    const position = carrierPosition({
+      currency: 'USD', receivable_account_micros: 7_000_000n, payable_account_micros: 0n, unbilled_sold_micros: 0n, unbilled_bought_micros: 0n,
+      // 10.000000 due yesterday, 2.000000 paid, 1.000000 settled by a credit note: 7.000000 past due.
+      open_statements: [{ balance_micros: 10_000_000n, paid_micros: 2_000_000n, credited_micros: 1_000_000n, due_date: '2026-11-29' }],
+      credit_notes_micros: 1_000_000n, debit_notes_micros: 500_000n, today: '2026-11-30',
+    });
+    expect(position).to.deep.include({ billed_unpaid_micros: 7_000_000n, past_due_micros: 7_000_000n, credit_notes_micros: 1_000_000n, debit_notes_micros: 500_000n });
   });
 });

@@ -7,14 +7,19 @@
  *   account (a debit balance in the exchange's books);
  * - net: receivable - payable (positive: the exchange owes it);
  * - unbilled: rated calls not yet on a statement, each side and net;
- * - billed_unpaid: what open statements still ask it to pay;
+ * - billed_unpaid: what open statements still ask it to pay, after payments and with the credit
+ *   and debit notes allocated to them;
  * - past_due: the part of billed_unpaid whose due date has passed;
- * - aging: billed_unpaid by how many days past due it is.
+ * - aging: billed_unpaid by how many days past due it is;
+ * - credit_notes, debit_notes: what notes issued to it came to (they are in receivable/payable too).
  */
 export interface OpenStatement {
   /** Positive: the carrier owes this; negative: the exchange owes it. */
   readonly balance_micros: bigint;
   readonly paid_micros: bigint;
+  /** Credit and debit notes allocated to it (billing/core/notes.ts). */
+  readonly credited_micros?: bigint;
+  readonly debited_micros?: bigint;
   /** The local day by which it is due; past due from the next day on. */
   readonly due_date: string;
 }
@@ -29,6 +34,9 @@ export interface PositionInputs {
   readonly unbilled_sold_micros: bigint;
   readonly unbilled_bought_micros: bigint;
   readonly open_statements: readonly OpenStatement[];
+  /** Credit and debit notes issued to the carrier in this currency. */
+  readonly credit_notes_micros?: bigint;
+  readonly debit_notes_micros?: bigint;
   /** Today, as a local day (`YYYY-MM-DD`) in the carrier's time zone. */
   readonly today: string;
 }
@@ -43,6 +51,8 @@ export interface Position {
   readonly unbilled_net_micros: bigint;
   readonly billed_unpaid_micros: bigint;
   readonly past_due_micros: bigint;
+  readonly credit_notes_micros: bigint;
+  readonly debit_notes_micros: bigint;
   /** billed_unpaid by days past due: not yet due, 1-15, 16-30, 31-60, over 60. */
   readonly aging: Aging;
 }
@@ -69,8 +79,10 @@ export function carrierPosition(inputs: PositionInputs): Position {
   let past_due_micros = 0n;
   const aging = { current_micros: 0n, days_1_15_micros: 0n, days_16_30_micros: 0n, days_31_60_micros: 0n, over_60_micros: 0n };
   for (const statement of inputs.open_statements) {
-    if (statement.balance_micros <= 0n) continue;
-    const outstanding = statement.balance_micros - statement.paid_micros;
+    // What it settles once its notes are counted (notes.ts: effectiveBalance).
+    const effective = statement.balance_micros - (statement.credited_micros ?? 0n) + (statement.debited_micros ?? 0n);
+    if (effective <= 0n) continue;
+    const outstanding = effective - statement.paid_micros;
     if (outstanding <= 0n) continue;
     billed_unpaid_micros += outstanding;
     const days = daysPastDue(statement.due_date, inputs.today);
@@ -91,6 +103,8 @@ export function carrierPosition(inputs: PositionInputs): Position {
     unbilled_net_micros: inputs.unbilled_sold_micros - inputs.unbilled_bought_micros,
     billed_unpaid_micros,
     past_due_micros,
+    credit_notes_micros: inputs.credit_notes_micros ?? 0n,
+    debit_notes_micros: inputs.debit_notes_micros ?? 0n,
     aging,
   };
 }

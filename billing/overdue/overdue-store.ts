@@ -70,8 +70,8 @@ export class OverdueStore {
   /** The statements a carrier still owes something on (outstanding = balance − paid). */
   async owedStatements(t: IBaseProtocol<object>, carrier_id: string): Promise<OwedStatement[]> {
     return t.map(
-      `select id as statement_id, trim(currency) as currency, balance_micros - paid_micros as outstanding_micros, due_date::text as due_date
-       from statements where carrier_id = $1 and status in ($2:csv) and balance_micros > paid_micros order by due_date, number`,
+      `select id as statement_id, trim(currency) as currency, balance_micros - credited_micros + debited_micros - paid_micros as outstanding_micros, due_date::text as due_date
+       from statements where carrier_id = $1 and status in ($2:csv) and balance_micros - credited_micros + debited_micros > paid_micros order by due_date, number`,
       [carrier_id, OPEN_STATEMENT_STATES], (row: OwedStatement) => row);
   }
 
@@ -79,7 +79,7 @@ export class OverdueStore {
   async markStatementsOverdue(t: Tx, carrier_id: string, today: string): Promise<void> {
     await t.none(
       `update statements set status = 'overdue' where carrier_id = $1 and status in ('issued', 'partially_paid')
-         and balance_micros > paid_micros and due_date < $2::date`, [carrier_id, today]);
+         and balance_micros - credited_micros + debited_micros > paid_micros and due_date < $2::date`, [carrier_id, today]);
   }
 
   /** Records where the carrier stands; a change of state is a transition: audited, with a notice. */
@@ -113,7 +113,7 @@ export class OverdueStore {
   /** Carriers the schedule looks at: those that owe on an open statement, or are not in good standing. */
   async carriersToEvaluate(): Promise<string[]> {
     return this.db.map(
-      `select carrier_id from statements where status in ($1:csv) and balance_micros > paid_micros
+      `select carrier_id from statements where status in ($1:csv) and balance_micros - credited_micros + debited_micros > paid_micros
        union select carrier_id from carrier_overdue where state is not null or blocked order by 1`,
       [OPEN_STATEMENT_STATES], (row: { carrier_id: string }) => row.carrier_id);
   }

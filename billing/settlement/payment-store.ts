@@ -6,6 +6,7 @@
  * statement not open) is refused whole: nothing is recorded, nothing posted.
  */
 import type { Db } from '../../common/db/database.ts';
+import { effectiveBalance } from '../core/notes.ts';
 import { paymentTransaction, payoutTransaction } from '../core/payment.ts';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
 import type { LedgerStore } from '../ledger-store.ts';
@@ -60,13 +61,15 @@ export class PaymentStore {
         // (draws, reversals, the overdue policy) takes them in, so that they never wait on each other in a circle.
         const owner = await t.oneOrNone<{ carrier_id: string; currency: string }>('select carrier_id, trim(currency) as currency from statements where id = $1', [payment.statement_id]);
         if (owner !== null) await lockCreditAccountRow(t, owner.carrier_id, owner.currency);
-        const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint }>(
-          `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros from statements where id = $1 and status <> 'draft' for update`,
+        const statement = await t.oneOrNone<{ carrier_id: string; currency: string; status: StatementState; balance_micros: bigint; paid_micros: bigint; credited_micros: bigint; debited_micros: bigint }>(
+          `select carrier_id, trim(currency) as currency, status, balance_micros, paid_micros, credited_micros, debited_micros from statements where id = $1 and status <> 'draft' for update`,
           [payment.statement_id]);
         if (statement === null) throw new Refused('unknown_statement');
         if (statement.currency !== payment.currency) throw new Refused('currency_mismatch');
         // What the statement settles: owed by the carrier (collected) or owed to it (paid out).
-        const owed_micros = payment.direction === 'collected' ? statement.balance_micros : -statement.balance_micros;
+        // Credit and debit notes allocated to the statement count with it (note-store.ts).
+        const balance_micros = effectiveBalance(statement);
+        const owed_micros = payment.direction === 'collected' ? balance_micros : -balance_micros;
         const paid_micros = statement.paid_micros + payment.amount_micros;
         const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
         if (status === undefined || owed_micros <= 0n) throw new Refused('statement_not_open');

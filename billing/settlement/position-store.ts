@@ -34,11 +34,14 @@ export class PositionStore {
         `select currency, sum(seller_amount_micros) as amount_micros from cdrs
          where seller_id = $1 and seller_statement_id is null and billing_status = 'rated' and billed_s > 0 group by currency`);
       const open = await t.map(
-        `select trim(currency) as currency, balance_micros, paid_micros, due_date::text as due_date from statements
+        `select trim(currency) as currency, balance_micros, paid_micros, credited_micros, debited_micros, due_date::text as due_date from statements
          where carrier_id = $1 and status in ($2:csv)`,
         [carrier_id, OPEN_STATEMENT_STATES],
         (row: OpenStatement & { currency: string }) => row);
-      const currencies = [...new Set([...receivable, ...payable, ...unbilledBought, ...unbilledSold, ...open].map((row) => row.currency))].sort();
+      const notes = (kind: 'credit' | 'debit') => amounts(`select currency, sum(amount_micros) as amount_micros from notes where carrier_id = $1 and kind = '${kind}' group by currency`);
+      const creditNotes = await notes('credit');
+      const debitNotes = await notes('debit');
+      const currencies = [...new Set([...receivable, ...payable, ...unbilledBought, ...unbilledSold, ...open, ...creditNotes, ...debitNotes].map((row) => row.currency))].sort();
       const find = (rows: CurrencyAmount[], currency: string) => rows.find((row) => row.currency === currency)?.amount_micros ?? 0n;
       return currencies.map((currency) => carrierPosition({
         currency,
@@ -47,6 +50,8 @@ export class PositionStore {
         unbilled_bought_micros: find(unbilledBought, currency),
         unbilled_sold_micros: find(unbilledSold, currency),
         open_statements: open.filter((row) => row.currency === currency),
+        credit_notes_micros: find(creditNotes, currency),
+        debit_notes_micros: find(debitNotes, currency),
         today,
       }));
     });

@@ -1,6 +1,6 @@
 /**
  * An independent check of settlement: recomputes, from the CDRs, the statements' netting and the
- * applied payments alone, what every carrier's receivable and payable accounts must hold and what
+ * applied payments and the credit and debit notes alone, what every carrier's receivable and payable accounts must hold and what
  * every statement's totals must be, and lists every difference from the ledger and the
  * statements, to the micro-unit. It shares no code with the paths that post: only their
  * definitions (a rated call posts its buyer and seller amounts; netting offsets both accounts; a
@@ -47,6 +47,11 @@ const ACCOUNTS = `
       where e.ledger_transaction_id is not null and e.type = 'collection.payment_reversed'
     union all
     select carrier_id, trim(currency), 'receivable', -amount_micros from collateral_draws where status = 'honoured'
+    union all
+    -- A credit note credits the account of the side it corrects, a debit note debits it.
+    select carrier_id, trim(currency), case section when 'bought' then 'receivable' else 'payable' end,
+           case kind when 'credit' then -amount_micros else amount_micros end
+      from notes
   ),
   expected as (
     select carrier_id, currency, kind, sum(amount) as expected from movements where carrier_id is not null group by 1, 2, 3
@@ -66,7 +71,9 @@ const STATEMENTS = `
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
          coalesce((select sum(case when type = 'collection.payment_reversed' then -amount_micros else amount_micros end)
                    from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0)
-         + coalesce((select sum(amount_micros) from collateral_draws where statement_id = s.id and status = 'honoured'), 0) as paid
+         + coalesce((select sum(amount_micros) from collateral_draws where statement_id = s.id and status = 'honoured'), 0) as paid,
+         s.credited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'credit'), 0) as credited,
+         s.debited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'debit'), 0) as debited
   from statements s where s.status <> 'draft'`;
 
 interface StatementRow {
@@ -76,6 +83,10 @@ interface StatementRow {
   sold_micros: bigint;
   paid_micros: bigint;
   netting_micros: bigint;
+  credited_micros: bigint;
+  credited: bigint;
+  debited_micros: bigint;
+  debited: bigint;
   bought: bigint;
   fees: bigint;
   sold: bigint;
@@ -95,7 +106,7 @@ export async function auditSettlement(db: Db): Promise<AuditReport> {
     const statements = await t.any<StatementRow>(STATEMENTS);
     for (const row of statements) {
       const figures: Array<[string, bigint, bigint]> = [
-        ['bought', row.bought, row.bought_micros], ['fees', row.fees, row.fees_micros], ['sold', row.sold, row.sold_micros], ['paid', row.paid, row.paid_micros],
+        ['bought', row.bought, row.bought_micros], ['fees', row.fees, row.fees_micros], ['sold', row.sold, row.sold_micros], ['paid', row.paid, row.paid_micros], ['credited', row.credited, row.credited_micros], ['debited', row.debited, row.debited_micros],
         // Netting never exceeds the smaller side.
         ['netting', row.netting_micros <= row.bought + row.fees && row.netting_micros <= row.sold ? row.netting_micros : -1n, row.netting_micros],
       ];

@@ -5,6 +5,7 @@
  * reason, so the caller's transaction rolls back and nothing is changed.
  */
 import type { ITask } from 'pg-promise';
+import { effectiveBalance } from '../core/notes.ts';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
 
 /** Reasons a settlement refuses with, among others the callers give (unknown_collateral, ...). */
@@ -24,6 +25,9 @@ export interface LockedStatement {
   readonly status: StatementState;
   readonly balance_micros: bigint;
   readonly paid_micros: bigint;
+  /** Credit and debit notes allocated to the statement (they change what it asks, not what was paid). */
+  readonly credited_micros: bigint;
+  readonly debited_micros: bigint;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,18 +36,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function lockStatement(t: ITask<object>, statement_id: string): Promise<LockedStatement> {
   if (!UUID.test(statement_id)) throw new SettleRefused('unknown_statement');
   const row = await t.oneOrNone<LockedStatement>(
-    `select id, carrier_id, trim(currency) as currency, status, balance_micros, paid_micros from statements where id = $1 and status <> 'draft' for update`,
+    `select id, carrier_id, trim(currency) as currency, status, balance_micros, paid_micros, credited_micros, debited_micros
+     from statements where id = $1 and status <> 'draft' for update`,
     [statement_id]);
   if (row === null) throw new SettleRefused('unknown_statement');
   return row;
 }
 
 /**
- * What the carrier still owes on a statement. Everything that settles a statement (payments,
- * draws, credit notes) is counted in paid_micros, so this is the one place outstanding is defined.
+ * What the carrier still owes on a statement: what it asks (its balance, less credit notes, plus
+ * debit notes allocated to it) less what was paid (payments and draws). The one place outstanding
+ * is defined.
  */
-export function outstandingMicros(statement: Pick<LockedStatement, 'balance_micros' | 'paid_micros'>): bigint {
-  const left = statement.balance_micros - statement.paid_micros;
+export function outstandingMicros(statement: Pick<LockedStatement, 'balance_micros' | 'paid_micros' | 'credited_micros' | 'debited_micros'>): bigint {
+  const left = effectiveBalance(statement) - statement.paid_micros;
   return left > 0n ? left : 0n;
 }
 
@@ -59,9 +65,10 @@ export async function payOnStatement(t: ITask<object>, statement: LockedStatemen
     await t.none('update statements set paid_micros = $1 where id = $2', [paid_micros.toString(), statement.id]);
     return statement.status;
   }
-  const status = nextStatementState(statement.status, paymentTrigger(statement.balance_micros, paid_micros));
-  if (status === undefined || statement.balance_micros <= 0n) throw new SettleRefused('statement_not_open');
-  if (!confirmed && paid_micros > statement.balance_micros) throw new SettleRefused('amount_exceeds_outstanding');
+  const owed_micros = effectiveBalance(statement);
+  const status = nextStatementState(statement.status, paymentTrigger(owed_micros, paid_micros));
+  if (status === undefined || owed_micros <= 0n) throw new SettleRefused('statement_not_open');
+  if (!confirmed && paid_micros > owed_micros) throw new SettleRefused('amount_exceeds_outstanding');
   await t.none('update statements set paid_micros = $1, status = $2 where id = $3', [paid_micros.toString(), status, statement.id]);
   return status;
 }

@@ -32,6 +32,7 @@ import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
 import { registerOverdueRoutes } from './routes/overdue.ts';
+import { registerDisputeRoutes } from './routes/disputes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -123,6 +124,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerSettlementRoutes(app, context);
   registerFsnRoutes(app, context);
   registerOverdueRoutes(app, context);
+  registerDisputeRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

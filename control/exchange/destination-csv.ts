@@ -10,7 +10,7 @@
  * now. The whole file is checked and every bad line reported, so an operator fixes it in one pass.
  */
 import { PrefixNumbers } from '../core/numbers.ts';
-import { eachCsvRecord, type CsvRecord } from './csv.ts';
+import { eachCsvRecord, type CsvRecord } from '../../common/csv-records.ts';
 import { parseIsoTime } from './order-input.ts';
 
 export interface DestinationPrefixRow {

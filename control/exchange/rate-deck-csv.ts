@@ -11,7 +11,7 @@
  * in the future is refused rather than silently brought forward.
  */
 import { parseDecimalToMicros } from '../../common/money.ts';
-import { readCsv } from './csv.ts';
+import { readCsv } from '../../common/csv-records.ts';
 import type { CsvProblem } from './destination-csv.ts';
 import { MAX_CHANNELS, parseIncrements, parseIsoTime } from './order-input.ts';
 

@@ -117,7 +117,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     // A owes 0.025200 + 0.012600 + 0.030600 + 0.012600 = 0.081000, none of it billed yet.
     expect(await positionOf(a)).to.deep.equal({
       currency: 'USD', receivable: '0.000000', payable: '0.081000', net: '-0.081000',
-      unbilled_receivable: '0.000000', unbilled_payable: '0.081000', unbilled: '-0.081000', billed_unpaid: '0.000000', past_due: '0.000000',
+      unbilled_receivable: '0.000000', unbilled_payable: '0.081000', unbilled: '-0.081000', billed_unpaid: '0.000000', past_due: '0.000000', credit_notes: '0.000000', debit_notes: '0.000000',
       aging: { current: '0.000000', days_1_15: '0.000000', days_16_30: '0.000000', days_31_60: '0.000000', over_60: '0.000000' },
     });
     // C owes 0.063000 and is owed 0.030000.
@@ -141,7 +141,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
       { section: 'bought', destination: 'Testland Mobile', destination_id: ofA.lines[0]!.destination_id, adjustment: false, calls: 3, billed_seconds: 240, billed_minutes: '4.00', amount: '0.066000', fee: '0.002400' },
     ]);
     expect(ofA.totals).to.deep.equal({
-      bought: '0.066000', fees: '0.002400', sold: '0.000000', netting: '0.000000', balance: '0.068400', amount_due: '0.068400', amount_payable: '0.000000', paid: '0.000000',
+      bought: '0.066000', fees: '0.002400', sold: '0.000000', netting: '0.000000', balance: '0.068400', amount_due: '0.068400', amount_payable: '0.000000', paid: '0.000000', credited: '0.000000', debited: '0.000000',
     });
 
     // B only sold: 0.060000 on Testland Fixed and 0.036000 on Testland Mobile, all payable to it.
@@ -157,7 +157,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     const ofC = await getStatement(statementOf(statementsOfNov1, c).id);
     // Owes 0.060000 + 0.003000 = 0.063000, is owed 0.030000: 0.030000 offset, 0.033000 due.
     expect(ofC.totals).to.deep.equal({
-      bought: '0.060000', fees: '0.003000', sold: '0.030000', netting: '0.030000', balance: '0.033000', amount_due: '0.033000', amount_payable: '0.000000', paid: '0.000000',
+      bought: '0.060000', fees: '0.003000', sold: '0.030000', netting: '0.030000', balance: '0.033000', amount_due: '0.033000', amount_payable: '0.000000', paid: '0.000000', credited: '0.000000', debited: '0.000000',
     });
     expect(await balance(c, 'receivable')).to.equal(33_000n);
     expect(await balance(c, 'payable')).to.equal(0n);
@@ -167,7 +167,7 @@ describe('settlement: positions, statements, netting and downloads', function ()
     expect(netting).to.deep.equal({ kind: 'netting', postings: 2 });
     expect(await positionOf(c)).to.deep.equal({
       currency: 'USD', receivable: '0.000000', payable: '0.033000', net: '-0.033000',
-      unbilled_receivable: '0.000000', unbilled_payable: '0.000000', unbilled: '0.000000', billed_unpaid: '0.033000', past_due: '0.000000',
+      unbilled_receivable: '0.000000', unbilled_payable: '0.000000', unbilled: '0.000000', billed_unpaid: '0.033000', past_due: '0.000000', credit_notes: '0.000000', debit_notes: '0.000000',
       aging: { current: '0.033000', days_1_15: '0.000000', days_16_30: '0.000000', days_31_60: '0.000000', over_60: '0.000000' },
     });
     // A: 0.068400 billed, 0.012600 of 2 November still unbilled.

@@ -16,6 +16,7 @@ import { applyFsnEvent } from '../../../billing/fsn/fsn-events.ts';
 import { CollateralStore } from '../../../billing/settlement/collateral-store.ts';
 import { PaymentStore } from '../../../billing/settlement/payment-store.ts';
 import { StatementStore } from '../../../billing/settlement/statement-store.ts';
+import { effectiveBalance } from '../../../billing/core/notes.ts';
 import { isOpenStatementState } from '../../../billing/core/statement-lifecycle.ts';
 import { formatMicros } from '../../../common/money.ts';
 import { requireOperator } from '../access.ts';
@@ -45,7 +46,9 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
     if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
     const statement = await statements.statement(request.params.id);
     if (statement === null) throw notFound('unknown statement');
-    const owed = (action === 'collect' ? statement.balance_micros : -statement.balance_micros) - statement.paid_micros;
+    // Credit and debit notes allocated to the statement count with it.
+    const balance = effectiveBalance(statement);
+    const owed = (action === 'collect' ? balance : -balance) - statement.paid_micros;
     if (!isOpenStatementState(statement.status) || owed <= 0n) {
       throw action === 'collect'
         ? new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement')

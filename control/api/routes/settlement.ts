@@ -57,6 +57,8 @@ function positionView(position: Position) {
     unbilled: money(position.unbilled_net_micros),
     billed_unpaid: money(position.billed_unpaid_micros),
     past_due: money(position.past_due_micros),
+    credit_notes: money(position.credit_notes_micros),
+    debit_notes: money(position.debit_notes_micros),
     aging: {
       current: money(position.aging.current_micros),
       days_1_15: money(position.aging.days_1_15_micros),

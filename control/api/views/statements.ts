@@ -33,6 +33,9 @@ export function statementSummaryView(statement: StoredStatement) {
       amount_due: money(amount_due_micros),
       amount_payable: money(amount_payable_micros),
       paid: money(statement.paid_micros),
+      // Credit and debit notes allocated to it: what it settles is balance - credited + debited.
+      credited: money(statement.credited_micros),
+      debited: money(statement.debited_micros),
     },
   };
 }
