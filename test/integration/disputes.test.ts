@@ -193,7 +193,8 @@ describe('disputes: CDR reconciliation, disputes, credit and debit notes, re-rat
     expect(await position(a)).to.include({ payable: '0.070400', billed_unpaid: '0.070400', past_due: '0.070400', credit_notes: '0.005200', debit_notes: '0.000000' });
     expect(((await position(a))['aging'] as Json)['days_1_15']).to.equal('0.070400');
     const statement = (await asA<{ status: string; totals: Json }>('GET', `/v1/statements/${statementOfA}`)).body;
-    expect(statement.status).to.equal('partially_paid');
+    // Partly settled, and still past due: the overdue policy, evaluated at once after the credit, marks it overdue.
+    expect(statement.status).to.equal('overdue');
     expect(statement.totals).to.include({ balance: '0.075600', paid: '0.000000', credited: '0.005200' });
     const audited = await running.system.db.any<{ action: string }>(`select action from audit_log where subject in ($1, $2) order by id`, [`dispute:${disputeId}`, `note:${resolved.body.credit_note.id}`]);
     expect(audited.map((row) => row.action)).to.deep.equal(['dispute.open', 'credit_note.issue', 'dispute.accept']);
