@@ -13,6 +13,8 @@ import { ApiKeyStore } from '../store/api-keys.ts';
 import { serverSecret } from '../store/server-secrets.ts';
 import { CounterpartyAliases } from './anonymity.ts';
 import { ApiError } from './errors.ts';
+import { AmountError } from '../../common/money.ts';
+import { moneyTypeError, partAwareValidatorFactory } from './validation.ts';
 import { authenticator, type Principal } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import type { RouteContext } from './route-context.ts';
@@ -52,6 +54,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     // Live streams never end on their own: close them so a shutdown does not wait for clients.
     forceCloseConnections: true,
+    // Bodies are validated without type coercion: a number is never taken for a money string.
+    schemaController: { compilersFactory: { buildValidator: partAwareValidatorFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const context: RouteContext = {
     ...deps,
@@ -85,7 +89,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       // The exchange is changing leader, or the leader could not be reached: send the command again.
       return reply.status(503).header('retry-after', '1').send({ error: 'exchange_unavailable', message: error.message, retryable: true, stored: error.stored });
     }
+    if (error instanceof AmountError) {
+      return reply.status(400).send({ error: 'invalid_amount', message: error.message });
+    }
     if (error.validation) {
+      const money = moneyTypeError(error);
+      if (money) return reply.status(400).send(money);
       return reply.status(400).send({ error: 'invalid_request', message: error.message });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
