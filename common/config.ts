@@ -16,6 +16,8 @@ export interface HostPort {
 export interface Config {
   /** Where Kamailio listens for SIP (UDP), e.g. 127.0.0.1:5060. */
   readonly sipAddr: HostPort;
+  /** SIP requests an address that is no carrier's trunk may send in 2 s before the switch stops answering it (pike). */
+  readonly sipUnknownRequestsPer2s: number;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
   /** Where the other control-plane nodes reach this node's API (to forward orders to the exchange's leader). */
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
   const apiAddr = read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort);
   const config: Config = {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
+    sipUnknownRequestsPer2s: read('MINUTEX_SIP_UNKNOWN_REQS_PER_2S', '16', (raw) => parseIntInRange(raw, 1, 100000)),
     apiAddr,
     // By default the API's own address; a wildcard listen address is reached on loopback.
     apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),

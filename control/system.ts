@@ -32,6 +32,7 @@ import { recoverWriteAhead, WriteAheadFile } from './credit/write-ahead.ts';
 import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
 import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
+import { registerEdgeMetrics, trunkSourceReloader } from '../switch/trunk-sources.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
@@ -208,6 +209,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
     // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
     const rpc = new KamailioRpc(config.jsonrpcAddr);
+    // The switch refuses strangers itself (minutex-edge.cfg): it reloads the trunk addresses it
+    // knows each time trunks change here, and its counters of what it refused are metrics.
+    snapshots.onTrunksChanged(trunkSourceReloader(rpc, log.child({ part: 'edge' })));
+    registerEdgeMetrics(rpc);
     const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
       .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
