@@ -20,6 +20,12 @@ export interface Config {
   readonly sipUnknownRequestsPer2s: number;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
+  /** Requests one client address may make per minute (0: no limit). */
+  readonly apiRatePerAddressPerMin: number;
+  /** Requests one principal (an API key, an operator) may make per minute (0: no limit). */
+  readonly apiRatePerKeyPerMin: number;
+  /** Live streams (SSE) one principal may hold open at once. */
+  readonly apiMaxStreamsPerPrincipal: number;
   /** Where the other control-plane nodes reach this node's API (to forward orders to the exchange's leader). */
   readonly apiAdvertiseUrl: string;
   /** How often a node tries to become the exchange's one matching writer, and the leader checks it still is, in ms. */
@@ -122,6 +128,9 @@ export function loadConfig(env: Env = process.env): Config {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
     sipUnknownRequestsPer2s: read('MINUTEX_SIP_UNKNOWN_REQS_PER_2S', '16', (raw) => parseIntInRange(raw, 1, 100000)),
     apiAddr,
+    apiRatePerAddressPerMin: read('MINUTEX_API_RATE_PER_ADDRESS_PER_MIN', '30000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
+    apiRatePerKeyPerMin: read('MINUTEX_API_RATE_PER_KEY_PER_MIN', '12000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
+    apiMaxStreamsPerPrincipal: read('MINUTEX_API_MAX_STREAMS_PER_PRINCIPAL', '4', (raw) => parseIntInRange(raw, 1, 1000)),
     // By default the API's own address; a wildcard listen address is reached on loopback.
     apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),
     exchangeLeaderPollMs: read('MINUTEX_EXCHANGE_LEADER_POLL_MS', '1000', (raw) => parseIntInRange(raw, 100, 60000)),

@@ -236,6 +236,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
+      limits: {
+        rate: { perAddressPerMin: config.apiRatePerAddressPerMin, perKeyPerMin: config.apiRatePerKeyPerMin },
+        maxStreamsPerPrincipal: config.apiMaxStreamsPerPrincipal,
+      },
       switchControl: {
         endCall(call_id, reason) {
           const call = calls.liveCall(call_id);

@@ -7,6 +7,7 @@ import type { MemberStore } from '../store/members.ts';
 import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
 import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -33,5 +34,7 @@ export interface ApiDependencies {
   readonly credits: CreditStore;
   /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
+  /** How much one client may ask, and how many live streams one principal may hold (config defaults when absent). */
+  readonly limits?: { readonly rate: RateLimits; readonly maxStreamsPerPrincipal: number };
   health(): Promise<HealthReport>;
 }

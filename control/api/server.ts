@@ -5,6 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
+import { registerRateLimits } from './rate-limits.ts';
 import fastifyStatic from '@fastify/static';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +46,8 @@ declare module 'fastify' {
 const BODY_LIMIT_BYTES = 65_536;
 /** Name of the server secret behind counterparty aliases (server_secrets table). */
 const ALIAS_SECRET = 'counterparty_alias';
+/** Limits when the caller gives none (tests building the API alone); the config's defaults in production. */
+const DEFAULT_RATE_LIMITS = { perAddressPerMin: 30_000, perKeyPerMin: 12_000 };
 const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
@@ -73,10 +77,18 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  // Security headers on every answer (the live page is served from here: scripts from itself only).
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'connect-src': ["'self'"] } } });
+  // Per address before authentication; per principal right after it.
+  const limits = await registerRateLimits(app, deps.limits?.rate ?? DEFAULT_RATE_LIMITS);
+
   app.decorateRequest('principal', undefined);
   // Decided by the matched route, not the raw URL, so no spelling of a /v1 path escapes it.
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url?.startsWith('/v1/')) request.principal = await authenticate(request);
+  app.addHook('onRequest', async (request, reply) => {
+    await limits.byAddress(request, reply);
+    if (!request.routeOptions.url?.startsWith('/v1/')) return;
+    request.principal = await authenticate(request);
+    await limits.byPrincipal(request, reply);
   });
   // CSV uploads arrive as text; the import routes parse them (control/exchange/*-csv.ts).
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
