@@ -30,7 +30,7 @@ function refused(retryAfterMs: number): ApiError {
 function principalKey(request: FastifyRequest): string | undefined {
   const principal = request.principal;
   if (principal === undefined) return undefined;
-  return principal.kind === 'carrier' ? `key:${principal.api_key_id}` : `operator:${principal.name}`;
+  return principal.kind === 'carrier' ? `key:${principal.api_key_id}` : `operator:${principal.operator}`;
 }
 
 type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttl: number; ttlInSeconds: number }>;

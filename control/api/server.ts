@@ -12,6 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiKeyStore } from '../store/api-keys.ts';
+import { OperatorStore } from '../store/operators.ts';
+import { operatorMay } from './roles.ts';
+import { registerOperatorRoutes } from './routes/operators.ts';
 import { serverSecret } from '../store/server-secrets.ts';
 import { CounterpartyAliases } from './anonymity.ts';
 import { ApiError } from './errors.ts';
@@ -64,9 +67,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const context: RouteContext = {
     ...deps,
     apiKeys: new ApiKeyStore(deps.db),
+    operators: new OperatorStore(deps.db),
     aliases: new CounterpartyAliases(await serverSecret(deps.db, ALIAS_SECRET)),
   };
-  const authenticate = authenticator(deps.operatorToken, context.apiKeys);
+  const authenticate = authenticator(deps.operatorToken, context.apiKeys, context.operators);
 
   await app.register(swagger, {
     openapi: {
@@ -87,8 +91,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     await limits.byAddress(request, reply);
     if (!request.routeOptions.url?.startsWith('/v1/')) return;
-    request.principal = await authenticate(request);
+    const principal = await authenticate(request);
+    request.principal = principal;
     await limits.byPrincipal(request, reply);
+    // An operator's role decides what it may change (roles.ts); a carrier's reach is each route's business.
+    if (principal.kind === 'operator' && !operatorMay(principal.role, request.method, request.routeOptions.url)) {
+      throw new ApiError(403, 'forbidden', `the ${principal.role} role may not do this`);
+    }
   });
   // CSV uploads arrive as text; the import routes parse them (control/exchange/*-csv.ts).
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -131,6 +140,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerHealthRoutes(app, context);
   registerMemberRoutes(app, context);
   registerApiKeyRoutes(app, context);
+  registerOperatorRoutes(app, context);
   registerOrderRoutes(app, context);
   registerExchangeForwardingRoutes(app, context);
   registerTradeRoutes(app, context);

@@ -11,7 +11,7 @@ export interface OpenStream {
 }
 
 export function principalStreamKey(principal: Principal): string {
-  return principal.kind === 'carrier' ? `key:${principal.api_key_id}` : `operator:${principal.name}`;
+  return principal.kind === 'carrier' ? `key:${principal.api_key_id}` : `operator:${principal.operator}`;
 }
 
 export class StreamRegistry {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { audit } from '../../store/audit.ts';
 import { actorOf, principalOf, requireOperator } from '../access.ts';
+import { BOOTSTRAP_OPERATOR } from '../auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { principalStreamKey, StreamRegistry } from '../streams.ts';
 import type { RouteContext } from '../route-context.ts';
@@ -39,6 +40,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: RouteContext): vo
 
   const streams = new StreamRegistry(deps.limits?.maxStreamsPerPrincipal ?? DEFAULT_MAX_STREAMS);
   deps.apiKeys.revoked.subscribe((key_id) => streams.closeAll(`key:${key_id}`));
+  deps.operators.revoked.subscribe((name) => streams.closeAll(`operator:${name}`));
 
   app.get('/v1/stream', { schema: { tags: ['live'] } }, (request, reply) => {
     const principal = principalOf(request);
@@ -67,9 +69,9 @@ export function registerLiveRoutes(app: FastifyInstance, deps: RouteContext): vo
     const heartbeat = setInterval(() => {
       raw.write(': keep-alive\n\n');
       // A key revoked on another node is not announced here: ask now and then.
-      if (principal.kind === 'carrier') {
-        deps.apiKeys.isActive(principal.api_key_id).then((active) => { if (!active) raw.destroy(); }, () => undefined);
-      }
+      const active = principal.kind === 'carrier' ? deps.apiKeys.isActive(principal.api_key_id)
+        : principal.operator === BOOTSTRAP_OPERATOR ? Promise.resolve(true) : deps.operators.isActive(principal.operator);
+      active.then((live) => { if (!live) raw.destroy(); }, () => undefined);
     }, HEARTBEAT_MS);
     raw.write(`event: hello\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
     request.raw.on('close', () => {
