@@ -118,4 +118,61 @@ describe('the SIP edge: strangers, scanners and floods', function () {
     }, 15_000, 'the known calls’ CDRs');
     expect(after['calls']).to.equal(before['calls']! + KNOWN_CALLS);
   });
+
+  it('answers malformed requests from a known trunk with a 4xx or not at all, bills nothing, and calls keep flowing', async () => {
+    const before = await rowCounts(running.system.db, ['ledger_postings', 'credit_reservations']);
+    const peer = await rawSipPeer(BUYER_IP, target);
+    const from = `${BUYER_IP}:${peer.port}`;
+    const longCallId = `${'c'.repeat(400)}@edge-test`;
+    const cases: Array<[string, string | Buffer]> = [
+      ['no Call-ID', sipRequest('INVITE', from, { 'Call-ID': null })],
+      ['no CSeq', sipRequest('INVITE', from, { CSeq: null })],
+      ['no From', sipRequest('INVITE', from, { From: null })],
+      ['no Via', sipRequest('INVITE', from, { Via: null })],
+      ['two Call-IDs', sipRequest('INVITE', from).replace('\r\nCSeq:', '\r\nCall-ID: second@edge-test\r\nCSeq:')],
+      ['two CSeqs', sipRequest('INVITE', from).replace('\r\nContact:', '\r\nCSeq: 7 INVITE\r\nContact:')],
+      ['Content-Length beyond the body', sipRequest('INVITE', from, { 'Content-Length': '500' }, 'v=0\r\n')],
+      ['negative Content-Length', sipRequest('INVITE', from, { 'Content-Length': '-5' })],
+      ['CSeq not a number', sipRequest('INVITE', from, { CSeq: 'abc INVITE' })],
+      ['CSeq method not the request\'s', sipRequest('INVITE', from, { CSeq: '1 BYE' })],
+      ['a Call-ID of 400 characters', sipRequest('INVITE', from, { 'Call-ID': longCallId })],
+      ['a header of 6,000 bytes', sipRequest('INVITE', from, { 'X-Padding': 'x'.repeat(6000) })],
+      ['a BYE for no dialog', sipRequest('BYE', from, { To: '<sip:442079460000@127.0.0.1>;tag=nosuchdialog' })],
+      ['an ACK for no transaction', sipRequest('ACK', from, { To: '<sip:442079460000@127.0.0.1>;tag=nosuchdialog' })],
+      ['a CANCEL for no transaction', sipRequest('CANCEL', from)],
+      ['a re-INVITE for no dialog', sipRequest('INVITE', from, { To: '<sip:442079460000@127.0.0.1>;tag=nosuchdialog' })],
+      ['garbage bytes', Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 7919) % 256))],
+      ['a request line only', 'INVITE sip:1@127.0.0.1 SIP/2.0\r\n\r\n'],
+      ['SIP/3.0', sipRequest('INVITE', from).replace('SIP/2.0\r\n', 'SIP/3.0\r\n')],
+    ];
+    try {
+      for (const [what, message] of cases) {
+        const seen = peer.received.length;
+        await peer.send(message);
+        await peer.waitFor(seen, 400);
+        for (const answer of peer.received.slice(seen)) {
+          const status = /^SIP\/2\.0 (\d{3}) /.exec(answer)?.[1] ?? 'none';
+          // A provisional 100 may come first; every final answer must be a refusal of the request.
+          if (status === '100') {
+            expect(answer.split('\r\n')[0], 'a 100 names no software').to.equal('SIP/2.0 100 Trying');
+            continue;
+          }
+          expect(status, `${what}: ${answer.split('\r\n')[0]}`).to.match(/^4\d\d$/);
+        }
+      }
+    } finally {
+      await peer.close();
+    }
+    expect(await rowCounts(running.system.db, ['ledger_postings', 'credit_reservations'])).to.deep.equal(before);
+    const answered = await running.system.db.one<{ n: string }>("select count(*)::text as n from cdrs where final_sip_code = 200 and call_id like '%edge-test%'");
+    expect(answered.n).to.equal('0');
+
+    const seller = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER_IP, localPort: SELLER_PORT, maxRunMs: 30_000 }, workDir);
+    await seller.ready;
+    const call = await runSipp({
+      scenario: 'uac-call-expect-200.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: `127.0.0.1:${PORTS.sip}`, service: NUMBER, calls: 3, callDurationMs: 200, maxRunMs: 20_000,
+    }, workDir);
+    await seller.stop();
+    expect(call.successfulCalls, call.stderr).to.equal(3);
+  });
 });
