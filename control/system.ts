@@ -4,6 +4,7 @@
  * billing's batch processor and the HTTP API with the live page.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../common/config.ts';
@@ -236,6 +237,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
+      ...(config.apiTls === undefined ? {} : { tls: { cert: readFileSync(config.apiTls.certFile), key: readFileSync(config.apiTls.keyFile) } }),
       limits: {
         rate: { perAddressPerMin: config.apiRatePerAddressPerMin, perKeyPerMin: config.apiRatePerKeyPerMin },
         maxStreamsPerPrincipal: config.apiMaxStreamsPerPrincipal,
@@ -261,7 +263,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

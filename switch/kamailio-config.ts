@@ -32,6 +32,8 @@ export interface KamailioSettings {
   readonly unknownSourceRequestsPer2s?: number;
   /** The edge logs one in this many of the requests it refuses or drops. */
   readonly edgeLogEvery?: number;
+  /** SIP over TLS besides UDP: where, and the PEM certificate and key (off when absent). */
+  readonly tls?: { readonly addr: HostPort; readonly certFile: string; readonly keyFile: string };
 }
 
 /** The switch settings of a minutex config. */
@@ -43,6 +45,7 @@ export function kamailioSettings(config: Config, databaseUrl: string, agentSecre
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
     unknownSourceRequestsPer2s: config.sipUnknownRequestsPer2s,
+    ...(config.sipTls === undefined ? {} : { tls: config.sipTls }),
   };
 }
 
@@ -82,6 +85,11 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_DB_URL', kamailioDatabaseUrl(settings.databaseUrl), 'PostgreSQL for the switch call records'],
     ['MINUTEX_SIP_UNKNOWN_REQS_PER_2S', settings.unknownSourceRequestsPer2s ?? 16, 'requests an unknown address may send in 2 s before it is not answered'],
     ['MINUTEX_SIP_EDGE_LOG_EVERY', settings.edgeLogEvery ?? 1000, 'the edge logs one in this many refusals'],
+    ...(settings.tls === undefined ? [] : [
+      ['MINUTEX_SIP_TLS_LISTEN', formatHostPort(settings.tls.addr), 'TLS address for SIP'],
+      ['MINUTEX_SIP_TLS_CERT', settings.tls.certFile, 'PEM certificate for SIP over TLS'],
+      ['MINUTEX_SIP_TLS_KEY', settings.tls.keyFile, 'PEM private key for SIP over TLS'],
+    ] satisfies Array<[string, string, string]>),
     ...Object.entries(extraDefines).map(([name, value]): [string, string, string] => [name, value, 'set by the caller']),
   ];
   const lines = values.map(([name, value, comment]) => {
@@ -89,6 +97,8 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     if (text.includes('!') || text.includes('\n')) throw new Error(`${name} cannot contain "!" or a newline`);
     return `# ${comment}\n#!substdef "!${name}!${text}!g"`;
   });
+  // minutex-edge.cfg listens for SIP over TLS only when this is defined.
+  if (settings.tls !== undefined) lines.push('# SIP over TLS is on\n#!define MINUTEX_WITH_TLS');
   return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
 }
 

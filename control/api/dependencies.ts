@@ -36,5 +36,7 @@ export interface ApiDependencies {
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
   /** How much one client may ask, and how many live streams one principal may hold (config defaults when absent). */
   readonly limits?: { readonly rate: RateLimits; readonly maxStreamsPerPrincipal: number };
+  /** HTTPS: the PEM certificate and key (plain HTTP when absent). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   health(): Promise<HealthReport>;
 }

@@ -55,6 +55,8 @@ const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web'
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    // HTTPS when a certificate is configured (an https.Server is an http.Server to everything here).
+    ...(deps.tls === undefined ? {} : { https: deps.tls } as object),
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT_BYTES,
     // Request lines would drown the call logs at load; errors are still logged.
