@@ -129,6 +129,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return reply.status(400).send({ error: 'invalid_request', message: error.message });
     }
+    // PostgreSQL refused a value of the request itself (class 22, data exception: a NUL byte in a
+    // text, a number out of a column's range...). Its transaction rolled back: nothing changed.
+    if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      request.log.warn({ err: error, route: request.routeOptions.url }, 'a value the database refuses reached it: validate it earlier');
+      return reply.status(400).send({ error: 'invalid_value', message: 'the request holds a value that cannot be stored' });
+    }
     // Other refusals of the request itself by Fastify or a plugin (e.g. a path @fastify/static forbids).
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -54,7 +55,9 @@ describe('TLS: HTTPS for the API and SIP over TLS', function () {
 
   it('answers SIP over TLS, a stranger with 403 as over UDP', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: SIP_TLS_PORT, localAddress: STRANGER_IP, ca }, () => {
+      // From a chosen loopback address: a plain TCP connection first, TLS over it.
+      const tcp = net.connect({ host: '127.0.0.1', port: SIP_TLS_PORT, localAddress: STRANGER_IP });
+      const socket = tls.connect({ socket: tcp, host: '127.0.0.1', servername: undefined, ca }, () => {
         socket.write(sipRequest('OPTIONS', `${STRANGER_IP}:${socket.localPort}`).replace('SIP/2.0/UDP', 'SIP/2.0/TLS'));
       });
       let text = '';

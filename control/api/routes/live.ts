@@ -3,6 +3,7 @@
  * Server-Sent Events. The stream is read with fetch (so the bearer header travels with it). Each
  * principal gets only what it may see (views/stream.ts).
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { audit } from '../../store/audit.ts';
@@ -20,6 +21,9 @@ const HEARTBEAT_MS = 15_000;
 /** Live streams one principal may hold when the config does not say (tests building the API alone). */
 const DEFAULT_MAX_STREAMS = 4;
 
+// A SIP Call-ID is printable ASCII without spaces (RFC 3261 section 25.1, `word`).
+const CallIdParams = Type.Object({ call_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~]+$' }) });
+
 const bigintSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 export function registerLiveRoutes(app: FastifyInstance, deps: RouteContext): void {
@@ -30,7 +34,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: RouteContext): vo
     return { calls: calls.map((call) => carrierLiveCallJson(call, principal.carrier_id, deps.aliases)).filter((call) => call !== null) };
   });
 
-  app.post<{ Params: { call_id: string } }>('/v1/calls/:call_id/hangup', { schema: { tags: ['live'] } }, async (request) => {
+  app.post<{ Params: { call_id: string } }>('/v1/calls/:call_id/hangup', { schema: { tags: ['live'], params: CallIdParams } }, async (request) => {
     requireOperator(request);
     const call_id = request.params.call_id;
     if (!deps.switchControl.endCall(call_id, 'ended by operator')) throw notFound('no answered live call with this Call-ID');
