@@ -132,7 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
     sipUnknownRequestsPer2s: read('MINUTEX_SIP_UNKNOWN_REQS_PER_2S', '16', (raw) => parseIntInRange(raw, 1, 100000)),
     apiAddr,
-    apiRatePerAddressPerMin: read('MINUTEX_API_RATE_PER_ADDRESS_PER_MIN', '30000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
+    apiRatePerAddressPerMin: read('MINUTEX_API_RATE_PER_ADDRESS_PER_MIN', '120000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
     apiRatePerKeyPerMin: read('MINUTEX_API_RATE_PER_KEY_PER_MIN', '12000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
     apiMaxStreamsPerPrincipal: read('MINUTEX_API_MAX_STREAMS_PER_PRINCIPAL', '4', (raw) => parseIntInRange(raw, 1, 1000)),
     apiTls: tlsFiles(env, 'MINUTEX_API_TLS_CERT', 'MINUTEX_API_TLS_KEY', problems),

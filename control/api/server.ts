@@ -50,7 +50,7 @@ const BODY_LIMIT_BYTES = 65_536;
 /** Name of the server secret behind counterparty aliases (server_secrets table). */
 const ALIAS_SECRET = 'counterparty_alias';
 /** Limits when the caller gives none (tests building the API alone); the config's defaults in production. */
-const DEFAULT_RATE_LIMITS = { perAddressPerMin: 30_000, perKeyPerMin: 12_000 };
+const DEFAULT_RATE_LIMITS = { perAddressPerMin: 120_000, perKeyPerMin: 12_000 };
 const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
