@@ -212,7 +212,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const rpc = new KamailioRpc(config.jsonrpcAddr);
     // The switch refuses strangers itself (minutex-edge.cfg): it reloads the trunk addresses it
     // knows each time trunks change here, and its counters of what it refused are metrics.
-    snapshots.onTrunksChanged(trunkSourceReloader(rpc, log.child({ part: 'edge' })));
+    // Before the switch is up (the first load at start) there is nothing to tell: it loads the
+    // list itself when it starts, and again when the agent (re)connects.
+    const reloadTrunkSources = trunkSourceReloader(rpc, log.child({ part: 'edge' }));
+    snapshots.onTrunksChanged(() => (evapi.connected ? reloadTrunkSources() : Promise.resolve()));
+    evapi.onConnected(() => void reloadTrunkSources());
     registerEdgeMetrics(rpc);
     const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')

@@ -74,7 +74,7 @@ describe('the API edge: headers, rate limits, live streams', function () {
     expect(await third.json()).to.include({ error: 'too_many_streams' });
 
     const readers = streams.map((stream) => stream.body!.getReader());
-    for (const reader of readers) expect(new TextDecoder().decode((await reader.read()).value)).to.include('event: hello');
+    for (const reader of readers) expect(new TextDecoder().decode((await reader.read()).value as Uint8Array)).to.include('event: hello');
     const started = Date.now();
     expect((await running.api('DELETE', `/v1/carriers/${carrierId}/api-keys/${id}`)).status).to.equal(200);
     const ends = await Promise.all(readers.map(async (reader) => {
