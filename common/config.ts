@@ -16,8 +16,20 @@ export interface HostPort {
 export interface Config {
   /** Where Kamailio listens for SIP (UDP), e.g. 127.0.0.1:5060. */
   readonly sipAddr: HostPort;
+  /** SIP requests an address that is no carrier's trunk may send in 2 s before the switch stops answering it (pike). */
+  readonly sipUnknownRequestsPer2s: number;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
+  /** Requests one client address may make per minute (0: no limit). */
+  readonly apiRatePerAddressPerMin: number;
+  /** Requests one principal (an API key, an operator) may make per minute (0: no limit). */
+  readonly apiRatePerKeyPerMin: number;
+  /** Live streams (SSE) one principal may hold open at once. */
+  readonly apiMaxStreamsPerPrincipal: number;
+  /** HTTPS for the API: PEM certificate and key files (both or neither; off by default). */
+  readonly apiTls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** SIP over TLS: the address Kamailio listens on and its PEM certificate and key (off by default). */
+  readonly sipTls: { readonly addr: HostPort; readonly certFile: string; readonly keyFile: string } | undefined;
   /** Where the other control-plane nodes reach this node's API (to forward orders to the exchange's leader). */
   readonly apiAdvertiseUrl: string;
   /** How often a node tries to become the exchange's one matching writer, and the leader checks it still is, in ms. */
@@ -126,7 +138,22 @@ export function loadConfig(env: Env = process.env): Config {
   const apiAddr = read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort);
   const config: Config = {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
+    sipUnknownRequestsPer2s: read('MINUTEX_SIP_UNKNOWN_REQS_PER_2S', '16', (raw) => parseIntInRange(raw, 1, 100000)),
     apiAddr,
+    apiRatePerAddressPerMin: read('MINUTEX_API_RATE_PER_ADDRESS_PER_MIN', '120000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
+    apiRatePerKeyPerMin: read('MINUTEX_API_RATE_PER_KEY_PER_MIN', '12000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
+    apiMaxStreamsPerPrincipal: read('MINUTEX_API_MAX_STREAMS_PER_PRINCIPAL', '4', (raw) => parseIntInRange(raw, 1, 1000)),
+    apiTls: tlsFiles(env, 'MINUTEX_API_TLS_CERT', 'MINUTEX_API_TLS_KEY', problems),
+    sipTls: ((files) => {
+      const addr = env['MINUTEX_SIP_TLS_ADDR'];
+      if (addr === undefined && files === undefined) return undefined;
+      if (addr === undefined || files === undefined) {
+        problems.push('MINUTEX_SIP_TLS_ADDR, MINUTEX_SIP_TLS_CERT and MINUTEX_SIP_TLS_KEY go together');
+        return undefined;
+      }
+      const parsed = read('MINUTEX_SIP_TLS_ADDR', addr, parseHostPort);
+      return parsed === undefined ? undefined : { addr: parsed, ...files };
+    })(tlsFiles(env, 'MINUTEX_SIP_TLS_CERT', 'MINUTEX_SIP_TLS_KEY', problems)),
     // By default the API's own address; a wildcard listen address is reached on loopback.
     apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),
     exchangeLeaderPollMs: read('MINUTEX_EXCHANGE_LEADER_POLL_MS', '1000', (raw) => parseIntInRange(raw, 100, 60000)),
@@ -204,6 +231,18 @@ function parseHttpUrl(raw: string): string {
 
 export function formatHostPort(addr: HostPort): string {
   return `${addr.host}:${addr.port}`;
+}
+
+/** A certificate and key pair of settings: both or neither. */
+function tlsFiles(env: Readonly<Record<string, string | undefined>>, certName: string, keyName: string, problems: string[]): { certFile: string; keyFile: string } | undefined {
+  const certFile = env[certName];
+  const keyFile = env[keyName];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    problems.push(`${certName} and ${keyName} go together`);
+    return undefined;
+  }
+  return { certFile, keyFile };
 }
 
 function parseIntInRange(raw: string, min: number, max: number): number {

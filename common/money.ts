@@ -12,12 +12,26 @@ export const MICROS_PER_UNIT = 1_000_000n;
 
 const DECIMAL = /^(-?)(\d{1,15})(?:\.(\d{1,6}))?$/;
 
-/** "0.012500" → 12500n. Rejects more than 6 decimals, exponents, spaces and anything a float would accept. */
+/**
+ * The largest amount accepted from outside, in micro-units: 10^12 units. PostgreSQL's bigint holds
+ * about 9.2 × 10^18 micro-units; keeping every single amount nine times below that leaves room
+ * for the sums and products the ledger makes of them (balances, a price times a few minutes'
+ * increments) without an overflow deep inside a transaction.
+ */
+export const MAX_AMOUNT_MICROS = 1_000_000_000_000n * MICROS_PER_UNIT;
+
+export class AmountError extends Error {}
+
+/**
+ * "0.012500" → 12500n. Rejects more than 6 decimals, exponents, spaces and anything a float would
+ * accept, and amounts beyond ±MAX_AMOUNT_MICROS.
+ */
 export function parseDecimalToMicros(text: string): bigint {
   const match = DECIMAL.exec(text);
-  if (!match) throw new Error('expected a decimal number with at most 6 decimals');
+  if (!match) throw new AmountError('expected a decimal number with at most 6 decimals');
   const [, sign, whole, fraction = ''] = match;
   const micros = BigInt(whole!) * MICROS_PER_UNIT + BigInt(fraction.padEnd(MICROS_SCALE, '0'));
+  if (micros > MAX_AMOUNT_MICROS) throw new AmountError('the amount is beyond 1000000000000 units, the most minutex accepts');
   return sign === '-' ? -micros : micros;
 }
 

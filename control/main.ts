@@ -6,6 +6,10 @@ import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startLocalSandbox } from '../fsn/local.ts';
 import { startSystem, type System } from './system.ts';
+import { OperatorStore } from './store/operators.ts';
+
+/** How long the login link printed at start works. */
+const LOGIN_LINK_TTL_MS = 15 * 60_000;
 
 export async function runUntilSignal(onStarted?: (system: System, config: Config) => Promise<void>): Promise<void> {
   let config;
@@ -33,8 +37,10 @@ export async function runUntilSignal(onStarted?: (system: System, config: Config
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await system.waitForSwitch(15_000);
-  const pageUrl = `${system.apiUrl}/#token=${encodeURIComponent(system.operatorToken)}`;
-  console.log(`\nminutex is running.\n  live page: ${pageUrl}\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  payments:  ${config.fsnUrl}${sandbox === null ? '' : ' (sandbox)'}\n  Ctrl-C stops everything.\n`);
+  // A one-time code that expires, never a token: the page exchanges it for an admin's token.
+  const code = await new OperatorStore(system.db).newLoginLink(LOGIN_LINK_TTL_MS);
+  const pageUrl = `${system.apiUrl}/#login=${code}`;
+  console.log(`\nminutex is running.\n  live page: ${pageUrl} (works once, for ${LOGIN_LINK_TTL_MS / 60_000} minutes)\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>; operators: npm run cli -- operator --help)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  payments:  ${config.fsnUrl}${sandbox === null ? '' : ' (sandbox)'}\n  Ctrl-C stops everything.\n`);
   if (onStarted) await onStarted(system, config);
 }
 

@@ -14,12 +14,14 @@ import type { CapacityLeases, CapacityNeed } from './calls/capacity-leases.ts';
 import { withDeadline } from '../common/deadline.ts';
 import type { CreditController } from './credit/credit-controller.ts';
 import type { RoutingSnapshotCache } from './store/routing-snapshot.ts';
+import { UnknownSources } from './calls/unknown-sources.ts';
 
 /** A setup asks for more channel slots at most this many times (the ingress trunk, then the legs). */
 const MAX_CAPACITY_ATTEMPTS = 2;
 
 export class ExchangeRouteDecider implements RouteDecider {
   private readonly callRate = new CallRateLimiter();
+  readonly unknownSources: UnknownSources;
 
   constructor(
     private readonly snapshots: RoutingSnapshotCache,
@@ -34,7 +36,9 @@ export class ExchangeRouteDecider implements RouteDecider {
     private readonly clock: () => number = Date.now,
     /** Buyers the overdue policy blocks, kept in memory (billing/overdue/buying-blocks.ts). */
     private readonly blocks: { isBlocked(carrier_id: string): boolean } = { isBlocked: () => false },
-  ) {}
+  ) {
+    this.unknownSources = new UnknownSources(log);
+  }
 
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
@@ -128,6 +132,13 @@ export class ExchangeRouteDecider implements RouteDecider {
     context: { buyer_id: string | null; ingress_trunk_id: string | null; destination_id: string | null },
   ): RouteDecision {
     const reply = rejectReply(reason);
+    if (reason === 'unknown_trunk') {
+      // The switch refuses strangers itself (minutex-edge.cfg); one that still gets here (the
+      // switch's trunk list not yet reloaded) is counted, never written: a flood must not make
+      // the database do the work.
+      this.unknownSources.refused(request.source_ip);
+      return { kind: 'reject', ...reply };
+    }
     this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason }, 'call refused at setup');
     if (reason !== 'duplicate_call') {
       // The refusal's CDR is written after the answer: a refusal never waits for the database.

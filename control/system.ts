@@ -4,6 +4,7 @@
  * billing's batch processor and the HTTP API with the live page.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../common/config.ts';
@@ -35,6 +36,7 @@ import { recoverWriteAhead, WriteAheadFile } from './credit/write-ahead.ts';
 import { reconcileAfterRestart, sweep, type ReconcileReport } from './reconcile.ts';
 import { SelfHealing } from './self-healing.ts';
 import { KamailioRpc } from '../switch/jsonrpc-client.ts';
+import { registerEdgeMetrics, trunkSourceReloader } from '../switch/trunk-sources.ts';
 import { CallStore } from './store/calls.ts';
 import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
@@ -223,6 +225,14 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
     // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
     const rpc = new KamailioRpc(config.jsonrpcAddr);
+    // The switch refuses strangers itself (minutex-edge.cfg): it reloads the trunk addresses it
+    // knows each time trunks change here, and its counters of what it refused are metrics.
+    // Before the switch is up (the first load at start) there is nothing to tell: it loads the
+    // list itself when it starts, and again when the agent (re)connects.
+    const reloadTrunkSources = trunkSourceReloader(rpc, log.child({ part: 'edge' }));
+    snapshots.onTrunksChanged(() => (evapi.connected ? reloadTrunkSources() : Promise.resolve()));
+    evapi.onConnected(() => void reloadTrunkSources());
+    registerEdgeMetrics(rpc);
     const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
       .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
@@ -246,6 +256,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
+      ...(config.apiTls === undefined ? {} : { tls: { cert: readFileSync(config.apiTls.certFile), key: readFileSync(config.apiTls.keyFile) } }),
+      limits: {
+        rate: { perAddressPerMin: config.apiRatePerAddressPerMin, perKeyPerMin: config.apiRatePerKeyPerMin },
+        maxStreamsPerPrincipal: config.apiMaxStreamsPerPrincipal,
+      },
       switchControl: {
         endCall(call_id, reason) {
           const call = calls.liveCall(call_id);
@@ -267,7 +282,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, reconciled,
+      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

@@ -1,6 +1,6 @@
 /**
  * Renders Kamailio's configuration for one switch node from the minutex config: the static
- * kamailio.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
+ * kamailio.cfg, minutex-edge.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
  * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,12 @@ export interface KamailioSettings {
   /** PostgreSQL for the switch's own call records (postgres://user:password@host:port/database). */
   readonly databaseUrl: string;
   readonly modulesDir?: string;
+  /** Requests an address that is no trunk may send in two seconds before it gets no answer at all. */
+  readonly unknownSourceRequestsPer2s?: number;
+  /** The edge logs one in this many of the requests it refuses or drops. */
+  readonly edgeLogEvery?: number;
+  /** SIP over TLS besides UDP: where, and the PEM certificate and key (off when absent). */
+  readonly tls?: { readonly addr: HostPort; readonly certFile: string; readonly keyFile: string };
 }
 
 /** The switch settings of a minutex config. */
@@ -38,6 +44,8 @@ export function kamailioSettings(config: Config, databaseUrl: string, agentSecre
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
+    unknownSourceRequestsPer2s: config.sipUnknownRequestsPer2s,
+    ...(config.sipTls === undefined ? {} : { tls: config.sipTls }),
   };
 }
 
@@ -75,6 +83,13 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_MAX_CALL_DURATION_S', settings.maxCallDurationS, 's a call may last at most'],
     ['MINUTEX_MODULES_DIR', settings.modulesDir ?? findModulesDir(), 'where Kamailio modules are'],
     ['MINUTEX_DB_URL', kamailioDatabaseUrl(settings.databaseUrl), 'PostgreSQL for the switch call records'],
+    ['MINUTEX_SIP_UNKNOWN_REQS_PER_2S', settings.unknownSourceRequestsPer2s ?? 16, 'requests an unknown address may send in 2 s before it is not answered'],
+    ['MINUTEX_SIP_EDGE_LOG_EVERY', settings.edgeLogEvery ?? 1000, 'the edge logs one in this many refusals'],
+    ...(settings.tls === undefined ? [] : [
+      ['MINUTEX_SIP_TLS_LISTEN', formatHostPort(settings.tls.addr), 'TLS address for SIP'],
+      ['MINUTEX_SIP_TLS_CERT', settings.tls.certFile, 'PEM certificate for SIP over TLS'],
+      ['MINUTEX_SIP_TLS_KEY', settings.tls.keyFile, 'PEM private key for SIP over TLS'],
+    ] satisfies Array<[string, string, string]>),
     ...Object.entries(extraDefines).map(([name, value]): [string, string, string] => [name, value, 'set by the caller']),
   ];
   const lines = values.map(([name, value, comment]) => {
@@ -82,6 +97,8 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     if (text.includes('!') || text.includes('\n')) throw new Error(`${name} cannot contain "!" or a newline`);
     return `# ${comment}\n#!substdef "!${name}!${text}!g"`;
   });
+  // minutex-edge.cfg listens for SIP over TLS only when this is defined.
+  if (settings.tls !== undefined) lines.push('# SIP over TLS is on\n#!define MINUTEX_WITH_TLS');
   return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
 }
 
@@ -95,6 +112,7 @@ export interface ConfigVariant {
 export function writeKamailioConfig(dir: string, settings: KamailioSettings, variant: ConfigVariant = {}): string {
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
+  copyFileSync(path.join(TEMPLATE_DIR, 'minutex-edge.cfg'), path.join(dir, 'minutex-edge.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
   // The settings carry the database password and the agent's secret: readable by their owner only.
   writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines), { mode: 0o600 });

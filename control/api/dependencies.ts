@@ -8,6 +8,7 @@ import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
 import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
 import type { OverdueService } from '../../billing/overdue/overdue-service.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -36,5 +37,9 @@ export interface ApiDependencies {
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
   /** The overdue policy: re-evaluated after money moves, and the buyers it blocks. */
   readonly overdue?: OverdueService;
+  /** How much one client may ask, and how many live streams one principal may hold (config defaults when absent). */
+  readonly limits?: { readonly rate: RateLimits; readonly maxStreamsPerPrincipal: number };
+  /** HTTPS: the PEM certificate and key (plain HTTP when absent). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   health(): Promise<HealthReport>;
 }

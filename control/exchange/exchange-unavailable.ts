@@ -13,3 +13,10 @@ export class ExchangeUnavailableError extends Error {
 }
 
 export const notLeader = () => new ExchangeUnavailableError('this node does not lead the exchange now', 'no');
+
+/**
+ * Order submits wait in memory for the exchange's next command; past this many waiting, a submit
+ * is refused at once (stored: 'no', send it again) rather than the queue growing without end.
+ */
+export const MAX_WAITING_SUBMITS = 10_000;
+export const tooManyWaiting = () => new ExchangeUnavailableError(`more than ${MAX_WAITING_SUBMITS} orders are waiting for the exchange`, 'no');

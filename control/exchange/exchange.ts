@@ -16,7 +16,7 @@ import type { Db } from '../../common/db/database.ts';
 import type { Logger } from '../../common/logger.ts';
 import { MatchingEngine } from '../core/matching/engine.ts';
 import { ExchangeLeaderStore, isFenceError } from '../store/exchange-leader.ts';
-import { notLeader } from './exchange-unavailable.ts';
+import { MAX_WAITING_SUBMITS, notLeader, tooManyWaiting } from './exchange-unavailable.ts';
 import type { BookView, OrderSpec, Quality, RejectionReason } from '../core/matching/types.ts';
 import type { MarketEvent, MarketListener } from './market-events.ts';
 import type { ParsedOrder } from './order-input.ts';
@@ -139,6 +139,7 @@ export class Exchange {
    */
   submit(order: ParsedOrder, actor: string): Promise<SubmitOutcome> {
     return new Promise<SubmitOutcome>((resolve, reject) => {
+      if (this.pendingSubmits.length >= MAX_WAITING_SUBMITS) return reject(tooManyWaiting());
       this.pendingSubmits.push({ order, actor, resolve, reject });
       if (this.pendingSubmits.length === 1) this.scheduleSubmits();
     });

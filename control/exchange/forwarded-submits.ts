@@ -7,7 +7,7 @@
  * commands, each with its own round trips to PostgreSQL, than the overlap saves.
  */
 import type { SubmitOutcome } from './exchange.ts';
-import { ExchangeUnavailableError } from './exchange-unavailable.ts';
+import { ExchangeUnavailableError, MAX_WAITING_SUBMITS, tooManyWaiting } from './exchange-unavailable.ts';
 import type { ParsedOrder } from './order-input.ts';
 
 /** Most submits one forwarded request carries: the leader's own group size. */
@@ -51,6 +51,7 @@ export class ForwardedSubmits {
 
   submit(order: ParsedOrder, actor: string): Promise<SubmitOutcome> {
     return new Promise<SubmitOutcome>((resolve, reject) => {
+      if (this.waiting.length >= MAX_WAITING_SUBMITS) return reject(tooManyWaiting());
       this.waiting.push({ submit: [order, actor], resolve, reject });
       if (this.inFlight < MAX_GROUPS_IN_FLIGHT) void this.sendGroups();
     });

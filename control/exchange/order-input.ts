@@ -69,7 +69,7 @@ export function parseOrderInput(input: OrderInput, now_ms: number): { ok: true; 
   try {
     price = parseDecimalToMicros(input.price_per_minute);
   } catch {
-    return fail('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals');
+    return fail('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals, of at most 1000000000000 units');
   }
   if (price <= 0n) return fail('invalid_price', 'price_per_minute must be greater than zero');
   if (!isCurrencyCode(input.currency)) return fail('invalid_currency', 'currency must be an ISO 4217 code');
@@ -81,7 +81,7 @@ export function parseOrderInput(input: OrderInput, now_ms: number): { ok: true; 
     try {
       connectFee = parseDecimalToMicros(input.connect_fee);
     } catch {
-      return fail('invalid_amount', 'connect_fee must be a decimal string with at most 6 decimals');
+      return fail('invalid_amount', 'connect_fee must be a decimal string with at most 6 decimals, of at most 1000000000000 units');
     }
     if (connectFee < 0n) return fail('invalid_amount', 'connect_fee cannot be negative');
   }

@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../common/db/database.ts';
+import { Subject } from 'rxjs';
 import { audit } from './audit.ts';
 
 export interface ApiKeyRow {
@@ -40,6 +41,8 @@ export function hashApiKey(key: string): Buffer {
 export class ApiKeyStore {
   /** Live keys by the hex of their hash, with when they were found live. */
   private readonly remembered = new Map<string, { key: AuthenticatedKey; found_ms: number }>();
+  /** Ids of keys revoked through this store, as they are revoked. */
+  readonly revoked = new Subject<string>();
 
   constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
@@ -60,7 +63,7 @@ export class ApiKeyStore {
 
   /** Revokes a key of this carrier; 'not_found' for a key of another carrier or none. */
   async revoke(carrier_id: string, key_id: string, actor: string): Promise<'revoked' | 'already_revoked' | 'not_found'> {
-    return this.db.tx('api-key-revoke', async (t) => {
+    const outcome = await this.db.tx('api-key-revoke', async (t) => {
       const row = await t.oneOrNone<{ revoked_at: Date | null }>(
         'select revoked_at from api_keys where id = $1 and carrier_id = $2 for update', [key_id, carrier_id]);
       if (!row) return 'not_found';
@@ -68,8 +71,16 @@ export class ApiKeyStore {
       await t.none('update api_keys set revoked_at = now() where id = $1', [key_id]);
       await audit(t, actor, 'api_key.revoke', `carrier:${carrier_id}`, { api_key_id: key_id });
       this.forget(key_id);
-      return 'revoked';
+      return 'revoked' as const;
     });
+    // After the commit: what holds the key open (a live stream) lets go of it now.
+    if (outcome === 'revoked') this.revoked.next(key_id);
+    return outcome;
+  }
+
+  /** Whether the key is still live (a long-lived stream asks this now and then: another node may have revoked it). */
+  async isActive(key_id: string): Promise<boolean> {
+    return (await this.db.oneOrNone('select 1 from api_keys where id = $1 and revoked_at is null', [key_id])) !== null;
   }
 
   /**

@@ -73,6 +73,7 @@ export class RoutingSnapshotCache {
   private laterTimer: NodeJS.Timeout | undefined;
   private tradesToTell: string[] = [];
   private stopped = false;
+  private readonly trunkListeners: Array<() => Promise<void>> = [];
 
   constructor(private readonly source: RoutingSource, private readonly log?: Logger, private readonly clock: () => number = Date.now) {
     this.ready = new Promise((resolve) => {
@@ -145,6 +146,18 @@ export class RoutingSnapshotCache {
     return this.enqueue({ kind: 'all' });
   }
 
+  /**
+   * Called after trunks changed here (or everything was loaded again), before the change's
+   * promise resolves: the switch's list of known sources follows (switch/trunk-sources.ts).
+   */
+  onTrunksChanged(listener: () => Promise<void>): void {
+    this.trunkListeners.push(listener);
+  }
+
+  private async tellTrunksChanged(): Promise<void> {
+    for (const listener of this.trunkListeners) await listener();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.laterTimer);
@@ -200,6 +213,7 @@ export class RoutingSnapshotCache {
         try {
           if (job.all) await this.loadAll();
           else await this.readAgain(job);
+          if (job.all || job.ids.trunks.size > 0) await this.tellTrunksChanged();
         } catch (error) {
           // What could not be read is not lost: everything is loaded again after a pause.
           this.log?.error({ err: error }, 'routing data not updated; reloading it whole');

@@ -79,9 +79,10 @@ function signOut(message) {
 function main() {
   listenForSignIn(signIn);
   byId('sign-out').addEventListener('click', () => signOut('Signed out.'));
-  const token = initialToken();
-  if (token) signIn(token);
-  else showSignIn('');
+  initialToken().then(
+    (token) => (token ? signIn(token) : showSignIn('')),
+    () => showSignIn('The login link is used or expired: sign in with an operator token.'),
+  );
 }
 
 // A module script runs once the document is parsed, so the elements are there.

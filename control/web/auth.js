@@ -2,7 +2,7 @@
  * The operator token and the sign-in form: the token comes from the address's `#token=…` or from
  * the form, and is kept for this browser tab only.
  */
-/* global sessionStorage, history, location */
+/* global sessionStorage, history, location, fetch */
 import { byId } from './dom.js';
 
 /** Where the operator token is kept: per browser tab, gone when the tab closes. */
@@ -22,10 +22,30 @@ function takeTokenFromAddress() {
 }
 
 /**
- * The token this tab was opened with, or the one it kept, if any.
- * @returns {string | null}
+ * Exchanges the one-time code of a login link (`#login=…`, printed at start) for a token, once.
+ * @param {string} code
+ * @returns {Promise<string>}
  */
-export function initialToken() {
+async function redeemLoginCode(code) {
+  const response = await fetch('/login/redeem', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  if (!response.ok) throw new Error('the login link is unknown, used or expired');
+  /** @type {unknown} */
+  const body = await response.json();
+  const token = /** @type {{ token: string }} */ (body).token;
+  sessionStorage.setItem(TOKEN_STORAGE_KEY, token);
+  return token;
+}
+
+/**
+ * The token this tab was opened with (a login link's code exchanged, or `#token=…`), or the one it kept, if any.
+ * @returns {Promise<string | null>}
+ */
+export async function initialToken() {
+  const code = new URLSearchParams(location.hash.replace(/^#/, '')).get('login');
+  if (code) {
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    return redeemLoginCode(code);
+  }
   return takeTokenFromAddress() ?? sessionStorage.getItem(TOKEN_STORAGE_KEY);
 }
 

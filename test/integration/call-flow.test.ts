@@ -118,12 +118,13 @@ describe('a call through the switch, from trade to ledger', function () {
     expect(cdr!.legs.map((leg) => leg.sip_code)).to.deep.equal([486]);
   });
 
-  it('refuses an unknown source address with 403 and a Reason header, billing nothing', async () => {
+  it('refuses an unknown source address with 403 and a Reason header, billing and writing nothing', async () => {
     const before = await balance(buyer, 'receivable');
     const result = await call('uac-call-expect-403.xml', UNKNOWN_IP);
     expect(result.successfulCalls, result.stderr).to.equal(1);
-    const [cdr] = await waitForCdr(4);
-    expect(cdr).to.include({ final_sip_code: 403, final_reason: 'rejected: unknown trunk', posted: false });
+    // The switch refuses it itself (minutex-edge.cfg): no call row, no CDR.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await cdrs()).to.have.length(3);
     expect(await balance(buyer, 'receivable')).to.equal(before);
   });
 

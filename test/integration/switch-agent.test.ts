@@ -18,6 +18,7 @@ import type { CallEvent, RouteDecider, RouteRequest } from '../../switch/agent.t
 import type { RouteDecision } from '../../switch/decisions.ts';
 import { encodeNetstring, NetstringDecoder } from '../../switch/evapi/netstring.ts';
 import { KamailioRpc } from '../../switch/jsonrpc-client.ts';
+import { addTrunk, createCarrier } from '../support/market.ts';
 import { probeInvite } from '../support/sip-probe.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
@@ -67,6 +68,10 @@ describe('the switch answers to one authenticated agent and reports every setup'
     // The agent's decider is private: the test swaps it for its own.
     (running.system.agent as unknown as { decider: RouteDecider }).decider = decider;
     running.system.agent.addSink({ onCallEvent: (event) => events.push(event) });
+    // The switch answers strangers itself (minutex-edge.cfg): the caller and the seller are trunks.
+    const carrier = await createCarrier(running, 'Agent Test Carrier');
+    await addTrunk(running, carrier, { direction: 'ingress', address: CALLER.address });
+    await addTrunk(running, carrier, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}` });
   });
 
   after(async () => {

@@ -20,7 +20,8 @@ const CdrQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 
-const CallIdParams = Type.Object({ call_id: Type.String({ minLength: 1, maxLength: 256 }) });
+// A SIP Call-ID is printable ASCII without spaces (RFC 3261 section 25.1, `word`).
+const CallIdParams = Type.Object({ call_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~]+$' }) });
 
 export function registerCdrRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();

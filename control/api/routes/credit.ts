@@ -29,7 +29,7 @@ function amountMicros(text: string, allowZero: boolean): bigint {
   try {
     micros = parseDecimalToMicros(text);
   } catch {
-    throw badRequest('invalid_amount', 'amount must be a decimal string with at most 6 decimals');
+    throw badRequest('invalid_amount', 'amount must be a decimal string with at most 6 decimals, of at most 1000000000000 units');
   }
   if (micros < 0n || (!allowZero && micros === 0n)) throw badRequest('invalid_amount', allowZero ? 'amount cannot be negative' : 'amount must be positive');
   return micros;

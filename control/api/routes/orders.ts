@@ -13,13 +13,13 @@ import { OrderReader } from '../../store/orders.ts';
 import { actorOf, carrierScope, principalOf } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
-import { IdParams, Uuid } from '../schemas.ts';
+import { IdParams, moneyString, Uuid } from '../schemas.ts';
 import { orderEventJson, orderJson, type OrderRow } from '../views/orders.ts';
 import { tradeViewFor, type TradeRow } from '../views/trades.ts';
 
 // Price, amounts, channels and validity are checked by parseOrderInput rather than by the schema,
 // so each bad value gets its own reason code (invalid_price, invalid_channels, ...).
-const Decimal = (description: string) => Type.String({ maxLength: 40, description, examples: ['0.012500'] });
+const Decimal = (description: string) => moneyString({ maxLength: 40, description });
 const Channels = (description: string) => Type.Unknown({ description: `${description}: a whole number from 1 to ${MAX_CHANNELS}`, examples: [10] });
 
 const OrderBody = Type.Object(
@@ -79,7 +79,7 @@ function amendChanges(body: { price_per_minute?: string; channels?: unknown }): 
     try {
       price = parseDecimalToMicros(body.price_per_minute);
     } catch {
-      throw badRequest('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals');
+      throw badRequest('invalid_price', 'price_per_minute must be a decimal string with at most 6 decimals, of at most 1000000000000 units');
     }
     if (price <= 0n) throw badRequest('invalid_price', 'price_per_minute must be greater than zero');
   }
