@@ -123,7 +123,9 @@ describe('quality book: hand-computed figures', () => {
 
 describe('quality stream (virtual time)', () => {
   it('records into the book as calls end and writes per-minute rows each minute', () => {
-    const scheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected));
+    const scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected);
+    });
     scheduler.run(({ cold, flush }) => {
       const book = new QualityBook();
       // Calls end at 10 s (c1), 20 s (c4) and 70 s (c8), virtual time.
