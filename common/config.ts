@@ -102,6 +102,8 @@ export interface Config {
   readonly qualityMinAttempts: number;
   /** Percent of calls on which below-floor sellers keep their place, so a recovered seller can prove itself. */
   readonly qualityProbePercent: number;
+  /** How often measured quality is written to PostgreSQL as per-minute rows, ms. */
+  readonly qualityFlushMs: number;
   /** An answered call shorter than this is a short call (fraud signals, short-call ratio), ms. */
   readonly qualityShortCallMs: number;
   /** How long a seller may stay below the quality its sell order committed to before its trade is flagged, ms. */
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     qualityRouting: read('MINUTEX_QUALITY_ROUTING', 'skip', (raw) => oneOf(raw, ['off', 'demote', 'skip']) as 'off' | 'demote' | 'skip'),
     qualityMinAttempts: read('MINUTEX_QUALITY_MIN_ATTEMPTS', '30', (raw) => parseIntInRange(raw, 1, 100000)),
     qualityProbePercent: read('MINUTEX_QUALITY_PROBE_PERCENT', '5', (raw) => parseIntInRange(raw, 0, 100)),
+    qualityFlushMs: read('MINUTEX_QUALITY_FLUSH_MS', '60000', (raw) => parseIntInRange(raw, 100, 600000)),
     qualityShortCallMs: read('MINUTEX_QUALITY_SHORT_CALL_MS', '6000', (raw) => parseIntInRange(raw, 0, 600000)),
     qualityFlagAfterMs: read('MINUTEX_QUALITY_FLAG_AFTER_MS', '900000', (raw) => parseIntInRange(raw, 1000, 86400000)),
     qualitySuspendFlagged: read('MINUTEX_QUALITY_SUSPEND_FLAGGED', 'false', parseBoolean),

@@ -37,6 +37,7 @@ import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
+import { startNoc, type Noc } from './noc/noc.ts';
 
 export interface System {
   readonly db: Db;
@@ -53,6 +54,8 @@ export interface System {
   readonly switchProcess: KamailioSupervisor | undefined;
   readonly credits: CreditStore;
   readonly credit: CreditController;
+  /** Quality, trunk health, routing controls, alarms and metrics. */
+  readonly noc: Noc;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
@@ -189,6 +192,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     });
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
       config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }));
+    // Quality, trunk health, routing controls and alarms: routing reads them from memory.
+    const noc = await startNoc({ config, db, calls, snapshots, exchange, rpc: new KamailioRpc(config.jsonrpcAddr), log: log.child({ part: 'noc' }) });
+    stops.push(() => noc.stop());
+    decider.useGuard(noc.guard);
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         // Credit control keeps each call's reserved terms from setup: it follows the call from here.
@@ -198,7 +205,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         credit.ended(update.call_id, update.cdr);
       }
     });
-    const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    const agent = new SwitchAgent(evapi, noc.metrics.measure(decider), log.child({ part: 'agent' }));
     link.agent = agent;
     agent.addSink(calls);
     const startedAt = new Date();
@@ -229,7 +236,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, noc,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       switchControl: {
         endCall(call_id, reason) {
@@ -252,7 +259,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, noc, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

@@ -7,6 +7,7 @@ import type { MemberStore } from '../store/members.ts';
 import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
 import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
+import type { Noc } from '../noc/noc.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -33,5 +34,7 @@ export interface ApiDependencies {
   readonly credits: CreditStore;
   /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
+  /** Quality, trunk health, routing controls, alarms and metrics (control/noc); absent in API-only tests. */
+  readonly noc?: Noc;
   health(): Promise<HealthReport>;
 }

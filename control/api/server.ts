@@ -31,6 +31,7 @@ import { registerCreditRoutes } from './routes/credit.ts';
 import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
+import { registerNocRoutes } from './routes/noc.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -121,6 +122,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerCreditRoutes(app, context);
   registerSettlementRoutes(app, context);
   registerFsnRoutes(app, context);
+  registerNocRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

@@ -35,15 +35,22 @@ export class RoutingControls {
   private cps = new Map<string, number>();
   private suspended = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Changes made here, so a reload that overlapped one does not undo it. */
+  private version = 0;
 
   constructor(private readonly db: Db, private readonly log: Logger) {}
 
   async reload(): Promise<void> {
-    this.index(await this.db.any<RoutingControl>(SELECT));
+    const version = this.version;
+    const rows = await this.db.any<RoutingControl>(SELECT);
+    // A change made here while reading may be missing from what was read: the next reload has it.
+    if (version === this.version) this.index(rows);
   }
 
   start(reload_ms: number): void {
-    this.timer = setInterval(() => this.reload().catch((error: unknown) => this.log.warn({ err: error }, 'reloading routing controls failed')), reload_ms);
+    this.timer = setInterval(() => {
+      this.reload().catch((error: unknown) => this.log.warn({ err: error }, 'reloading routing controls failed'));
+    }, reload_ms);
   }
 
   stop(): void {
@@ -88,6 +95,7 @@ export class RoutingControls {
       await audit(t, actor, `routing.${control.kind}`, subjectOf(inserted), { control_id: inserted.id, reason: control.reason, source: control.source, cps_limit: control.cps_limit ?? null });
       return inserted;
     });
+    this.version += 1;
     this.index([...this.controls, row]);
     return row;
   }
@@ -102,6 +110,7 @@ export class RoutingControls {
       return row;
     });
     if (!cleared) return false;
+    this.version += 1;
     this.index(this.controls.filter((control) => control.id !== id));
     return true;
   }
