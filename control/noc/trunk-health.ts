@@ -74,6 +74,8 @@ export class TrunkHealth {
       });
       this.apply(trunkStates(result));
     } catch (error) {
+      // A reload soon after another is refused by the switch: the next pass does it.
+      if (error instanceof Error && /Ongoing reload/i.test(error.message)) return;
       this.log.warn({ err: error }, 'reading trunk states from the switch failed');
     }
   }
