@@ -13,6 +13,8 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { runSipp, startSipp, stopAllSipp, type SippProcess } from '../../sipp/runner.ts';
 import { carrierClient } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, setCreditLimit, type Carrier } from '../support/market.ts';
@@ -26,6 +28,8 @@ const GOOD_IP = '127.0.120.12';
 const BUYER_PORT = 12030;
 const SELLER_PORT = 12040;
 const NUMBER = '3361234567';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = fileURLToPath(new URL('../../docs/noc-live-page.png', import.meta.url));
 
 interface CdrJson { call_id: string; seller_id: string | null; final_sip_code: number; final_reason: string; legs: Array<{ seller_id: string; sip_code: number }> }
 interface AlarmJson { id: string; rule_id: string; scope_id: string; state: string; control_id: string | null; message: string }
@@ -199,5 +203,33 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     expect(metrics).to.match(/minutex_route_decision_seconds_bucket/);
     expect(metrics).to.include(`minutex_quality_asr{scope_kind="seller_destination",scope_id="${bad.id}"`);
     expect(metrics).to.match(/minutex_trunk_up\{trunk_id="[^"]+"\} 0/);
+  });
+
+  it('shows routes, trunks, alarms and charts on the live page, and acknowledges an alarm from it', async () => {
+    const alarm = await eventually(async () => (await openAlarms()).find((open) => open.rule_id === 'trunk_down' && open.state === 'raised'), 20_000, 'a raised trunk_down alarm');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('dialog', (dialog) => void dialog.accept());
+      await page.goto(`${running.system.apiUrl}/#token=${TEST_OPERATOR_TOKEN}`);
+      await page.locator('#route-rows', { hasText: 'Bad Seller' }).waitFor({ timeout: 10_000 });
+      await page.locator('#alarm-rows', { hasText: 'trunk_down' }).waitFor({ timeout: 10_000 });
+      await page.locator('#trunk-list .badge-bad').first().waitFor({ timeout: 10_000 });
+      await page.locator('#credit-rows', { hasText: 'Plain Buyer' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('.panel-noc canvas').count(), 'the uPlot charts').to.be.at.least(4);
+      await page.locator('#route-rows tr', { hasText: 'Bad Seller' }).first().click();
+      await page.locator('#route-chart-title', { hasText: 'Bad Seller' }).waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(2500);
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await page.locator('#alarm-rows tr', { hasText: 'trunk_down' }).getByText('Ack').click();
+      await eventually(async () => ((await openAlarms()).find((open) => open.id === alarm.id)?.state === 'acknowledged' ? true : undefined), 10_000, 'the alarm acknowledged');
+      const audited = await running.system.db.one<{ actor: string }>("select actor from audit_log where subject = $1 and action = 'alarm.acknowledged'", [`alarm:${alarm.id}`]);
+      expect(audited.actor).to.equal('operator');
+      expect(errors, 'no error on the page').to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
