@@ -13,6 +13,8 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runSipp, startSipp, stopAllSipp, type SippProcess } from '../../sipp/runner.ts';
@@ -231,5 +233,15 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     } finally {
       await browser.close();
     }
+  });
+
+  it('answers the operator CLI: alarms as JSON, a trunk blocked and unblocked', async () => {
+    const cli = async (...args: string[]) => (await promisify(execFile)('npx', ['tsx', 'control/cli/main.ts', '--api', running.system.apiUrl, '--token', TEST_OPERATOR_TOKEN, ...args], { cwd: fileURLToPath(new URL('../..', import.meta.url)) })).stdout;
+    const listed = JSON.parse(await cli('--json', 'alarms', 'list', '--all')) as { alarms: AlarmJson[] };
+    expect(listed.alarms.map((alarm) => alarm.rule_id)).to.include.members(['trunk_down', 'asr_low']);
+    expect(await cli('trunk', 'block', plainTrunk, '--reason', 'cli test')).to.match(/ingress_trunk_blocked/);
+    expect((await running.api<{ controls: Array<{ trunk_id: string }> }>('GET', '/v1/noc/controls')).body.controls.map((control) => control.trunk_id)).to.include(plainTrunk);
+    await cli('trunk', 'unblock', plainTrunk);
+    expect((await running.api<{ controls: unknown[] }>('GET', '/v1/noc/controls')).body.controls).to.deep.equal([]);
   });
 });

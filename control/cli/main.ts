@@ -1,0 +1,25 @@
+/**
+ * The operator CLI: `npm run cli -- <command>`. It talks to a node's API with the operator token
+ * (MINUTEX_API_URL and MINUTEX_OPERATOR_TOKEN, or --api and --token).
+ */
+import { Command } from 'commander';
+import { registerNocCommands } from './noc-commands.ts';
+
+const program = new Command('minutex').description('operate a minutex exchange over its API')
+  .option('--api <url>', 'the API of a node', process.env['MINUTEX_API_URL'] ?? 'http://127.0.0.1:8080')
+  .option('--token <token>', 'the operator token (default: MINUTEX_OPERATOR_TOKEN)')
+  .option('--json', 'JSON for scripts instead of tables');
+
+const connection = () => {
+  const options = program.opts<{ api: string; token?: string }>();
+  const token = options.token ?? process.env['MINUTEX_OPERATOR_TOKEN'];
+  if (token === undefined || token === '') throw new Error('no operator token: set MINUTEX_OPERATOR_TOKEN or pass --token');
+  return { url: options.api, token };
+};
+
+registerNocCommands(program, connection);
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
