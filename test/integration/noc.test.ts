@@ -66,7 +66,7 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     running = await startTestSystem({ sip: 12020, evapi: 12021, jsonrpc: 12022, api: 12023 }, {
       MINUTEX_TRUNK_PING_INTERVAL_S: '1', MINUTEX_TRUNK_DOWN_AFTER: '2', MINUTEX_TRUNK_UP_AFTER: '1',
       MINUTEX_QUALITY_MIN_ATTEMPTS: '5', MINUTEX_QUALITY_PROBE_PERCENT: '0', MINUTEX_ALARM_EVALUATE_MS: '300', MINUTEX_QUALITY_FLUSH_MS: '500',
-      MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '1000',
+      MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '1000', MINUTEX_QUALITY_FLAG_AFTER_MS: '1000',
     });
     floorBuyer = await createCarrier(running, 'Floor Buyer');
     plainBuyer = await createCarrier(running, 'Plain Buyer');
@@ -187,6 +187,16 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     expect((await running.api('DELETE', `/v1/noc/controls/${blocked.body.control.id}`)).status).to.equal(200);
     const after = await call(PLAIN_BUYER_IP);
     expect(after.successfulCalls, after.stderr).to.equal(1);
+  });
+
+  it('flags the trades of a seller below the quality its sell orders committed to', async () => {
+    // The bad seller committed to ASR 60% and answers nothing: once judged, for over a second.
+    const flags = await eventually(async () => {
+      const rows = (await running.api<{ flags: Array<{ seller_id: string; broken: string[]; suspended: boolean }> }>('GET', '/v1/noc/trade-flags')).body.flags;
+      return rows.filter((flag) => flag.seller_id === bad.id).length === 2 ? rows : undefined;
+    }, 15_000, 'both trades of the bad seller flagged');
+    expect(flags.filter((flag) => flag.seller_id !== bad.id), 'only the bad seller').to.deep.equal([]);
+    expect(flags.map((flag) => [flag.broken, flag.suspended])).to.deep.equal([[['asr'], false], [['asr'], false]]);
   });
 
   it('keeps per-minute quality in PostgreSQL and exports metrics', async () => {
