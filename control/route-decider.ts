@@ -147,7 +147,8 @@ export class ExchangeRouteDecider implements RouteDecider {
     detail?: string,
   ): RouteDecision {
     const standard = rejectReply(reason);
-    const reply = detail === undefined ? standard : { ...standard, reason: `${standard.reason}: ${detail}`.replace(/["\\\r\n]/g, ' ').slice(0, 200) };
+    // The switch copies the reason into a quoted header: only the characters it accepts (SAFE_REASON), 120 at most.
+    const reply = detail === undefined ? standard : { ...standard, reason: `${standard.reason}: ${detail}`.replace(/[^A-Za-z0-9 ,.:;()_/-]/g, ' ').slice(0, 120).trimEnd() };
     this.log.info({ call_id: request.call_id, source: request.source_ip, called: request.called, reason }, 'call refused at setup');
     if (reason !== 'duplicate_call') {
       // The refusal's CDR is written after the answer: a refusal never waits for the database.

@@ -60,6 +60,8 @@ export class AlarmEngine {
     private readonly webhook: AlarmWebhook | undefined,
     private readonly node_id: string,
     private readonly log: Logger,
+    /** Whether a trunk id is a buyer's ingress trunk (a block applies to those only). */
+    private readonly isIngressTrunk: (trunk_id: string) => boolean,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -145,7 +147,7 @@ export class AlarmEngine {
     if (!alarm) return;
     this.raisedCount[rule.id] = (this.raisedCount[rule.id] ?? 0) + 1;
     let acted = alarm;
-    const control = actionControl(rule, scope, alarm.id, message);
+    const control = actionControl(rule, scope, alarm.id, message, this.isIngressTrunk);
     if (control) {
       try {
         const made = await this.controls.add(control, `alarm:${alarm.id}`);
@@ -181,13 +183,13 @@ export class AlarmEngine {
 }
 
 /** The routing control an alarm's action puts in force, if the action applies to the scope. */
-function actionControl(rule: AlarmRule, scope: Scope, alarm_id: string, reason: string): NewControl | undefined {
+function actionControl(rule: AlarmRule, scope: Scope, alarm_id: string, reason: string, isIngressTrunk: (trunk_id: string) => boolean): NewControl | undefined {
   const base = { reason: `alarm ${alarm_id}: ${reason}`.slice(0, 500), source: `alarm:${alarm_id}` };
   switch (rule.action) {
     case 'block_buyer_trunk':
-      return scope.kind === 'trunk' ? { ...base, kind: 'ingress_trunk_blocked', trunk_id: scope.id } : undefined;
+      return scope.kind === 'trunk' && isIngressTrunk(scope.id) ? { ...base, kind: 'ingress_trunk_blocked', trunk_id: scope.id } : undefined;
     case 'lower_cps':
-      return scope.kind === 'trunk' && rule.action_cps !== null ? { ...base, kind: 'cps_limit', trunk_id: scope.id, cps_limit: rule.action_cps } : undefined;
+      return scope.kind === 'trunk' && isIngressTrunk(scope.id) && rule.action_cps !== null ? { ...base, kind: 'cps_limit', trunk_id: scope.id, cps_limit: rule.action_cps } : undefined;
     case 'seller_out_of_routing':
       return scope.kind === 'seller_destination' ? { ...base, kind: 'seller_out_of_routing', carrier_id: scope.id, destination_id: scope.destination_id || null } : undefined;
     case 'notify':

@@ -74,7 +74,11 @@ export async function startNoc({ config, db, calls, snapshots, exchange, rpc, lo
     mode: config.qualityRouting, min_attempts: config.qualityMinAttempts, probe_share: config.qualityProbePercent / 100,
   });
   const webhook = config.alarmWebhookUrl === undefined ? undefined : new AlarmWebhook(config.alarmWebhookUrl, config.alarmWebhookSecret, log.child({ part: 'alarm-webhook' }));
-  const alarms = new AlarmEngine(db, quality, health, controls, webhook, config.nodeId, log.child({ part: 'alarms' }));
+  const isIngressTrunk = (trunk_id: string) => {
+    for (const trunks of snapshots.current().ingressByHost.values()) if (trunks.some((trunk) => trunk.id === trunk_id)) return true;
+    return false;
+  };
+  const alarms = new AlarmEngine(db, quality, health, controls, webhook, config.nodeId, log.child({ part: 'alarms' }), isIngressTrunk);
   const commitments = new QualityCommitments(db, quality, terms, controls, {
     flag_after_ms: config.qualityFlagAfterMs, min_attempts: config.qualityMinAttempts, suspend: config.qualitySuspendFlagged,
   }, log.child({ part: 'commitments' }));

@@ -189,6 +189,26 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     expect(after.successfulCalls, after.stderr).to.equal(1);
   });
 
+  it("fires a rule whose action blocks a buyer's trunk: calls refused with the alarm's reason, until it clears", async () => {
+    const rule = { id: 'buyer_trunk_refusals', description: 'A buyer trunk with refused calls', metric: 'asr', scope_kind: 'trunk', comparison: 'below', threshold: 0.99, clear_threshold: 1, min_attempts: 3, action: 'block_buyer_trunk' };
+    const rules = async () => (await running.system.db.one<{ count: number }>('select count(*)::int as count from alarm_rules')).count;
+    const before = await rules();
+    expect((await running.api('POST', '/v1/noc/alarm-rules', { ...rule, clear_threshold: 0.5 })).status, 'clears on the wrong side').to.equal(400);
+    expect((await running.api('POST', '/v1/noc/alarm-rules', { ...rule, action: 'lower_cps' })).status, 'lower_cps without a rate').to.equal(400);
+    expect(await rules(), 'nothing written').to.equal(before);
+    expect((await running.api('POST', '/v1/noc/alarm-rules', rule)).status).to.equal(201);
+    // The plain buyer's trunk had a refused call in the last 5 minutes: its ASR is under 99%.
+    const alarm = await eventually(async () => (await openAlarms()).find((open) => open.rule_id === rule.id && open.scope_id === plainTrunk && open.control_id !== null), 10_000, 'the rule raised and acted');
+    const refused = await call(PLAIN_BUYER_IP, 'uac-call-expect-403.xml');
+    expect(refused.successfulCalls, refused.stderr).to.equal(1);
+    expect(refused.rejections[0]?.reasonHeader).to.match(new RegExp(`trunk blocked: alarm ${alarm.id}: A buyer trunk with refused calls`));
+    await running.api('PATCH', `/v1/noc/alarm-rules/${rule.id}`, { enabled: false });
+    expect((await running.api('POST', `/v1/noc/alarms/${alarm.id}/clear`)).status).to.equal(200);
+    const after = await call(PLAIN_BUYER_IP);
+    expect(after.successfulCalls, after.stderr).to.equal(1);
+    plainCalls += 2;
+  });
+
   it('flags the trades of a seller below the quality its sell orders committed to', async () => {
     // The bad seller committed to ASR 60% and answers nothing: once judged, for over a second.
     const flags = await eventually(async () => {

@@ -45,6 +45,19 @@ const RuleBody = Type.Object({
   action: Type.Optional(Type.Union([Type.Literal('notify'), Type.Literal('block_buyer_trunk'), Type.Literal('seller_out_of_routing'), Type.Literal('lower_cps')])),
   action_cps: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
 }, { additionalProperties: false, minProperties: 1 });
+const NewRuleBody = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }),
+  description: Type.String({ minLength: 1, maxLength: 500 }),
+  metric: Type.Union(['asr', 'acd_s', 'ner', 'pdd_ms', 'short_call_ratio', 'cps', 'cps_vs_hour', 'watch_listed', 'trunk_down'].map((metric) => Type.Literal(metric))),
+  scope_kind: ScopeKind,
+  time_window: Type.Optional(Type.Union([Type.Literal('short'), Type.Literal('long')])),
+  comparison: Type.Union([Type.Literal('below'), Type.Literal('above')]),
+  threshold: Type.Number(),
+  clear_threshold: Type.Number(),
+  min_attempts: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  action: Type.Union([Type.Literal('notify'), Type.Literal('block_buyer_trunk'), Type.Literal('seller_out_of_routing'), Type.Literal('lower_cps')]),
+  action_cps: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+}, { additionalProperties: false });
 const RuleParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) });
 
 const UPLOT_DIR = path.dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
@@ -156,6 +169,27 @@ export function registerNocRoutes(app: FastifyInstance, deps: RouteContext): voi
   api.get('/v1/noc/alarm-rules', { schema: { tags: ['noc'] } }, async (request) => {
     requireOperator(request);
     return { rules: await deps.db.any('select * from alarm_rules order by id') };
+  });
+
+  api.post('/v1/noc/alarm-rules', { schema: { tags: ['noc'], body: NewRuleBody } }, async (request, reply) => {
+    requireOperator(request);
+    const rule = request.body;
+    const row = await deps.db.tx(async (t) => {
+      let inserted: Record<string, unknown> | null;
+      try {
+        inserted = await t.oneOrNone<Record<string, unknown>>(
+          `insert into alarm_rules (id, description, metric, scope_kind, time_window, comparison, threshold, clear_threshold, min_attempts, action, action_cps)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing returning *`,
+          [rule.id, rule.description, rule.metric, rule.scope_kind, rule.time_window ?? 'short', rule.comparison, rule.threshold, rule.clear_threshold, rule.min_attempts, rule.action, rule.action_cps ?? null]);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23514') throw badRequest('invalid_rule', 'the rule would not be consistent (clear threshold side, lower_cps needs action_cps)');
+        throw error;
+      }
+      if (!inserted) throw new ApiError(409, 'duplicate', 'a rule with this id exists');
+      await t.none('insert into audit_log (actor, action, subject, details) values ($1, $2, $3, $4::jsonb)', [actorOf(request), 'alarm_rule.created', `alarm_rule:${rule.id}`, JSON.stringify(rule)]);
+      return inserted;
+    });
+    return reply.status(201).send({ rule: row });
   });
 
   api.patch('/v1/noc/alarm-rules/:id', { schema: { tags: ['noc'], params: RuleParams, body: RuleBody } }, async (request) => {
