@@ -90,7 +90,7 @@ export interface Config {
   readonly creditWaitMs: number;
   /** How often the control plane reconciles its calls with the switch (dlg.list) and sweeps what nothing holds, ms. */
   readonly reconcileEveryMs: number;
-  /** Seconds between the switch's OPTIONS pings to each seller egress trunk. */
+  /** Seconds between the switch's OPTIONS pings to each seller egress trunk; 0: no pings (no trunk is taken out for silence). */
   readonly trunkPingIntervalS: number;
   /** Pings a seller trunk may miss in a row before it is out of routing. */
   readonly trunkDownAfter: number;
@@ -192,7 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     creditLeaseIdleReturnMs: read('MINUTEX_CREDIT_LEASE_IDLE_RETURN_MS', '30000', (raw) => parseIntInRange(raw, 100, 3600000)),
     creditWaitMs: read('MINUTEX_CREDIT_WAIT_MS', '400', (raw) => parseIntInRange(raw, 10, 10000)),
     reconcileEveryMs: read('MINUTEX_RECONCILE_EVERY_MS', '30000', (raw) => parseIntInRange(raw, 1000, 3600000)),
-    trunkPingIntervalS: read('MINUTEX_TRUNK_PING_INTERVAL_S', '10', (raw) => parseIntInRange(raw, 1, 3600)),
+    trunkPingIntervalS: read('MINUTEX_TRUNK_PING_INTERVAL_S', '10', (raw) => parseIntInRange(raw, 0, 3600)),
     trunkDownAfter: read('MINUTEX_TRUNK_DOWN_AFTER', '3', (raw) => parseIntInRange(raw, 1, 100)),
     trunkUpAfter: read('MINUTEX_TRUNK_UP_AFTER', '2', (raw) => parseIntInRange(raw, 1, 100)),
     qualityRouting: read('MINUTEX_QUALITY_ROUTING', 'skip', (raw) => oneOf(raw, ['off', 'demote', 'skip']) as 'off' | 'demote' | 'skip'),
