@@ -14,6 +14,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { SIGNATURE_HEADER, verifyWebhook } from '../../common/webhook-signature.ts';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -30,6 +32,8 @@ const GOOD_IP = '127.0.120.12';
 const BUYER_PORT = 12030;
 const SELLER_PORT = 12040;
 const NUMBER = '3361234567';
+const WEBHOOK_PORT = 12050;
+const WEBHOOK_SECRET = 'noc-test-webhook-secret';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = fileURLToPath(new URL('../../docs/noc-live-page.png', import.meta.url));
 
@@ -42,6 +46,9 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
   let floorBuyer: Carrier, plainBuyer: Carrier, dead: Carrier, bad: Carrier, good: Carrier;
   let deadTrunk: string, plainTrunk: string, destination: string;
   const uas: SippProcess[] = [];
+  /** Alarm webhooks received by the operator's endpoint (a sandbox HTTP server). */
+  const hooks: Array<{ body: string; signature: string | undefined }> = [];
+  let hookServer: Server;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-noc-'));
 
   const answerer = (ip: string, scenario = 'uas-answer.xml') => {
@@ -63,10 +70,20 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
   let plainCalls = 0;
 
   before(async () => {
+    hookServer = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        hooks.push({ body, signature: request.headers[SIGNATURE_HEADER] as string | undefined });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hookServer.listen(WEBHOOK_PORT, '127.0.0.1', resolve));
     running = await startTestSystem({ sip: 12020, evapi: 12021, jsonrpc: 12022, api: 12023 }, {
       MINUTEX_TRUNK_PING_INTERVAL_S: '1', MINUTEX_TRUNK_DOWN_AFTER: '2', MINUTEX_TRUNK_UP_AFTER: '1',
       MINUTEX_QUALITY_MIN_ATTEMPTS: '5', MINUTEX_QUALITY_PROBE_PERCENT: '0', MINUTEX_ALARM_EVALUATE_MS: '300', MINUTEX_QUALITY_FLUSH_MS: '500',
       MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '1000', MINUTEX_QUALITY_FLAG_AFTER_MS: '1000',
+      MINUTEX_ALARM_WEBHOOK_URL: `http://127.0.0.1:${WEBHOOK_PORT}/alarms`, MINUTEX_ALARM_WEBHOOK_SECRET: WEBHOOK_SECRET,
     });
     floorBuyer = await createCarrier(running, 'Floor Buyer');
     plainBuyer = await createCarrier(running, 'Plain Buyer');
@@ -103,6 +120,7 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
   after(async () => {
     await stopAllSipp();
     await running?.stop();
+    await new Promise((resolve) => hookServer?.close(resolve));
   });
 
   it('answers OPTIONS from a known trunk with 200 OK', async () => {
@@ -207,6 +225,17 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     const after = await call(PLAIN_BUYER_IP);
     expect(after.successfulCalls, after.stderr).to.equal(1);
     plainCalls += 2;
+  });
+
+  it('sends every alarm event as a signed webhook', () => {
+    const events = hooks.map((hook) => {
+      expect(verifyWebhook(WEBHOOK_SECRET, hook.signature, hook.body, Math.floor(Date.now() / 1000)).ok, 'signed with the secret').to.equal(true);
+      return JSON.parse(hook.body) as { event: string; alarm: AlarmJson };
+    });
+    const trunkDown = events.filter((event) => event.alarm.rule_id === 'trunk_down' && event.alarm.scope_id === deadTrunk).map((event) => event.event);
+    expect(trunkDown.slice(0, 2)).to.deep.equal(['alarm.raised', 'alarm.cleared']);
+    expect(events.filter((event) => event.alarm.rule_id === 'asr_low').map((event) => event.event)).to.deep.equal(['alarm.raised', 'alarm.acknowledged', 'alarm.cleared']);
+    expect(verifyWebhook('another-secret', hooks[0]!.signature, hooks[0]!.body, Math.floor(Date.now() / 1000)).ok).to.equal(false);
   });
 
   it('flags the trades of a seller below the quality its sell orders committed to', async () => {
