@@ -110,6 +110,34 @@ export interface Config {
   readonly creditWaitMs: number;
   /** How often the control plane reconciles its calls with the switch (dlg.list) and sweeps what nothing holds, ms. */
   readonly reconcileEveryMs: number;
+  /** Seconds between the switch's OPTIONS pings to each seller egress trunk; 0: no pings (no trunk is taken out for silence). */
+  readonly trunkPingIntervalS: number;
+  /** Pings a seller trunk may miss in a row before it is out of routing. */
+  readonly trunkDownAfter: number;
+  /** Answered pings in a row before a trunk that was down routes again. */
+  readonly trunkUpAfter: number;
+  /** Measured quality in routing: off, demote (below-floor sellers tried last) or skip (not tried). */
+  readonly qualityRouting: 'off' | 'demote' | 'skip';
+  /** Attempts a seller needs on a destination, in a window, before its quality is judged against a buyer's floors. */
+  readonly qualityMinAttempts: number;
+  /** Percent of calls on which below-floor sellers keep their place, so a recovered seller can prove itself. */
+  readonly qualityProbePercent: number;
+  /** How often measured quality is written to PostgreSQL as per-minute rows, ms. */
+  readonly qualityFlushMs: number;
+  /** An answered call shorter than this is a short call (fraud signals, short-call ratio), ms. */
+  readonly qualityShortCallMs: number;
+  /** How long a seller may stay below the quality its sell order committed to before its trade is flagged, ms. */
+  readonly qualityFlagAfterMs: number;
+  /** True: a flagged trade is also suspended (not routed) until an operator reinstates it. */
+  readonly qualitySuspendFlagged: boolean;
+  /** How often alarm rules are evaluated, ms. */
+  readonly alarmEvaluateMs: number;
+  /** Where raised, acknowledged and cleared alarms are POSTed, signed (empty: no webhook). */
+  readonly alarmWebhookUrl: string | undefined;
+  /** Secret alarm webhooks are signed with (HMAC-SHA256, minutex-signature header). */
+  readonly alarmWebhookSecret: string;
+  /** High-risk number prefixes (E.164 digits, comma-separated): calls to them raise the watch-list alarm. */
+  readonly watchListPrefixes: readonly string[];
   /** pino log level. */
   readonly logLevel: string;
 }
@@ -203,6 +231,24 @@ export function loadConfig(env: Env = process.env): Config {
     creditLeaseIdleReturnMs: read('MINUTEX_CREDIT_LEASE_IDLE_RETURN_MS', '30000', (raw) => parseIntInRange(raw, 100, 3600000)),
     creditWaitMs: read('MINUTEX_CREDIT_WAIT_MS', '400', (raw) => parseIntInRange(raw, 10, 10000)),
     reconcileEveryMs: read('MINUTEX_RECONCILE_EVERY_MS', '30000', (raw) => parseIntInRange(raw, 1000, 3600000)),
+    trunkPingIntervalS: read('MINUTEX_TRUNK_PING_INTERVAL_S', '10', (raw) => parseIntInRange(raw, 0, 3600)),
+    trunkDownAfter: read('MINUTEX_TRUNK_DOWN_AFTER', '3', (raw) => parseIntInRange(raw, 1, 100)),
+    trunkUpAfter: read('MINUTEX_TRUNK_UP_AFTER', '2', (raw) => parseIntInRange(raw, 1, 100)),
+    qualityRouting: read('MINUTEX_QUALITY_ROUTING', 'skip', (raw) => oneOf(raw, ['off', 'demote', 'skip']) as 'off' | 'demote' | 'skip'),
+    qualityMinAttempts: read('MINUTEX_QUALITY_MIN_ATTEMPTS', '30', (raw) => parseIntInRange(raw, 1, 100000)),
+    qualityProbePercent: read('MINUTEX_QUALITY_PROBE_PERCENT', '5', (raw) => parseIntInRange(raw, 0, 100)),
+    qualityFlushMs: read('MINUTEX_QUALITY_FLUSH_MS', '60000', (raw) => parseIntInRange(raw, 100, 600000)),
+    qualityShortCallMs: read('MINUTEX_QUALITY_SHORT_CALL_MS', '6000', (raw) => parseIntInRange(raw, 0, 600000)),
+    qualityFlagAfterMs: read('MINUTEX_QUALITY_FLAG_AFTER_MS', '900000', (raw) => parseIntInRange(raw, 1000, 86400000)),
+    qualitySuspendFlagged: read('MINUTEX_QUALITY_SUSPEND_FLAGGED', 'false', parseBoolean),
+    alarmEvaluateMs: read('MINUTEX_ALARM_EVALUATE_MS', '5000', (raw) => parseIntInRange(raw, 100, 600000)),
+    alarmWebhookUrl: read('MINUTEX_ALARM_WEBHOOK_URL', '', (raw) => (raw === '' ? undefined : parseHttpUrl(raw))),
+    alarmWebhookSecret: read('MINUTEX_ALARM_WEBHOOK_SECRET', 'minutex-alarm-webhook-secret', nonEmpty),
+    watchListPrefixes: read('MINUTEX_WATCH_LIST_PREFIXES', '', (raw) => {
+      const prefixes = raw.split(',').map((prefix) => prefix.trim()).filter((prefix) => prefix !== '');
+      if (prefixes.some((prefix) => !/^\d{1,15}$/.test(prefix))) throw new Error('expected comma-separated digit prefixes');
+      return prefixes;
+    }),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
   };
   if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {

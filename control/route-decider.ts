@@ -15,6 +15,7 @@ import { withDeadline } from '../common/deadline.ts';
 import type { CreditController } from './credit/credit-controller.ts';
 import type { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 import { UnknownSources } from './calls/unknown-sources.ts';
+import type { RouteGuard } from './noc/route-guard.ts';
 
 /** A setup asks for more channel slots at most this many times (the ingress trunk, then the legs). */
 const MAX_CAPACITY_ATTEMPTS = 2;
@@ -22,6 +23,7 @@ const MAX_CAPACITY_ATTEMPTS = 2;
 export class ExchangeRouteDecider implements RouteDecider {
   private readonly callRate = new CallRateLimiter();
   readonly unknownSources: UnknownSources;
+  private guard: RouteGuard | undefined;
 
   constructor(
     private readonly snapshots: RoutingSnapshotCache,
@@ -40,6 +42,15 @@ export class ExchangeRouteDecider implements RouteDecider {
     this.unknownSources = new UnknownSources(log);
   }
 
+  /** Blocks, call-rate limits and the choice of legs by quality and trunk health (control/noc). */
+  useGuard(guard: RouteGuard): void {
+    this.guard = guard;
+  }
+
+  /** This node's call-rate slots of a trunk, never above a limit an operator or alarm set. */
+  private cpsSlots(trunk_id: string): number {
+    return Math.min(this.capacity.slots('cps', trunk_id), this.guard?.cpsLimit(trunk_id) ?? Infinity);
+  }
 
   async decide(request: RouteRequest): Promise<RouteDecision> {
     const snapshot = this.snapshots.current();
@@ -60,14 +71,24 @@ export class ExchangeRouteDecider implements RouteDecider {
     // The call rate counts every setup a known trunk sends, routable or not, so a flood of calls
     // to unknown numbers is held back like any other. Each node counts against its own slots.
     const trunk = outcome.ingress_trunk;
-    if (trunk && !this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) {
+    const block = trunk ? this.guard?.ingressBlock(trunk.id) : undefined;
+    if (block) return this.reject(request, 'trunk_blocked', outcome, block.reason);
+    if (trunk && !this.callRate.tryAcquire(trunk.id, this.cpsSlots(trunk.id), this.clock())) {
       const cps = { kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) } as const;
-      if (this.capacity.slots('cps', trunk.id) >= trunk.cps) return this.reject(request, 'call_rate_exceeded', outcome);
+      if (this.cpsSlots(trunk.id) >= Math.min(trunk.cps, this.guard?.cpsLimit(trunk.id) ?? Infinity)) return this.reject(request, 'call_rate_exceeded', outcome);
       await withDeadline(this.capacity.grow([cps]), this.waitForCapacityMs);
-      if (!this.callRate.tryAcquire(trunk.id, this.capacity.slots('cps', trunk.id), this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
+      if (!this.callRate.tryAcquire(trunk.id, this.cpsSlots(trunk.id), this.clock())) return this.reject(request, 'call_rate_exceeded', outcome);
     }
     if (trunk) this.capacity.used([{ kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) }]);
     if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
+    if (this.guard) {
+      // Dead seller trunks, sellers out of routing and sellers below the buyer's quality floors.
+      const choice = this.guard.chooseLegs(outcome.destination_id, outcome.legs);
+      if (choice.legs.length === 0) {
+        return this.reject(request, choice.skipped.some((skip) => skip.reason === 'below_floor') ? 'quality_below_floor' : 'no_seller_trunk', outcome);
+      }
+      outcome = { ...outcome, legs: choice.legs };
+    }
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
     const call: LiveCall = {
       call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
@@ -130,8 +151,12 @@ export class ExchangeRouteDecider implements RouteDecider {
     request: RouteRequest,
     reason: RejectReason,
     context: { buyer_id: string | null; ingress_trunk_id: string | null; destination_id: string | null },
+    /** Why, in the operator's words (a block's reason), added to the reply's reason. */
+    detail?: string,
   ): RouteDecision {
-    const reply = rejectReply(reason);
+    const standard = rejectReply(reason);
+    // The switch copies the reason into a quoted header: only the characters it accepts (SAFE_REASON), 120 at most.
+    const reply = detail === undefined ? standard : { ...standard, reason: `${standard.reason}: ${detail}`.replace(/[^A-Za-z0-9 ,.:;()_/-]/g, ' ').slice(0, 120).trimEnd() };
     if (reason === 'unknown_trunk') {
       // The switch refuses strangers itself (minutex-edge.cfg); one that still gets here (the
       // switch's trunk list not yet reloaded) is counted, never written: a flood must not make

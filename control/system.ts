@@ -42,6 +42,7 @@ import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
+import { startNoc, type Noc } from './noc/noc.ts';
 
 export interface System {
   readonly db: Db;
@@ -60,6 +61,8 @@ export interface System {
   readonly credit: CreditController;
   /** The overdue policy: its evaluations, its clock (tests inject their own) and the buyers it blocks. */
   readonly overdue: OverdueService;
+  /** Quality, trunk health, routing controls, alarms and metrics. */
+  readonly noc: Noc;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
@@ -206,6 +209,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => notices.stop());
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
       config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }), Date.now, overdue.blocks);
+    // Quality, trunk health, routing controls and alarms: routing reads them from memory.
+    const noc = await startNoc({ config, db, calls, snapshots, exchange, rpc: new KamailioRpc(config.jsonrpcAddr), log: log.child({ part: 'noc' }) });
+    stops.push(() => noc.stop());
+    decider.useGuard(noc.guard);
     calls.updates.subscribe((update) => {
       if (update.kind === 'call_updated' && update.call.state === 'answered') {
         // Credit control keeps each call's reserved terms from setup: it follows the call from here.
@@ -215,7 +222,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         credit.ended(update.call_id, update.cdr);
       }
     });
-    const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
+    const agent = new SwitchAgent(evapi, noc.metrics.measure(decider), log.child({ part: 'agent' }));
     link.agent = agent;
     agent.addSink(calls);
     const startedAt = new Date();
@@ -254,7 +261,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue, noc,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       ...(config.apiTls === undefined ? {} : { tls: { cert: readFileSync(config.apiTls.certFile), key: readFileSync(config.apiTls.keyFile) } }),
       limits: {
@@ -282,7 +289,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, reconciled,
+      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, noc, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

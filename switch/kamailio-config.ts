@@ -34,7 +34,15 @@ export interface KamailioSettings {
   readonly edgeLogEvery?: number;
   /** SIP over TLS besides UDP: where, and the PEM certificate and key (off when absent). */
   readonly tls?: { readonly addr: HostPort; readonly certFile: string; readonly keyFile: string };
+  /** Trunk health (minutex-health.cfg): OPTIONS pings to sellers' trunks every this many seconds. */
+  readonly trunkPingIntervalS?: number;
+  /** Missed pings in a row before a trunk is down, and answers in a row before it is up again. */
+  readonly trunkDownAfter?: number;
+  readonly trunkUpAfter?: number;
 }
+
+/** The trunk list the switch pings and answers OPTIONS from, next to the rendered config (the control plane rewrites it). */
+export const TRUNK_LIST_FILE = 'trunks.list';
 
 /** The switch settings of a minutex config. */
 export function kamailioSettings(config: Config, databaseUrl: string, agentSecret: string): KamailioSettings {
@@ -46,6 +54,7 @@ export function kamailioSettings(config: Config, databaseUrl: string, agentSecre
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
     unknownSourceRequestsPer2s: config.sipUnknownRequestsPer2s,
     ...(config.sipTls === undefined ? {} : { tls: config.sipTls }),
+    trunkPingIntervalS: config.trunkPingIntervalS, trunkDownAfter: config.trunkDownAfter, trunkUpAfter: config.trunkUpAfter,
   };
 }
 
@@ -68,7 +77,7 @@ export function findModulesDir(): string {
   return found;
 }
 
-export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}): string {
+export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}, trunkListFile = TRUNK_LIST_FILE): string {
   const values: Array<[string, string | number, string]> = [
     ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
@@ -90,6 +99,10 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
       ['MINUTEX_SIP_TLS_CERT', settings.tls.certFile, 'PEM certificate for SIP over TLS'],
       ['MINUTEX_SIP_TLS_KEY', settings.tls.keyFile, 'PEM private key for SIP over TLS'],
     ] satisfies Array<[string, string, string]>),
+    ['MINUTEX_TRUNK_LIST_FILE', trunkListFile, 'trunks pinged with OPTIONS and answered 200 to OPTIONS'],
+    ['MINUTEX_TRUNK_PING_INTERVAL_S', settings.trunkPingIntervalS ?? 10, 's between OPTIONS pings to a seller trunk'],
+    ['MINUTEX_TRUNK_DOWN_AFTER', settings.trunkDownAfter ?? 3, 'missed pings before a trunk is down'],
+    ['MINUTEX_TRUNK_UP_AFTER', settings.trunkUpAfter ?? 2, 'answered pings before a trunk is up again'],
     ...Object.entries(extraDefines).map(([name, value]): [string, string, string] => [name, value, 'set by the caller']),
   ];
   const lines = values.map(([name, value, comment]) => {
@@ -114,8 +127,12 @@ export function writeKamailioConfig(dir: string, settings: KamailioSettings, var
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
   copyFileSync(path.join(TEMPLATE_DIR, 'minutex-edge.cfg'), path.join(dir, 'minutex-edge.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
+  copyFileSync(path.join(TEMPLATE_DIR, 'minutex-health.cfg'), path.join(dir, 'minutex-health.cfg'));
+  // The trunk list starts empty when the control plane has not written one yet (it rewrites it and reloads).
+  const trunkList = path.join(dir, TRUNK_LIST_FILE);
+  if (!existsSync(trunkList)) writeFileSync(trunkList, '');
   // The settings carry the database password and the agent's secret: readable by their owner only.
-  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines, trunkList), { mode: 0o600 });
   chmodSync(path.join(dir, 'settings.cfg'), 0o600);
   return path.join(dir, 'kamailio.cfg');
 }

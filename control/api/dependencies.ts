@@ -9,6 +9,7 @@ import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
 import type { OverdueService } from '../../billing/overdue/overdue-service.ts';
 import type { RateLimits } from './rate-limits.ts';
+import type { Noc } from '../noc/noc.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -41,5 +42,7 @@ export interface ApiDependencies {
   readonly limits?: { readonly rate: RateLimits; readonly maxStreamsPerPrincipal: number };
   /** HTTPS: the PEM certificate and key (plain HTTP when absent). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Quality, trunk health, routing controls, alarms and metrics (control/noc); absent in API-only tests. */
+  readonly noc?: Noc;
   health(): Promise<HealthReport>;
 }

@@ -40,6 +40,7 @@ import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
 import { registerOverdueRoutes } from './routes/overdue.ts';
 import { registerDisputeRoutes } from './routes/disputes.ts';
+import { registerNocRoutes } from './routes/noc.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -164,6 +165,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerFsnRoutes(app, context);
   registerOverdueRoutes(app, context);
   registerDisputeRoutes(app, context);
+  registerNocRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;

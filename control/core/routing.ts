@@ -74,7 +74,8 @@ export type RoutingRejectReason =
 /** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
 export type RejectReason =
   | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy'
-  | 'account_past_due';
+  | 'account_past_due'
+  | 'trunk_blocked' | 'quality_below_floor';
 
 export type RoutingOutcome =
   | {
@@ -209,6 +210,11 @@ export function rejectReply(reason: RejectReason): SipReject {
     case 'account_past_due':
       // The overdue policy blocked the buyer's buying (billing/core/overdue-policy.ts) until it pays.
       return { code: 403, phrase: 'Forbidden', reason: 'account past due' };
+    case 'trunk_blocked':
+      // An operator or an alarm blocked the buyer's trunk (the decider adds why to the reason).
+      return { code: 403, phrase: 'Forbidden', reason: 'trunk blocked' };
+    case 'quality_below_floor':
+      return { code: 503, phrase: 'Service Unavailable', reason: 'no seller meets the quality floor' };
     case 'control_plane_busy':
       // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
       return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };

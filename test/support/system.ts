@@ -48,6 +48,8 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_KAMAILIO_SHM_MB: '128',
     MINUTEX_KAMAILIO_CHILDREN: '4',
     MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
+    // No OPTIONS pings unless a test asks for them: most tests start a seller's SIPp only for the calls it takes.
+    MINUTEX_TRUNK_PING_INTERVAL_S: '0',
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,
