@@ -16,6 +16,8 @@ export interface HostPort {
 export interface Config {
   /** Where Kamailio listens for SIP (UDP), e.g. 127.0.0.1:5060. */
   readonly sipAddr: HostPort;
+  /** The exchange's SIP domain: the host of From and To each side sees (topology hiding). */
+  readonly sipDomain: string;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
   /** Where the other control-plane nodes reach this node's API (to forward orders to the exchange's leader). */
@@ -30,6 +32,19 @@ export interface Config {
   readonly fsnWebhookUrl: string;
   /** Secret both sides sign webhooks with (HMAC-SHA256); the default is for the sandbox only. */
   readonly fsnWebhookSecret: string;
+  /** Media anchored through rtpengine (each side's SDP shows only the exchange); off: media flows between the carriers. */
+  readonly mediaAnchoring: boolean;
+  /** The address rtpengine relays media on: the only media address either side sees. */
+  readonly mediaAddress: string;
+  /** Where rtpengine takes Kamailio's commands (ng protocol, UDP); loopback. */
+  readonly rtpengineControlAddr: HostPort;
+  /** UDP ports rtpengine relays media on, inclusive. */
+  readonly rtpPortMin: number;
+  readonly rtpPortMax: number;
+  /** Seconds without RTP after which rtpengine gives a call's media up. */
+  readonly rtpTimeoutS: number;
+  /** Path of the rtpengine binary (Debian's rtpengine-daemon). */
+  readonly rtpengineBin: string;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -118,6 +133,11 @@ export function loadConfig(env: Env = process.env): Config {
   const apiAddr = read('MINUTEX_API_ADDR', '127.0.0.1:8080', parseHostPort);
   const config: Config = {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
+    // By default the SIP address's host: each side sees the exchange's address and nothing else.
+    sipDomain: read('MINUTEX_SIP_DOMAIN', (env['MINUTEX_SIP_ADDR'] ?? '127.0.0.1:5060').replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), (raw) => {
+      if (!/^[A-Za-z0-9.-]{1,253}$/.test(raw)) throw new Error('expected a host name or IPv4 address');
+      return raw;
+    }),
     apiAddr,
     // By default the API's own address; a wildcard listen address is reached on loopback.
     apiAdvertiseUrl: read('MINUTEX_API_ADVERTISE_URL', apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr), parseHttpUrl),
@@ -127,6 +147,16 @@ export function loadConfig(env: Env = process.env): Config {
     // By default the webhooks reach this node's own API.
     fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
     fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
+    mediaAnchoring: read('MINUTEX_MEDIA_ANCHORING', 'true', parseBoolean),
+    mediaAddress: read('MINUTEX_MEDIA_ADDRESS', (env['MINUTEX_SIP_ADDR'] ?? '127.0.0.1:5060').replace(/:\d+$/, ''), (raw) => {
+      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw) || raw === '0.0.0.0') throw new Error('expected the IPv4 address media is relayed on');
+      return raw;
+    }),
+    rtpengineControlAddr: read('MINUTEX_RTPENGINE_CONTROL_ADDR', '127.0.0.1:2223', parseHostPort),
+    rtpPortMin: read('MINUTEX_RTP_PORT_MIN', '30000', (raw) => parseIntInRange(raw, 1024, 65535)),
+    rtpPortMax: read('MINUTEX_RTP_PORT_MAX', '40000', (raw) => parseIntInRange(raw, 1024, 65535)),
+    rtpTimeoutS: read('MINUTEX_RTP_TIMEOUT_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),
+    rtpengineBin: read('MINUTEX_RTPENGINE_BIN', '/usr/bin/rtpengine', nonEmpty),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),

@@ -15,6 +15,7 @@ import { LedgerStore } from '../billing/ledger-store.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
 import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { superviseRtpengine } from '../switch/rtpengine-process.ts';
 import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
@@ -126,6 +127,14 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const agentSecret = config.agentSecret ?? newAgentSecret();
     let switchProcess: KamailioSupervisor | undefined;
+    if (!config.externalSwitch && config.mediaAnchoring) {
+      // The media relay first: Kamailio offers it every call's SDP from its first INVITE on.
+      const rtpengine = superviseRtpengine({
+        bin: config.rtpengineBin, mediaAddress: config.mediaAddress, controlAddr: config.rtpengineControlAddr,
+        portMin: config.rtpPortMin, portMax: config.rtpPortMax, rtpTimeoutS: config.rtpTimeoutS,
+      }, log.child({ part: 'rtpengine' }));
+      stops.push(() => rtpengine.stop());
+    }
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
       const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl, agentSecret));

@@ -3,18 +3,24 @@
  * kamailio.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
  * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, type Config, type HostPort } from '../common/config.ts';
 
 const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kamailio');
+/** Files kamailio.cfg includes besides the routing logic. */
+const INCLUDE_FILES = ['minutex-topology.cfg', 'minutex-media.cfg'];
 const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'];
 
 export interface KamailioSettings {
   readonly sipAddr: HostPort;
+  /** The host of From and To toward each side (topology hiding); by default the SIP address's host. */
+  readonly sipDomain?: string;
   readonly evapiAddr: HostPort;
+  /** Media through rtpengine at `rtpengineControlAddr`; undefined: media flows between the carriers. */
+  readonly rtpengineControlAddr?: HostPort;
   readonly jsonrpcAddr: HostPort;
   /** Address the agent connects from, besides 127.0.0.1 (another host in a deployment). */
   readonly agentAddress: string;
@@ -34,7 +40,8 @@ export interface KamailioSettings {
 export function kamailioSettings(config: Config, databaseUrl: string, agentSecret: string): KamailioSettings {
   return {
     databaseUrl, agentSecret,
-    sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
+    ...(config.mediaAnchoring ? { rtpengineControlAddr: config.rtpengineControlAddr } : {}),
+    sipAddr: config.sipAddr, sipDomain: config.sipDomain, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
@@ -44,6 +51,14 @@ export function kamailioSettings(config: Config, databaseUrl: string, agentSecre
 /** A fresh secret for one run of a Kamailio we start ourselves (URL-safe base64, 32 characters). */
 export function newAgentSecret(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/**
+ * topoh's key, derived from the agent secret: the same for every Kamailio rendered with one secret
+ * (restarts, an external switch), so messages of a call encoded before a restart decode after it.
+ */
+export function topologyKey(agentSecret: string): string {
+  return createHmac('sha256', agentSecret).update('minutex topology hiding').digest('base64url');
 }
 
 /** Kamailio's db_postgres takes postgres://user:password@host:port/database and no query string. */
@@ -63,6 +78,11 @@ export function findModulesDir(): string {
 export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}): string {
   const values: Array<[string, string | number, string]> = [
     ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
+    ['MINUTEX_SIP_HOST', settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
+    ['MINUTEX_SIP_DOMAIN', settings.sipDomain ?? settings.sipAddr.host, 'host of From and To toward each side'],
+    ['MINUTEX_TOPOLOGY_KEY', topologyKey(settings.agentSecret), 'topoh key'],
+    ['MINUTEX_MEDIA_ANCHORING', settings.rtpengineControlAddr === undefined ? 0 : 1, '1: media through rtpengine'],
+    ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 2223 }), 'rtpengine ng socket'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
     ['MINUTEX_JSONRPC_PORT', settings.jsonrpcAddr.port, 'TCP port for JSON-RPC over HTTP'],
@@ -91,11 +111,12 @@ export interface ConfigVariant {
   readonly extraDefines?: Readonly<Record<string, string>>;
 }
 
-/** Writes the three files into `dir` and returns the path of the main config. */
+/** Writes the files into `dir` and returns the path of the main config. */
 export function writeKamailioConfig(dir: string, settings: KamailioSettings, variant: ConfigVariant = {}): string {
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
+  for (const include of INCLUDE_FILES) copyFileSync(path.join(TEMPLATE_DIR, include), path.join(dir, include));
   // The settings carry the database password and the agent's secret: readable by their owner only.
   writeFileSync(path.join(dir, 'settings.cfg'), renderSettings(settings, variant.extraDefines), { mode: 0o600 });
   chmodSync(path.join(dir, 'settings.cfg'), 0o600);

@@ -48,6 +48,10 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_KAMAILIO_SHM_MB: '128',
     MINUTEX_KAMAILIO_CHILDREN: '4',
     MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
+    // The media relay's control port and RTP ports, movable for runs beside other test runs.
+    MINUTEX_RTPENGINE_CONTROL_ADDR: process.env['MINUTEX_TEST_RTPENGINE_CONTROL_ADDR'] ?? '127.0.0.1:2223',
+    MINUTEX_RTP_PORT_MIN: process.env['MINUTEX_TEST_RTP_PORT_MIN'] ?? '30000',
+    MINUTEX_RTP_PORT_MAX: process.env['MINUTEX_TEST_RTP_PORT_MAX'] ?? '40000',
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,

@@ -1,0 +1,136 @@
+/**
+ * Topology hiding end to end, with real Kamailio, SIPp and PostgreSQL: every message each side
+ * receives is recorded (SIPp -trace_msg) and searched for anything of the other side: addresses,
+ * Call-ID, the identifying headers their equipment adds. Also that the control plane still keys
+ * the call by the buyer's Call-ID (the CDR), through failover and a cutoff of both legs.
+ */
+import { expect } from 'chai';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
+import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
+import { headerOf, readRecordedMessages, traceMessagesTo, type RecordedMessage } from '../support/sipp-messages.ts';
+import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+
+const BUYER_IP = '127.0.10.1';
+const SELLER_A_IP = '127.0.10.2';
+const SELLER_B_IP = '127.0.10.3';
+const BUYER_PORT = 11610;
+const SELLER_PORT = 11611;
+const NUMBER = '493012345678';
+const PORTS = { sip: 11600, evapi: 11601, jsonrpc: 11602, api: 11603 };
+const MEDIA = { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11620', MINUTEX_RTP_PORT_MIN: '30000', MINUTEX_RTP_PORT_MAX: '30199' };
+
+interface CdrJson { call_id: string; final_sip_code: number; ended_by: string; legs: Array<{ sip_code: number }> }
+
+/** What of one side must never reach the other. */
+function leaksOf(messages: readonly RecordedMessage[], forbidden: readonly string[]): string[] {
+  return messages.filter((message) => message.direction === 'received').flatMap((message) =>
+    forbidden.filter((needle) => message.text.toLowerCase().includes(needle.toLowerCase())).map((needle) => `${needle} in:\n${message.text}`));
+}
+
+describe('topology hiding: each side sees only the exchange', function () {
+  this.timeout(90_000);
+  let running: RunningSystem;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-anonymity-'));
+  let run = 0;
+  const traceFile = (name: string) => path.join(workDir, `${name}-${++run}.log`);
+
+  const cdrs = async () => (await running.api<{ cdrs: CdrJson[] }>('GET', '/v1/cdrs?limit=100')).body.cdrs;
+  const cdrOf = (call_id: string) => eventually(async () => (await cdrs()).find((cdr) => cdr.call_id === call_id), 10_000, `the CDR of ${call_id}`);
+  const seller = (scenario: string, ip: string, trace: string) =>
+    startSipp({ scenario, localAddress: ip, localPort: SELLER_PORT, maxRunMs: 30_000, extraArgs: traceMessagesTo(trace) }, workDir);
+  const buyerCallId = (messages: readonly RecordedMessage[]) => headerOf(messages.find((message) => message.direction === 'sent')!.text, 'Call-ID')!;
+
+  before(async () => {
+    running = await startTestSystem(PORTS, MEDIA);
+    const buyer = await createCarrier(running, 'Buyer Telecom');
+    const sellerA = await createCarrier(running, 'Seller A');
+    const sellerB = await createCarrier(running, 'Seller B');
+    await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_IP });
+    await addTrunk(running, sellerA, { direction: 'egress', address: `${SELLER_A_IP}:${SELLER_PORT}` });
+    await addTrunk(running, sellerB, { direction: 'egress', address: `${SELLER_B_IP}:${SELLER_PORT}` });
+    await createDestination(running, 'Germany - Berlin', ['4930']);
+    await setCreditLimit(running, buyer, '100.000000');
+    await placeOrder(running, { carrier_id: sellerA.id, side: 'sell', prefix: '4930', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: sellerB.id, side: 'sell', prefix: '4930', price_per_minute: '0.011000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.015000', increments: '1/1', channels: 20 });
+  });
+
+  after(async () => {
+    await stopAllSipp();
+    await running?.stop();
+  });
+
+  it('shows the seller nothing of the buyer and the buyer nothing of the seller', async () => {
+    const sellerTrace = traceFile('seller');
+    const buyerTrace = traceFile('buyer');
+    const uas = seller('uas-answer-leaky.xml', SELLER_A_IP, sellerTrace);
+    await uas.ready;
+    const result = await runSipp({ scenario: 'uac-call-leaky.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: NUMBER,
+      calls: 1, callDurationMs: 500, maxRunMs: 20_000, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    const sold = await uas.stop();
+    expect(sold.receivedByeCallIds).to.have.length(1);
+
+    const buyerMessages = readRecordedMessages(buyerTrace);
+    const sellerMessages = readRecordedMessages(sellerTrace);
+    const callId = buyerCallId(buyerMessages);
+    const invite = sellerMessages.find((message) => message.direction === 'received' && message.text.startsWith('INVITE'))!.text;
+    expect(headerOf(invite, 'Call-ID'), 'the seller gets a Call-ID of its own').to.not.equal(callId);
+    expect(leaksOf(sellerMessages, [BUYER_IP, callId, 'BuyerSwitch', 'Buyer Telecom', 'buyer-internal', 'User-Agent', 'Organization', 'X-Buyer'])).to.deep.equal([]);
+    expect(leaksOf(buyerMessages, [SELLER_A_IP, 'SellerGateway', 'Seller Networks', 'seller-route', 'Server:', 'Organization', 'X-Seller'])).to.deep.equal([]);
+    // The numbers pass (they are the service); the exchange's domain is the host each side sees.
+    expect(headerOf(invite, 'From')).to.match(/^<sip:caller@127\.0\.0\.1>/);
+    expect(headerOf(invite, 'To')).to.match(new RegExp(`^<sip:${NUMBER}@127\\.0\\.0\\.1>`));
+    expect(headerOf(invite, 'P-Asserted-Identity')).to.equal('<sip:441632960001@127.0.0.1>');
+    // The control plane still knows the call by the buyer's Call-ID.
+    expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'caller' });
+  });
+
+  it('hides the buyer from every seller tried when it fails over', async () => {
+    const traceA = traceFile('seller-a');
+    const traceB = traceFile('seller-b');
+    const buyerTrace = traceFile('buyer');
+    const unavailable = seller('uas-unavailable-503.xml', SELLER_A_IP, traceA);
+    const answering = seller('uas-answer-leaky.xml', SELLER_B_IP, traceB);
+    await Promise.all([unavailable.ready, answering.ready]);
+    const result = await runSipp({ scenario: 'uac-call-leaky.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: NUMBER,
+      calls: 1, callDurationMs: 500, maxRunMs: 20_000, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    await Promise.all([unavailable.stop(), answering.stop()]);
+    const buyerMessages = readRecordedMessages(buyerTrace);
+    const callId = buyerCallId(buyerMessages);
+    for (const trace of [traceA, traceB]) {
+      expect(leaksOf(readRecordedMessages(trace), [BUYER_IP, callId, 'BuyerSwitch', 'User-Agent', 'Organization', 'X-Buyer'])).to.deep.equal([]);
+    }
+    expect(leaksOf(buyerMessages, [SELLER_A_IP, SELLER_B_IP, 'SellerGateway', 'Server:', 'X-Seller'])).to.deep.equal([]);
+    const cdr = await cdrOf(callId);
+    expect(cdr.legs.map((leg) => leg.sip_code)).to.deep.equal([503, 200]);
+  });
+
+  it('cuts a call off with a BYE to both legs, each carrying nothing of the other side', async () => {
+    const sellerTrace = traceFile('seller');
+    const buyerTrace = traceFile('buyer');
+    const uas = seller('uas-answer-leaky.xml', SELLER_A_IP, sellerTrace);
+    await uas.ready;
+    const caller = startSipp({ scenario: 'uac-call-hold-until-bye.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: NUMBER,
+      calls: 1, maxRunMs: 20_000, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+    const live = await eventually(async () => {
+      const { body } = await running.api<{ calls: Array<{ call_id: string; state: string }> }>('GET', '/v1/calls/live');
+      return body.calls.find((call) => call.state === 'answered');
+    }, 10_000, 'an answered call');
+    expect((await running.api('POST', `/v1/calls/${encodeURIComponent(live.call_id)}/hangup`)).status).to.equal(200);
+    const bought = await caller.done;
+    const sold = await uas.stop();
+    expect(bought.receivedByeCallIds, 'the buyer got a BYE').to.have.length(1);
+    expect(sold.receivedByeCallIds, 'the seller got a BYE').to.have.length(1);
+    const buyerMessages = readRecordedMessages(buyerTrace);
+    const callId = buyerCallId(buyerMessages);
+    expect(live.call_id).to.equal(callId);
+    expect(leaksOf(readRecordedMessages(sellerTrace), [BUYER_IP, callId])).to.deep.equal([]);
+    expect(leaksOf(buyerMessages, [SELLER_A_IP, 'SellerGateway', 'Server:'])).to.deep.equal([]);
+    expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'switch' });
+  });
+});
