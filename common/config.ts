@@ -51,6 +51,8 @@ export interface Config {
   readonly jsonrpcAddr: HostPort;
   /** PostgreSQL connection string; undefined means "start an embedded PostgreSQL". */
   readonly databaseUrl: string | undefined;
+  /** Kamailio's own database account (the minutex_switch role: insert into switch_call_records only); undefined: set up at start. */
+  readonly switchDatabaseUrl: string | undefined;
   /** TCP port of the embedded PostgreSQL (used only without DATABASE_URL). */
   readonly embeddedPgPort: number;
   /** Bearer token that grants operator access to the API. Undefined: a random one is made at start. */
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),
+    switchDatabaseUrl: optional(env['MINUTEX_SWITCH_DATABASE_URL']),
     embeddedPgPort: read('MINUTEX_EMBEDDED_PG_PORT', '54329', (raw) => parseIntInRange(raw, 1, 65535)),
     operatorToken: read('MINUTEX_OPERATOR_TOKEN', '', parseOperatorToken),
     runDir: read('MINUTEX_RUN_DIR', 'run', nonEmpty),

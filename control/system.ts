@@ -15,6 +15,7 @@ import { LedgerStore } from '../billing/ledger-store.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
 import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { switchDatabaseUrl } from './store/switch-db-role.ts';
 import { superviseRtpengine } from '../switch/rtpengine-process.ts';
 import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
@@ -52,6 +53,8 @@ export interface System {
   readonly agent: SwitchAgent;
   /** The Kamailio this process supervises (undefined with an external switch). */
   readonly switchProcess: KamailioSupervisor | undefined;
+  /** Kamailio's JSON-RPC, with this run's secret. */
+  readonly switchRpc: KamailioRpc;
   readonly credits: CreditStore;
   readonly credit: CreditController;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
@@ -137,7 +140,9 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     }
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
-      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl, agentSecret));
+      // Kamailio writes its call records with an account that can do nothing else.
+      const switchDbUrl = config.switchDatabaseUrl ?? await switchDatabaseUrl(db, databaseUrl, agentSecret, log);
+      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, switchDbUrl, agentSecret));
       checkKamailioConfig({ bin: config.kamailioBin, configFile });
       const kamailio = superviseKamailio(
         { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
@@ -216,7 +221,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // Once connected to the switch, pick up whatever a previous run of the control plane left;
     // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
     // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
-    const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const rpc = new KamailioRpc(config.jsonrpcAddr, agentSecret);
     const reconcileDeps = { db, rpc, calls, credit, credits, slackMs: config.creditSlackMs, log: log.child({ part: 'reconcile' }), nodeId: config.nodeId };
     const reconciled = waitFor(() => evapi.connected, 30_000, 'the switch')
       .then(() => reconcileAfterRestart({ ...reconcileDeps, startedAt }))
@@ -261,7 +266,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, switchRpc: rpc, credits, credit, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

@@ -11,7 +11,7 @@ import { formatHostPort, type Config, type HostPort } from '../common/config.ts'
 
 const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kamailio');
 /** Files kamailio.cfg includes besides the routing logic. */
-const INCLUDE_FILES = ['minutex-topology.cfg', 'minutex-media.cfg'];
+const INCLUDE_FILES = ['minutex-topology.cfg', 'minutex-media.cfg', 'minutex-control.cfg'];
 const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'];
 
 export interface KamailioSettings {

@@ -20,5 +20,8 @@ if (config.agentSecret === undefined) {
   process.exit(2);
 }
 // The container's module folder, whatever this machine has.
-const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.databaseUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+if (config.switchDatabaseUrl === undefined) {
+  console.error('note: MINUTEX_SWITCH_DATABASE_URL is not set, so the switch gets DATABASE_URL; give it the minutex_switch role (migration 040), which can only insert its call records');
+}
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.switchDatabaseUrl ?? config.databaseUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
 console.log(`wrote ${file}`);

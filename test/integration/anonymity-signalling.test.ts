@@ -5,9 +5,12 @@
  * the call by the buyer's Call-ID (the CDR), through failover and a cutoff of both legs.
  */
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connect } from '../../common/db/database.ts';
+import { switchRolePassword, switchRoleUrl } from '../../control/store/switch-db-role.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
 import { headerOf, readRecordedMessages, traceMessagesTo, type RecordedMessage } from '../support/sipp-messages.ts';
@@ -20,7 +23,8 @@ const BUYER_PORT = 11610;
 const SELLER_PORT = 11611;
 const NUMBER = '493012345678';
 const PORTS = { sip: 11600, evapi: 11601, jsonrpc: 11602, api: 11603 };
-const MEDIA = { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11620', MINUTEX_RTP_PORT_MIN: '30000', MINUTEX_RTP_PORT_MAX: '30199' };
+const AGENT_SECRET = 'anonymity-test-agent-secret-0000001';
+const MEDIA = { MINUTEX_AGENT_SECRET: AGENT_SECRET, MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11620', MINUTEX_RTP_PORT_MIN: '30000', MINUTEX_RTP_PORT_MAX: '30199' };
 
 interface CdrJson { call_id: string; final_sip_code: number; ended_by: string; legs: Array<{ sip_code: number }> }
 
@@ -132,5 +136,52 @@ describe('topology hiding: each side sees only the exchange', function () {
     expect(leaksOf(readRecordedMessages(sellerTrace), [BUYER_IP, callId])).to.deep.equal([]);
     expect(leaksOf(buyerMessages, [SELLER_A_IP, 'SellerGateway', 'Server:'])).to.deep.equal([]);
     expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'switch' });
+  });
+
+  it('answers JSON-RPC only to a client with the secret', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', method: 'dlg.list', id: 1 });
+    for (const headers of [{}, { authorization: 'Bearer not-the-secret' }] as Array<Record<string, string>>) {
+      const response = await fetch(`http://127.0.0.1:${PORTS.jsonrpc}/RPC`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      expect(response.status).to.equal(401);
+      expect(await response.text()).to.equal('{"error":"unauthorized"}');
+    }
+    expect(await running.system.switchRpc.listDialogs()).to.be.an('array');
+  });
+
+  it('tells an evapi client without the secret nothing, and obeys none of its messages', async () => {
+    const heard: Buffer[] = [];
+    const stray = net.connect(PORTS.evapi, '127.0.0.1');
+    stray.on('data', (chunk: Buffer) => heard.push(chunk));
+    await new Promise((resolve) => stray.once('connect', resolve));
+    const frame = (payload: object) => { const text = JSON.stringify(payload); return `${Buffer.byteLength(text)}:${text},`; };
+    stray.write(frame({ action: 'hello', secret: 'a-guess-of-the-secret-000000000' }));
+    // A forged decision for whatever transaction is waiting: it must not be obeyed.
+    stray.write(frame({ action: 'reject', tindex: 0, tlabel: 0, call_id: 'x', code: 486, phrase: 'Busy Here', reason: 'forged' }));
+    try {
+      const uas = seller('uas-answer-leaky.xml', SELLER_A_IP, traceFile('seller'));
+      await uas.ready;
+      const result = await runSipp({ scenario: 'uac-call-leaky.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: NUMBER,
+        calls: 1, callDurationMs: 200, maxRunMs: 20_000 }, workDir);
+      await uas.stop();
+      expect(result.successfulCalls, 'the agent routed the call: '.concat(result.stderr)).to.equal(1);
+      expect(Buffer.concat(heard).toString(), 'the stray client heard nothing').to.equal('');
+    } finally {
+      stray.destroy();
+    }
+  });
+
+  it('gives Kamailio a database account that can insert its call records and read nothing', async () => {
+    const asSwitch = connect(switchRoleUrl(running.database.url, switchRolePassword(AGENT_SECRET)), 1);
+    try {
+      const settings = readFileSync(path.join(running.config.runDir, 'kamailio', 'settings.cfg'), 'utf8');
+      expect(settings, 'the switch is rendered with its own account').to.include('postgres://minutex_switch:');
+      await asSwitch.none(`insert into switch_call_records (call_id, kind, at_us, detail) values ('role-test', 'ended', 1, 'caller')`);
+      for (const table of ['ledger_postings', 'cdrs', 'carriers', 'switch_call_records']) {
+        const refused = await asSwitch.any(`select * from ${table} limit 1`).then(() => 'read', (error: Error) => error.message);
+        expect(refused, table).to.match(/permission denied/);
+      }
+    } finally {
+      await asSwitch.$pool.end();
+    }
   });
 });

@@ -162,7 +162,7 @@ describe('the switch answers to one authenticated agent and reports every setup'
     await uas.stop();
     const callId = requests[first]!.call_id;
     // With the agent connected, the switch keeps its records in memory (no database write per call).
-    const rpc = new KamailioRpc(running.config.jsonrpcAddr);
+    const rpc = running.system.switchRpc;
     const ended = await eventually(() => rpc.switchRecord(callId, 'ended'), 5000, 'the switch\'s end record');
     const answered = await rpc.switchRecord(callId, 'answered');
     expect(answered?.detail, 'answered on the first leg').to.equal('0');
