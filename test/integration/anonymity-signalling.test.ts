@@ -19,6 +19,9 @@ import { eventually, startTestSystem, type RunningSystem } from '../support/syst
 const BUYER_IP = '127.0.10.1';
 const SELLER_A_IP = '127.0.10.2';
 const SELLER_B_IP = '127.0.10.3';
+/** A seller whose trunk takes the caller's identity asserted by the exchange. */
+const SELLER_ASSERT_IP = '127.0.10.4';
+const SELLER_STRIP_IP = '127.0.10.5';
 const BUYER_PORT = 11610;
 const SELLER_PORT = 11611;
 const NUMBER = '493012345678';
@@ -60,6 +63,14 @@ describe('topology hiding: each side sees only the exchange', function () {
     await placeOrder(running, { carrier_id: sellerA.id, side: 'sell', prefix: '4930', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
     await placeOrder(running, { carrier_id: sellerB.id, side: 'sell', prefix: '4930', price_per_minute: '0.011000', increments: '1/1', channels: 10 });
     await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.015000', increments: '1/1', channels: 20 });
+    const asserting = await createCarrier(running, 'Seller Asserting');
+    const stripping = await createCarrier(running, 'Seller Stripping');
+    await addTrunk(running, asserting, { direction: 'egress', address: `${SELLER_ASSERT_IP}:${SELLER_PORT}`, identity_policy: 'assert' });
+    await addTrunk(running, stripping, { direction: 'egress', address: `${SELLER_STRIP_IP}:${SELLER_PORT}`, identity_policy: 'strip' });
+    await createDestination(running, 'Spain', ['34']);
+    await placeOrder(running, { carrier_id: asserting.id, side: 'sell', prefix: '34', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: stripping.id, side: 'sell', prefix: '34', price_per_minute: '0.011000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '34', price_per_minute: '0.015000', increments: '1/1', channels: 20 });
   });
 
   after(async () => {
@@ -136,6 +147,21 @@ describe('topology hiding: each side sees only the exchange', function () {
     expect(leaksOf(readRecordedMessages(sellerTrace), [BUYER_IP, callId])).to.deep.equal([]);
     expect(leaksOf(buyerMessages, [SELLER_A_IP, 'SellerGateway', 'Server:'])).to.deep.equal([]);
     expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'switch' });
+  });
+
+  it('follows each seller trunk\'s identity policy: the caller asserted by the exchange, or no identity at all', async () => {
+    const assertTrace = traceFile('seller-assert');
+    const stripTrace = traceFile('seller-strip');
+    const unavailable = seller('uas-unavailable-503.xml', SELLER_ASSERT_IP, assertTrace);
+    const answering = seller('uas-answer-leaky.xml', SELLER_STRIP_IP, stripTrace);
+    await Promise.all([unavailable.ready, answering.ready]);
+    const result = await runSipp({ scenario: 'uac-call-leaky.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: '34911234567',
+      calls: 1, callDurationMs: 200, maxRunMs: 20_000 }, workDir);
+    await Promise.all([unavailable.stop(), answering.stop()]);
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    const inviteOf = (trace: string) => readRecordedMessages(trace).find((message) => message.direction === 'received' && message.text.startsWith('INVITE'))!.text;
+    expect(headerOf(inviteOf(assertTrace), 'P-Asserted-Identity')).to.equal('<sip:caller@127.0.0.1>');
+    expect(headerOf(inviteOf(stripTrace), 'P-Asserted-Identity')).to.equal(undefined);
   });
 
   it('answers JSON-RPC only to a client with the secret', async () => {

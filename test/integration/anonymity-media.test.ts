@@ -1,0 +1,115 @@
+/**
+ * Media anchored through rtpengine, with real Kamailio, rtpengine, SIPp and PostgreSQL: each side's
+ * media endpoint (a UDP socket of the test, named in its SIPp scenario's SDP) sends RTP to the
+ * address its SDP answer or offer gave, and receives the other side's RTP from the exchange only.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
+import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
+import { openRtpEndpoint, sdpMediaAddress } from '../support/rtp-endpoint.ts';
+import { readRecordedMessages, traceMessagesTo } from '../support/sipp-messages.ts';
+import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+
+const BUYER_IP = '127.0.10.11';
+const SELLER_IP = '127.0.10.12';
+/** A buyer and a seller whose trunks both ask for direct media. */
+const DIRECT_BUYER_IP = '127.0.10.13';
+const DIRECT_SELLER_IP = '127.0.10.14';
+const BUYER_MEDIA_PORT = 30990;
+const SELLER_MEDIA_PORT = 30991;
+const NUMBER = '493012345678';
+const PORTS = { sip: 11630, evapi: 11631, jsonrpc: 11632, api: 11633 };
+const MEDIA = { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11634', MINUTEX_RTP_PORT_MIN: '30200', MINUTEX_RTP_PORT_MAX: '30399' };
+
+/** The SDP a side received (an INVITE for the seller, a 200 for the buyer), once SIPp has logged it. */
+function receivedSdp(traceFile: string, firstLine: RegExp) {
+  return eventually(() => {
+    if (!existsSync(traceFile)) return Promise.resolve(undefined);
+    const message = readRecordedMessages(traceFile).find((entry) => entry.direction === 'received' && firstLine.test(entry.text) && /\r?\n\r?\nv=0/.test(entry.text));
+    return Promise.resolve(message === undefined ? undefined : { text: message.text, media: sdpMediaAddress(message.text) });
+  }, 10_000, `SDP in ${traceFile}`);
+}
+
+describe('media anchored through the exchange', function () {
+  this.timeout(90_000);
+  let running: RunningSystem;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-media-'));
+
+  before(async () => {
+    running = await startTestSystem(PORTS, MEDIA);
+    const buyer = await createCarrier(running, 'Buyer Telecom');
+    const seller = await createCarrier(running, 'Seller');
+    await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_IP });
+    await addTrunk(running, seller, { direction: 'egress', address: `${SELLER_IP}:11636` });
+    await createDestination(running, 'Germany - Berlin', ['4930']);
+    await setCreditLimit(running, buyer, '100.000000');
+    await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '4930', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.015000', increments: '1/1', channels: 10 });
+    const directBuyer = await createCarrier(running, 'Direct Buyer');
+    const directSeller = await createCarrier(running, 'Direct Seller');
+    await addTrunk(running, directBuyer, { direction: 'ingress', address: DIRECT_BUYER_IP, direct_media: true });
+    await addTrunk(running, directSeller, { direction: 'egress', address: `${DIRECT_SELLER_IP}:11636`, direct_media: true });
+    await createDestination(running, 'France', ['33']);
+    await setCreditLimit(running, directBuyer, '100.000000');
+    await placeOrder(running, { carrier_id: directSeller.id, side: 'sell', prefix: '33', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: directBuyer.id, side: 'buy', prefix: '33', price_per_minute: '0.015000', increments: '1/1', channels: 10 });
+  });
+
+  after(async () => {
+    await stopAllSipp();
+    await running?.stop();
+  });
+
+  it('relays RTP both ways, each side seeing only the exchange\'s media address', async () => {
+    const buyerMedia = await openRtpEndpoint(BUYER_IP, BUYER_MEDIA_PORT);
+    const sellerMedia = await openRtpEndpoint(SELLER_IP, SELLER_MEDIA_PORT);
+    const sellerTrace = path.join(workDir, 'seller.log');
+    const buyerTrace = path.join(workDir, 'buyer.log');
+    try {
+      const uas = startSipp({ scenario: 'uas-answer-media-endpoint.xml', localAddress: SELLER_IP, localPort: 11636, maxRunMs: 30_000,
+        variables: { rtp_ip: SELLER_IP, rtp_port: String(SELLER_MEDIA_PORT) }, extraArgs: traceMessagesTo(sellerTrace) }, workDir);
+      await uas.ready;
+      const caller = startSipp({ scenario: 'uac-call-media-endpoint.xml', localAddress: BUYER_IP, localPort: 11635, remote: running.sipTarget, service: NUMBER,
+        calls: 1, callDurationMs: 4000, maxRunMs: 20_000, variables: { rtp_ip: BUYER_IP, rtp_port: String(BUYER_MEDIA_PORT) }, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+      const offer = await receivedSdp(sellerTrace, /^INVITE /);
+      const answer = await receivedSdp(buyerTrace, /^SIP\/2\.0 200/);
+      // Each side's SDP names the exchange's relay, never the other side's endpoint.
+      expect(offer.media?.host).to.equal('127.0.0.1');
+      expect(answer.media?.host).to.equal('127.0.0.1');
+      expect(offer.text).to.not.include(BUYER_IP);
+      expect(answer.text).to.not.include(SELLER_IP);
+      expect(offer.media!.port).to.be.within(30200, 30399);
+      expect(answer.media!.port).to.be.within(30200, 30399);
+
+      await Promise.all([
+        buyerMedia.send(answer.media!.host, answer.media!.port, 50),
+        sellerMedia.send(offer.media!.host, offer.media!.port, 50),
+      ]);
+      await eventually(() => Promise.resolve(buyerMedia.received >= 45 && sellerMedia.received >= 45 ? true : undefined), 3000, 'RTP on both sides');
+      expect([...buyerMedia.sources]).to.deep.equal([`127.0.0.1:${answer.media!.port}`]);
+      expect([...sellerMedia.sources]).to.deep.equal([`127.0.0.1:${offer.media!.port}`]);
+      const bought = await caller.done;
+      expect(bought.successfulCalls, bought.stderr).to.equal(1);
+      await uas.stop();
+    } finally {
+      await Promise.all([buyerMedia.close(), sellerMedia.close()]);
+    }
+  });
+
+  it('leaves media between the carriers when both trunks ask for direct media', async () => {
+    const sellerTrace = path.join(workDir, 'direct-seller.log');
+    const buyerTrace = path.join(workDir, 'direct-buyer.log');
+    const uas = startSipp({ scenario: 'uas-answer-media-endpoint.xml', localAddress: DIRECT_SELLER_IP, localPort: 11636, maxRunMs: 30_000,
+      variables: { rtp_ip: DIRECT_SELLER_IP, rtp_port: String(SELLER_MEDIA_PORT) }, extraArgs: traceMessagesTo(sellerTrace) }, workDir);
+    await uas.ready;
+    const bought = await runSipp({ scenario: 'uac-call-media-endpoint.xml', localAddress: DIRECT_BUYER_IP, localPort: 11635, remote: running.sipTarget, service: '33140000000',
+      calls: 1, callDurationMs: 300, maxRunMs: 20_000, variables: { rtp_ip: DIRECT_BUYER_IP, rtp_port: String(BUYER_MEDIA_PORT) }, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+    await uas.stop();
+    expect(bought.successfulCalls, bought.stderr).to.equal(1);
+    expect((await receivedSdp(sellerTrace, /^INVITE /)).media).to.deep.equal({ host: DIRECT_BUYER_IP, port: BUYER_MEDIA_PORT });
+    expect((await receivedSdp(buyerTrace, /^SIP\/2\.0 200/)).media).to.deep.equal({ host: DIRECT_SELLER_IP, port: SELLER_MEDIA_PORT });
+  });
+});
