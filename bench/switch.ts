@@ -44,7 +44,7 @@ const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-bench-switch-'));
 const SYSTEM_ENV = { MINUTEX_KAMAILIO_SHM_MB: '512', MINUTEX_KAMAILIO_CHILDREN: '8', MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '5000', ...RTP_PORTS };
 // The anchored system is `running` (the one the bare path shares a database with); `direct` has media anchoring off.
 const running = await startTestSystem({ sip: port(6160, 0), evapi: port(9548, 1), jsonrpc: port(6171, 2), api: port(9180, 3) }, {
-  ...SYSTEM_ENV, MINUTEX_MEDIA_ANCHORING: MEDIA === 'off' ? 'false' : 'true', MINUTEX_RTPENGINE_CONTROL_ADDR: `127.0.0.1:${port(2223, 40)}`,
+  ...SYSTEM_ENV, MINUTEX_MEDIA_ANCHORING: MEDIA === 'off' ? 'false' : 'true', MINUTEX_RTPENGINE_CONTROL_ADDR: `127.0.0.1:${port(22222, 40)}`,
 });
 const direct = MEDIA === 'both'
   ? await startTestSystem({ sip: port(6360, 10), evapi: port(9748, 11), jsonrpc: port(6371, 12), api: port(9380, 13) }, { ...SYSTEM_ENV, MINUTEX_MEDIA_ANCHORING: 'false' })

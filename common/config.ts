@@ -154,7 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
       if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw) || raw === '0.0.0.0') throw new Error('expected the IPv4 address media is relayed on');
       return raw;
     }),
-    rtpengineControlAddr: read('MINUTEX_RTPENGINE_CONTROL_ADDR', '127.0.0.1:2223', parseHostPort),
+    rtpengineControlAddr: read('MINUTEX_RTPENGINE_CONTROL_ADDR', '127.0.0.1:22222', parseHostPort),
     rtpPortMin: read('MINUTEX_RTP_PORT_MIN', '30000', (raw) => parseIntInRange(raw, 1024, 65535)),
     rtpPortMax: read('MINUTEX_RTP_PORT_MAX', '40000', (raw) => parseIntInRange(raw, 1024, 65535)),
     rtpTimeoutS: read('MINUTEX_RTP_TIMEOUT_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),

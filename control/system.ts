@@ -138,10 +138,11 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       }, log.child({ part: 'rtpengine' }));
       stops.push(() => rtpengine.stop());
     }
+    // Kamailio writes its call records with an account that can do nothing else (set up here for an
+    // external switch too: its config was rendered with the same derived password).
+    const switchDbUrl = config.switchDatabaseUrl ?? await switchDatabaseUrl(db, databaseUrl, agentSecret, log);
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
-      // Kamailio writes its call records with an account that can do nothing else.
-      const switchDbUrl = config.switchDatabaseUrl ?? await switchDatabaseUrl(db, databaseUrl, agentSecret, log);
       const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, switchDbUrl, agentSecret));
       checkKamailioConfig({ bin: config.kamailioBin, configFile });
       const kamailio = superviseKamailio(

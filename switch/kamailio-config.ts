@@ -78,11 +78,11 @@ export function findModulesDir(): string {
 export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}): string {
   const values: Array<[string, string | number, string]> = [
     ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
-    ['MINUTEX_SIP_HOST', settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
+    ['MINUTEX_SIP_HOST', settings.sipAddr.host === '0.0.0.0' ? settings.sipDomain ?? settings.sipAddr.host : settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
     ['MINUTEX_SIP_DOMAIN', settings.sipDomain ?? settings.sipAddr.host, 'host of From and To toward each side'],
     ['MINUTEX_TOPOLOGY_KEY', topologyKey(settings.agentSecret), 'topoh key'],
     ['MINUTEX_MEDIA_ANCHORING', settings.rtpengineControlAddr === undefined ? 0 : 1, '1: media through rtpengine'],
-    ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 2223 }), 'rtpengine ng socket'],
+    ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 22222 }), 'rtpengine ng socket'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
     ['MINUTEX_JSONRPC_PORT', settings.jsonrpcAddr.port, 'TCP port for JSON-RPC over HTTP'],

@@ -3,6 +3,7 @@
  * Kamailio runs on its own (docker-compose), from the same settings the control plane reads.
  */
 import { loadConfig } from '../common/config.ts';
+import { switchRolePassword, switchRoleUrl } from '../control/store/switch-db-role.ts';
 import { kamailioSettings, writeKamailioConfig } from './kamailio-config.ts';
 
 const dir = process.argv[2];
@@ -20,8 +21,8 @@ if (config.agentSecret === undefined) {
   process.exit(2);
 }
 // The container's module folder, whatever this machine has.
-if (config.switchDatabaseUrl === undefined) {
-  console.error('note: MINUTEX_SWITCH_DATABASE_URL is not set, so the switch gets DATABASE_URL; give it the minutex_switch role (migration 040), which can only insert its call records');
-}
-const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.switchDatabaseUrl ?? config.databaseUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+// By default the switch's own role with the password the control plane gives it at start (derived
+// from the agent secret; control/store/switch-db-role.ts).
+const switchUrl = config.switchDatabaseUrl ?? switchRoleUrl(config.databaseUrl, switchRolePassword(config.agentSecret));
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config, switchUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
 console.log(`wrote ${file}`);
