@@ -81,7 +81,6 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_SIP_HOST', settings.sipAddr.host === '0.0.0.0' ? settings.sipDomain ?? settings.sipAddr.host : settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
     ['MINUTEX_SIP_DOMAIN', settings.sipDomain ?? settings.sipAddr.host, 'host of From and To toward each side'],
     ['MINUTEX_TOPOLOGY_KEY', topologyKey(settings.agentSecret), 'topoh key'],
-    ['MINUTEX_MEDIA_ANCHORING', settings.rtpengineControlAddr === undefined ? 0 : 1, '1: media through rtpengine'],
     ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 22222 }), 'rtpengine ng socket'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
@@ -102,7 +101,9 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     if (text.includes('!') || text.includes('\n')) throw new Error(`${name} cannot contain "!" or a newline`);
     return `# ${comment}\n#!substdef "!${name}!${text}!g"`;
   });
-  return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
+  // Media anchoring is a preprocessor switch: without it rtpengine is not even loaded.
+  const media = settings.rtpengineControlAddr === undefined ? '' : '# media anchored through rtpengine\n#!define MINUTEX_MEDIA_ON\n';
+  return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n${media}`;
 }
 
 export interface ConfigVariant {
