@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../common/config.ts';
+import { formatHostPort, type Config } from '../common/config.ts';
 import { connect, startEmbeddedPostgres, type Db, type EmbeddedDatabase } from '../common/db/database.ts';
 import { migrate } from '../common/db/migrate.ts';
 import type { Logger } from '../common/logger.ts';
@@ -14,7 +14,7 @@ import { CdrBatchProcessor, DEFAULT_BATCH_OPTIONS } from '../billing/cdr-batch-p
 import { LedgerStore } from '../billing/ledger-store.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
-import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { kamailioSettings, mediaTimeoutToken, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
 import { switchDatabaseUrl } from './store/switch-db-role.ts';
 import { superviseRtpengine } from '../switch/rtpengine-process.ts';
 import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
@@ -135,6 +135,8 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       const rtpengine = superviseRtpengine({
         bin: config.rtpengineBin, mediaAddress: config.mediaAddress, controlAddr: config.rtpengineControlAddr,
         portMin: config.rtpPortMin, portMax: config.rtpPortMax, rtpTimeoutS: config.rtpTimeoutS,
+        // A call whose media stopped is reported to Kamailio (minutex-media.cfg), which tells the agent.
+        timeoutCallbackUrl: `http://${formatHostPort(config.jsonrpcAddr)}/RPC/media-timeout/${mediaTimeoutToken(agentSecret)}`,
       }, log.child({ part: 'rtpengine' }));
       stops.push(() => rtpengine.stop());
     }
@@ -216,6 +218,15 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const agent = new SwitchAgent(evapi, decider, log.child({ part: 'agent' }));
     link.agent = agent;
     agent.addSink(calls);
+    // A call whose media stopped (rtpengine's timeout) is ended like a cutoff, both legs.
+    agent.addSink({
+      onCallEvent(event) {
+        if (event.kind !== 'media_timeout') return;
+        const call = calls.liveCall(event.call_id);
+        if (call?.state !== 'answered' || call.dialog === null) return;
+        switchCommands.endCall(event.call_id, call.dialog, 'media timeout');
+      },
+    });
     const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());

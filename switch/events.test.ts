@@ -9,6 +9,13 @@ const routeRequest = (overrides: Record<string, unknown> = {}) => ({
 const reasonOf = (result: ParseResult) => (result.ok ? undefined : result.reason);
 
 describe('switch event parser', () => {
+  it('parses a media timeout: when the relay gave the call up and after how long without RTP', () => {
+    expect(parse({ event: 'media_timeout', call_id: 'abc@host', timeout_s: 60, at: AT })).to.deep.equal({
+      ok: true, event: { kind: 'media_timeout', call_id: 'abc@host', timeout_s: 60, at_us: 1700000000123456n },
+    });
+    expect(reasonOf(parse({ event: 'media_timeout', call_id: 'abc@host', at: AT }))).to.equal('timeout_s is not a whole number');
+  });
+
   it('parses a route request', () => {
     expect(parse(routeRequest())).to.deep.equal({
       ok: true,

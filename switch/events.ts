@@ -69,7 +69,9 @@ export type SwitchEvent =
    * The switch could not set a call's maximum duration: the call has no backstop timer of the
    * switch's own. `call_id` is empty and `dialog` null when the switch did not know them.
    */
-  | { readonly kind: 'timeout_not_set'; readonly call_id: string; readonly dialog: DialogRef | null; readonly at_us: EpochMicros };
+  | { readonly kind: 'timeout_not_set'; readonly call_id: string; readonly dialog: DialogRef | null; readonly at_us: EpochMicros }
+  /** The media relay saw no RTP on the call for `timeout_s` seconds before `at_us`: its media stopped. */
+  | { readonly kind: 'media_timeout'; readonly call_id: string; readonly timeout_s: number; readonly at_us: EpochMicros };
 
 export type ParseResult = { readonly ok: true; readonly event: SwitchEvent } | { readonly ok: false; readonly reason: string };
 
@@ -141,6 +143,8 @@ function toEvent(fields: Fields): SwitchEvent {
       return { kind, call_id: callId(fields), code: sipCode(fields), reason: text(fields, 'reason', 0, MAX_REASON_CHARS), at_us: epochMicros(fields, 'at') };
     case 'timeout_not_set':
       return { kind, call_id: text(fields, 'call_id', 0, MAX_CALL_ID_CHARS), dialog: optionalDialog(fields), at_us: epochMicros(fields, 'at') };
+    case 'media_timeout':
+      return { kind, call_id: callId(fields), timeout_s: integer(fields, 'timeout_s'), at_us: epochMicros(fields, 'at') };
     default:
       throw new FieldError(`unknown event ${JSON.stringify(kind)}`);
   }

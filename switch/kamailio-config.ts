@@ -21,6 +21,8 @@ export interface KamailioSettings {
   readonly evapiAddr: HostPort;
   /** Media through rtpengine at `rtpengineControlAddr`; undefined: media flows between the carriers. */
   readonly rtpengineControlAddr?: HostPort;
+  /** Seconds without RTP after which rtpengine reports a call (its --timeout); 60 when absent. */
+  readonly rtpTimeoutS?: number;
   readonly jsonrpcAddr: HostPort;
   /** Address the agent connects from, besides 127.0.0.1 (another host in a deployment). */
   readonly agentAddress: string;
@@ -40,7 +42,7 @@ export interface KamailioSettings {
 export function kamailioSettings(config: Config, databaseUrl: string, agentSecret: string): KamailioSettings {
   return {
     databaseUrl, agentSecret,
-    ...(config.mediaAnchoring ? { rtpengineControlAddr: config.rtpengineControlAddr } : {}),
+    ...(config.mediaAnchoring ? { rtpengineControlAddr: config.rtpengineControlAddr, rtpTimeoutS: config.rtpTimeoutS } : {}),
     sipAddr: config.sipAddr, sipDomain: config.sipDomain, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
@@ -59,6 +61,11 @@ export function newAgentSecret(): string {
  */
 export function topologyKey(agentSecret: string): string {
   return createHmac('sha256', agentSecret).update('minutex topology hiding').digest('base64url');
+}
+
+/** The path part rtpengine calls when a call's media stopped: only rtpengine started by us knows it. */
+export function mediaTimeoutToken(agentSecret: string): string {
+  return createHmac('sha256', agentSecret).update('minutex media timeout').digest('base64url');
 }
 
 /** Kamailio's db_postgres takes postgres://user:password@host:port/database and no query string. */
@@ -81,6 +88,8 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
     ['MINUTEX_SIP_HOST', settings.sipAddr.host === '0.0.0.0' ? settings.sipDomain ?? settings.sipAddr.host : settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
     ['MINUTEX_SIP_DOMAIN', settings.sipDomain ?? settings.sipAddr.host, 'host of From and To toward each side'],
     ['MINUTEX_TOPOLOGY_KEY', topologyKey(settings.agentSecret), 'topoh key'],
+    ['MINUTEX_MEDIA_TIMEOUT_TOKEN', mediaTimeoutToken(settings.agentSecret), 'what rtpengine calls back with'],
+    ['MINUTEX_RTP_TIMEOUT_S', settings.rtpTimeoutS ?? 60, 's without RTP before rtpengine reports a call'],
     ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 22222 }), 'rtpengine ng socket'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],

@@ -22,6 +22,8 @@ export interface RtpengineOptions {
   readonly portMax: number;
   /** Seconds without any RTP in either direction after which rtpengine gives a call up. */
   readonly rtpTimeoutS: number;
+  /** Where rtpengine reports a call it gave up (XML-RPC, Kamailio's format): the switch ends it. */
+  readonly timeoutCallbackUrl?: string;
 }
 
 /** How long rtpengine gets to stop after SIGTERM before SIGKILL, ms. */
@@ -34,6 +36,7 @@ export function rtpengineArguments(options: RtpengineOptions): string[] {
     `--listen-ng=${formatHostPort(options.controlAddr)}`,
     `--port-min=${options.portMin}`, `--port-max=${options.portMax}`,
     `--timeout=${options.rtpTimeoutS}`,
+    ...(options.timeoutCallbackUrl === undefined ? [] : [`--b2b-url=${options.timeoutCallbackUrl}`, '--xmlrpc-format=2']),
     // Warnings and worse: rtpengine logs every offer and answer at its default level.
     '--log-level=4',
   ];

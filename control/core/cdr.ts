@@ -28,6 +28,8 @@ export interface LiveCall {
   current_leg: number;
   /** Set when the exchange ends the call itself (credit cutoff, operator): goes into the CDR. */
   end_reason: string | null;
+  /** When its media stopped, if the relay reported it (media timeout): the call is billed to then. */
+  media_end_us?: bigint;
   /** The switch's handles of the answered dialog (to move its timeout or end it). */
   dialog: { readonly h_entry: number; readonly h_id: number } | null;
   /** The exchange fee per minute the call's credit reservation was made with, in micro-units: the CDR is rated with it. */

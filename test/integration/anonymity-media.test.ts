@@ -22,7 +22,8 @@ const BUYER_MEDIA_PORT = 30990;
 const SELLER_MEDIA_PORT = 30991;
 const NUMBER = '493012345678';
 const PORTS = { sip: 11630, evapi: 11631, jsonrpc: 11632, api: 11633 };
-const MEDIA = { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11634', MINUTEX_RTP_PORT_MIN: '30200', MINUTEX_RTP_PORT_MAX: '30399' };
+/** rtpengine gives a call up after 5 s without RTP (the shortest the settings allow). */
+const MEDIA = { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11634', MINUTEX_RTP_PORT_MIN: '30200', MINUTEX_RTP_PORT_MAX: '30399', MINUTEX_RTP_TIMEOUT_S: '5' };
 
 /** The SDP a side received (an INVITE for the seller, a 200 for the buyer), once SIPp has logged it. */
 function receivedSdp(traceFile: string, firstLine: RegExp) {
@@ -111,5 +112,37 @@ describe('media anchored through the exchange', function () {
     expect(bought.successfulCalls, bought.stderr).to.equal(1);
     expect((await receivedSdp(sellerTrace, /^INVITE /)).media).to.deep.equal({ host: DIRECT_BUYER_IP, port: BUYER_MEDIA_PORT });
     expect((await receivedSdp(buyerTrace, /^SIP\/2\.0 200/)).media).to.deep.equal({ host: DIRECT_SELLER_IP, port: SELLER_MEDIA_PORT });
+  });
+
+  it('ends a call whose media stopped, on both legs, and bills it to its last media', async () => {
+    const buyerMedia = await openRtpEndpoint(BUYER_IP, BUYER_MEDIA_PORT);
+    const sellerMedia = await openRtpEndpoint(SELLER_IP, SELLER_MEDIA_PORT);
+    const sellerTrace = path.join(workDir, 'timeout-seller.log');
+    const buyerTrace = path.join(workDir, 'timeout-buyer.log');
+    try {
+      const uas = startSipp({ scenario: 'uas-answer-media-endpoint.xml', localAddress: SELLER_IP, localPort: 11636, maxRunMs: 40_000,
+        variables: { rtp_ip: SELLER_IP, rtp_port: String(SELLER_MEDIA_PORT) }, extraArgs: traceMessagesTo(sellerTrace) }, workDir);
+      await uas.ready;
+      const caller = startSipp({ scenario: 'uac-call-media-endpoint-hold.xml', localAddress: BUYER_IP, localPort: 11635, remote: running.sipTarget, service: NUMBER,
+        calls: 1, maxRunMs: 30_000, variables: { rtp_ip: BUYER_IP, rtp_port: String(BUYER_MEDIA_PORT) }, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+      const offer = await receivedSdp(sellerTrace, /^INVITE /);
+      const answer = await receivedSdp(buyerTrace, /^SIP\/2\.0 200/);
+      // One second of media each way, then silence: the relay's 5 s timeout ends the call.
+      await Promise.all([buyerMedia.send(answer.media!.host, answer.media!.port, 50), sellerMedia.send(offer.media!.host, offer.media!.port, 50)]);
+      const bought = await caller.done;
+      const sold = await uas.stop();
+      expect(bought.receivedByeCallIds, 'the buyer got a BYE').to.have.length(1);
+      expect(sold.receivedByeCallIds, 'the seller got a BYE').to.have.length(1);
+      const callId = bought.receivedByeCallIds[0]!;
+      const cdr = await eventually(async () => {
+        const { body } = await running.api<{ cdrs: Array<{ call_id: string; ended_by: string; final_reason: string; duration_ms: number }> }>('GET', '/v1/cdrs?limit=100');
+        return body.cdrs.find((row) => row.call_id === callId);
+      }, 10_000, 'the CDR of the call whose media stopped');
+      expect(cdr).to.include({ ended_by: 'switch', final_reason: 'media timeout: no RTP for 5 s' });
+      // Billed to the last media (about 1 s after the answer), not to the BYE about 5 s later.
+      expect(cdr.duration_ms).to.be.within(500, 3000);
+    } finally {
+      await Promise.all([buyerMedia.close(), sellerMedia.close()]);
+    }
   });
 });
