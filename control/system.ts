@@ -137,6 +137,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
         portMin: config.rtpPortMin, portMax: config.rtpPortMax, rtpTimeoutS: config.rtpTimeoutS,
         // A call whose media stopped is reported to Kamailio (minutex-media.cfg), which tells the agent.
         timeoutCallbackUrl: `http://${formatHostPort(config.jsonrpcAddr)}/RPC/media-timeout/${mediaTimeoutToken(agentSecret)}`,
+        runDir: path.resolve(config.runDir, 'rtpengine'),
       }, log.child({ part: 'rtpengine' }));
       stops.push(() => rtpengine.stop());
     }

@@ -15,4 +15,10 @@ describe('rtpengine command line', () => {
     const args = rtpengineArguments({ ...options, timeoutCallbackUrl: 'http://127.0.0.1:5071/RPC/media-timeout/t' });
     expect(args).to.include.members(['--b2b-url=http://127.0.0.1:5071/RPC/media-timeout/t', '--xmlrpc-format=2']);
   });
+
+  it('keeps the callback, a secret path, out of the command line when it has a config file', () => {
+    const args = rtpengineArguments({ ...options, timeoutCallbackUrl: 'http://127.0.0.1:5071/RPC/media-timeout/t' }, '/run/rtpengine.conf');
+    expect(args).to.include('--config-file=/run/rtpengine.conf');
+    expect(args.join(' ')).to.not.include('media-timeout');
+  });
 });

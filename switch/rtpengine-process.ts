@@ -6,6 +6,8 @@
  * it dies (their relay ports close): rtpengine keeps no state across a restart here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/logger.ts';
 import { formatHostPort, type HostPort } from '../common/config.ts';
@@ -24,19 +26,34 @@ export interface RtpengineOptions {
   readonly rtpTimeoutS: number;
   /** Where rtpengine reports a call it gave up (XML-RPC, Kamailio's format): the switch ends it. */
   readonly timeoutCallbackUrl?: string;
+  /**
+   * Folder for rtpengine's config file, which carries the callback URL: the URL holds a secret
+   * path, and a command line is readable by every local user, a file of mode 0600 is not.
+   */
+  readonly runDir?: string;
+}
+
+/** rtpengine's config file (a GLib key file, section [rtpengine]) for the settings that are secret. */
+export function writeRtpengineConfig(options: RtpengineOptions): string | undefined {
+  if (options.timeoutCallbackUrl === undefined || options.runDir === undefined) return undefined;
+  mkdirSync(options.runDir, { recursive: true });
+  const file = path.join(options.runDir, 'rtpengine.conf');
+  writeFileSync(file, `[rtpengine]\nb2b-url = ${options.timeoutCallbackUrl}\nxmlrpc-format = 2\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
 }
 
 /** How long rtpengine gets to stop after SIGTERM before SIGKILL, ms. */
 const STOP_GRACE_MS = 3000;
 
-export function rtpengineArguments(options: RtpengineOptions): string[] {
+export function rtpengineArguments(options: RtpengineOptions, configFile?: string): string[] {
   return [
-    '--config-file=none', '--foreground', '--log-stderr', '--table=-1',
+    `--config-file=${configFile ?? 'none'}`, '--foreground', '--log-stderr', '--table=-1',
     `--interface=${options.mediaAddress}`,
     `--listen-ng=${formatHostPort(options.controlAddr)}`,
     `--port-min=${options.portMin}`, `--port-max=${options.portMax}`,
     `--timeout=${options.rtpTimeoutS}`,
-    ...(options.timeoutCallbackUrl === undefined ? [] : [`--b2b-url=${options.timeoutCallbackUrl}`, '--xmlrpc-format=2']),
+    ...(options.timeoutCallbackUrl === undefined || configFile !== undefined ? [] : [`--b2b-url=${options.timeoutCallbackUrl}`, '--xmlrpc-format=2']),
     // Warnings and worse: rtpengine logs every offer and answer at its default level.
     '--log-level=4',
   ];
@@ -54,9 +71,10 @@ export function superviseRtpengine(options: RtpengineOptions, log: Logger, polic
   let stopped = false;
   const wake = new AbortController();
 
+  const configFile = writeRtpengineConfig(options);
   const start = () => {
     // detached: a process group of its own, ended as a whole.
-    const started = spawn(options.bin, rtpengineArguments(options), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const started = spawn(options.bin, rtpengineArguments(options, configFile), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) if (line.trim() !== '') log.info({ rtpengine: line.trim() }, 'rtpengine');
     });

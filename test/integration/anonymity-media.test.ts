@@ -139,8 +139,9 @@ describe('media anchored through the exchange', function () {
         return body.cdrs.find((row) => row.call_id === callId);
       }, 10_000, 'the CDR of the call whose media stopped');
       expect(cdr).to.include({ ended_by: 'switch', final_reason: 'media timeout: no RTP for 5 s' });
-      // Billed to the last media (about 1 s after the answer), not to the BYE about 5 s later.
-      expect(cdr.duration_ms).to.be.within(500, 3000);
+      // Billed to the last media (about 1 s after the answer; rtpengine keeps packet times to the
+      // second), not to the BYE about 5 s later.
+      expect(cdr.duration_ms).to.be.within(0, 2500);
     } finally {
       await Promise.all([buyerMedia.close(), sellerMedia.close()]);
     }
