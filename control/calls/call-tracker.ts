@@ -252,6 +252,10 @@ export class CallTracker {
         await this.finish(answeredCdr(call, end_us, 'switch', call.end_reason ?? 'ended by the switch: maximum duration'));
         break;
       }
+      case 'media_stats':
+        // Arrives before the end event of the same BYE, so the CDR carries it.
+        call.media = event.stats;
+        return;
       case 'media_timeout':
         // The switch is asked to end it (system.ts); its BYEs come back as bye_sent.
         if (call.state !== 'answered') return;

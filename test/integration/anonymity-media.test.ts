@@ -95,6 +95,14 @@ describe('media anchored through the exchange', function () {
       const bought = await caller.done;
       expect(bought.successfulCalls, bought.stderr).to.equal(1);
       await uas.stop();
+      // The relay's measures reach the CDR: 50 packets each way (no RTCP, so no MOS).
+      const callId = (await receivedSdp(buyerTrace, /^SIP\/2\.0 200/)).text.match(/^Call-ID:\s*(\S+)/mi)![1]!;
+      const cdr = await eventually(async () => {
+        const { body } = await running.api<{ cdrs: Array<{ call_id: string; media: { packets: number; mos: number | null } | null }> }>('GET', '/v1/cdrs?limit=100');
+        return body.cdrs.find((row) => row.call_id === callId);
+      }, 10_000, 'the CDR');
+      expect(cdr.media?.packets).to.be.within(90, 100);
+      expect(cdr.media?.mos).to.equal(null);
     } finally {
       await Promise.all([buyerMedia.close(), sellerMedia.close()]);
     }

@@ -17,7 +17,6 @@ import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import type { CallEvent, RouteDecider, RouteRequest } from '../../switch/agent.ts';
 import type { RouteDecision } from '../../switch/decisions.ts';
 import { encodeNetstring, NetstringDecoder } from '../../switch/evapi/netstring.ts';
-import { KamailioRpc } from '../../switch/jsonrpc-client.ts';
 import { probeInvite } from '../support/sip-probe.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 

@@ -43,6 +43,10 @@ export interface CdrRow {
   connect_fee_micros: bigint | null;
   fee_per_minute_micros: bigint | null;
   billing_status: 'pending' | 'rated' | 'quarantined';
+  media_packets?: bigint | string | null;
+  media_mos_x10?: number | null;
+  media_packet_loss_pct?: number | null;
+  media_jitter_ms?: number | null;
   quarantine_reason: string | null;
   quarantined_at: Date | null;
 }
@@ -103,9 +107,20 @@ function amounts(row: CdrRow) {
   };
 }
 
+/** What the media relay measured (operators: the NOC's quality work); null for direct media. */
+function media(row: CdrRow) {
+  if (row.media_packets === null || row.media_packets === undefined) return null;
+  return {
+    packets: Number(row.media_packets),
+    mos: row.media_mos_x10 === null || row.media_mos_x10 === undefined ? null : row.media_mos_x10 / 10,
+    packet_loss_pct: row.media_packet_loss_pct ?? null,
+    jitter_ms: row.media_jitter_ms ?? null,
+  };
+}
+
 export function cdrJson(row: CdrRow) {
   return {
-    ...common(row), ...amounts(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
+    ...common(row), ...amounts(row), media: media(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
     quarantine_reason: row.quarantine_reason, quarantined_at: iso(row.quarantined_at),
   };
 }
