@@ -149,6 +149,28 @@ describe('topology hiding: each side sees only the exchange', function () {
     expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'switch' });
   });
 
+  it('carries a re-INVITE inside the dialog both ways, still hiding each side from the other', async () => {
+    const sellerTrace = traceFile('seller-reinvite');
+    const buyerTrace = traceFile('buyer-reinvite');
+    const uas = seller('uas-answer-reinvite.xml', SELLER_A_IP, sellerTrace);
+    await uas.ready;
+    const result = await runSipp({ scenario: 'uac-call-reinvite.xml', localAddress: BUYER_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: NUMBER,
+      calls: 1, callDurationMs: 300, maxRunMs: 20_000, extraArgs: traceMessagesTo(buyerTrace) }, workDir);
+    const sold = await uas.stop();
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    expect(sold.receivedByeCallIds, 'the seller got the BYE').to.have.length(1);
+    const buyerMessages = readRecordedMessages(buyerTrace);
+    const sellerMessages = readRecordedMessages(sellerTrace);
+    const callId = buyerCallId(buyerMessages);
+    const invites = sellerMessages.filter((message) => message.direction === 'received' && message.text.startsWith('INVITE'));
+    expect(invites, 'the seller got the INVITE and the re-INVITE').to.have.length(2);
+    expect(headerOf(invites[1]!.text, 'Call-ID'), 'the same Call-ID of its own').to.equal(headerOf(invites[0]!.text, 'Call-ID'));
+    expect(invites[1]!.text).to.match(/^c=IN IP4 127\.0\.0\.1/m);
+    expect(leaksOf(sellerMessages, [BUYER_IP, callId, 'BuyerSwitch', 'User-Agent'])).to.deep.equal([]);
+    expect(leaksOf(buyerMessages, [SELLER_A_IP, 'SellerGateway', 'Server:'])).to.deep.equal([]);
+    expect(await cdrOf(callId)).to.include({ final_sip_code: 200, ended_by: 'caller' });
+  });
+
   it('follows each seller trunk\'s identity policy: the caller asserted by the exchange, or no identity at all', async () => {
     const assertTrace = traceFile('seller-assert');
     const stripTrace = traceFile('seller-strip');
