@@ -155,3 +155,44 @@ describe('media anchored through the exchange', function () {
     }
   });
 });
+
+describe('media anchoring when the relay is down', function () {
+  this.timeout(60_000);
+  let running: RunningSystem;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-media-down-'));
+
+  before(async () => {
+    // A relay that never runs: every offer fails.
+    running = await startTestSystem({ sip: 11640, evapi: 11641, jsonrpc: 11642, api: 11643 },
+      { MINUTEX_RTPENGINE_CONTROL_ADDR: '127.0.0.1:11644', MINUTEX_RTPENGINE_BIN: '/bin/false', MINUTEX_RTP_PORT_MIN: '30400', MINUTEX_RTP_PORT_MAX: '30499' });
+    const buyer = await createCarrier(running, 'Buyer Telecom');
+    const seller = await createCarrier(running, 'Seller');
+    await addTrunk(running, buyer, { direction: 'ingress', address: '127.0.10.21' });
+    await addTrunk(running, seller, { direction: 'egress', address: '127.0.10.22:11646' });
+    await createDestination(running, 'Germany - Berlin', ['4930']);
+    await setCreditLimit(running, buyer, '100.000000');
+    await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '4930', price_per_minute: '0.010000', increments: '1/1', channels: 10 });
+    await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '4930', price_per_minute: '0.015000', increments: '1/1', channels: 10 });
+  });
+
+  after(async () => {
+    await stopAllSipp();
+    await running?.stop();
+  });
+
+  it('fails closed: no seller ever sees the buyer\'s SDP, the caller gets 500', async () => {
+    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: '127.0.10.22', localPort: 11646, maxRunMs: 20_000 }, workDir);
+    await uas.ready;
+    const result = await runSipp({ scenario: 'uac-call-expect-200-or-503.xml', localAddress: '127.0.10.21', localPort: 11645, remote: running.sipTarget, service: NUMBER,
+      calls: 1, callDurationMs: 200, maxRunMs: 15_000 }, workDir);
+    const sold = await uas.stop();
+    expect(sold.totalCalls, 'the seller never got the INVITE').to.equal(0);
+    expect(result.successfulCalls).to.equal(0);
+    const cdr = await eventually(async () => {
+      const { body } = await running.api<{ cdrs: Array<{ final_sip_code: number; final_reason: string }> }>('GET', '/v1/cdrs?limit=10');
+      return body.cdrs[0];
+    }, 10_000, 'the CDR of the refused call');
+    expect(cdr).to.include({ final_sip_code: 500, final_reason: 'setup failed: relay failed' });
+  });
+});
+
