@@ -5,7 +5,14 @@
  * tracking, CDR and ledger posting. Rates rise; at each rate (a) then (b) carry RATE × STEP_S short
  * calls. Also the route-decision latency (request in → decision out, in the control plane).
  *
+ * Media anchoring (`--media=both`, the default): the full path runs twice at each rate, on a
+ * system that anchors media through rtpengine (offer, answer and delete per call; the calls carry
+ * no RTP, so this is the signalling cost) and on one with MINUTEX_MEDIA_ANCHORING=false.
+ * `--media=on` or `--media=off` runs one of them only.
+ *
  * Loopback only; bounded: every step is a fixed number of calls with a time limit.
+ * MINUTEX_BENCH_PORT_BASE moves every port the benchmark binds to BASE .. BASE+49 (RTP stays in
+ * MINUTEX_RTP_PORT_MIN .. MINUTEX_RTP_PORT_MAX), for a run beside other work on the machine.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -19,18 +26,29 @@ import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit 
 import { startTestSystem } from '../test/support/system.ts';
 
 const RATES = (process.argv[2] ?? '100,200,300,500,750,1000,1250,1500,1750').split(',').map(Number);
+const MEDIA = (process.argv.find((arg) => arg.startsWith('--media='))?.slice('--media='.length) ?? 'both') as 'both' | 'on' | 'off';
+if (!['both', 'on', 'off'].includes(MEDIA)) throw new Error('--media= takes both, on or off');
+const PORT_BASE = process.env['MINUTEX_BENCH_PORT_BASE'] === undefined ? undefined : Number(process.env['MINUTEX_BENCH_PORT_BASE']);
+const port = (fallback: number, offset: number) => (PORT_BASE === undefined ? fallback : PORT_BASE + offset);
+const RTP_PORTS = { MINUTEX_RTP_PORT_MIN: process.env['MINUTEX_RTP_PORT_MIN'] ?? '30000', MINUTEX_RTP_PORT_MAX: process.env['MINUTEX_RTP_PORT_MAX'] ?? '40000' };
 /** Seconds of traffic at each rate and for each path. */
 const STEP_S = 5;
 const CALL_MS = 100;
-const SELLER = { address: '127.0.0.72', port: 5090 };
+const SELLER = { address: '127.0.0.72', port: port(5090, 30) };
 const BUYER_ADDRESS = '127.0.0.71';
 const NUMBER = '34911234567';
-const BARE = { sip: 6260, evapi: 9648, jsonrpc: 6271 };
+const BARE = { sip: port(6260, 20), evapi: port(9648, 21), jsonrpc: port(6271, 22) };
+const BUYER_PORTS = { bare: port(5070, 31), full: port(5071, 32), direct: port(5072, 33) };
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-bench-switch-'));
-const running = await startTestSystem({ sip: 6160, evapi: 9548, jsonrpc: 6171, api: 9180 }, {
-  MINUTEX_KAMAILIO_SHM_MB: '512', MINUTEX_KAMAILIO_CHILDREN: '8', MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '5000',
+const SYSTEM_ENV = { MINUTEX_KAMAILIO_SHM_MB: '512', MINUTEX_KAMAILIO_CHILDREN: '8', MINUTEX_SELLER_NO_REPLY_TIMEOUT_MS: '5000', ...RTP_PORTS };
+// The anchored system is `running` (the one the bare path shares a database with); `direct` has media anchoring off.
+const running = await startTestSystem({ sip: port(6160, 0), evapi: port(9548, 1), jsonrpc: port(6171, 2), api: port(9180, 3) }, {
+  ...SYSTEM_ENV, MINUTEX_MEDIA_ANCHORING: MEDIA === 'off' ? 'false' : 'true', MINUTEX_RTPENGINE_CONTROL_ADDR: `127.0.0.1:${port(22222, 40)}`,
 });
+const direct = MEDIA === 'both'
+  ? await startTestSystem({ sip: port(6360, 10), evapi: port(9748, 11), jsonrpc: port(6371, 12), api: port(9380, 13) }, { ...SYSTEM_ENV, MINUTEX_MEDIA_ANCHORING: 'false' })
+  : undefined;
 const bareDir = path.join(workDir, 'bare-kamailio');
 const bareConfig = writeKamailioConfig(bareDir, {
   sipAddr: { host: '127.0.0.1', port: BARE.sip }, evapiAddr: { host: '127.0.0.1', port: BARE.evapi }, jsonrpcAddr: { host: '127.0.0.1', port: BARE.jsonrpc },
@@ -48,18 +66,24 @@ async function committedTransactions(): Promise<number> {
   return Number(row.total);
 }
 
-interface Step { rate: number; path: 'bare' | 'full'; calls: number; ok: boolean; result: SippResult }
+type PathName = 'bare' | 'full' | 'full_direct_media';
+interface Step { rate: number; path: PathName; calls: number; ok: boolean; result: SippResult }
 const steps: Step[] = [];
 
+async function buildMarket(system: typeof running): Promise<void> {
+  const seller = await createCarrier(system, 'Madrid Termination');
+  await addTrunk(system, seller, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}`, channels: 100_000, cps: 10_000 });
+  const buyer = await createCarrier(system, 'Benchmark Buyer');
+  await addTrunk(system, buyer, { direction: 'ingress', address: BUYER_ADDRESS, channels: 100_000, cps: 10_000 });
+  await setCreditLimit(system, buyer, '1000000.000000');
+  await createDestination(system, 'Spain Madrid', ['3491']);
+  await placeOrder(system, { carrier_id: seller.id, side: 'sell', prefix: '3491', price_per_minute: '0.010000', increments: '1/1', channels: 100_000 });
+  await placeOrder(system, { carrier_id: buyer.id, side: 'buy', prefix: '3491', price_per_minute: '0.020000', increments: '60/60', channels: 100_000 });
+}
+
 try {
-  const seller = await createCarrier(running, 'Madrid Termination');
-  await addTrunk(running, seller, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}`, channels: 100_000, cps: 10_000 });
-  const buyer = await createCarrier(running, 'Benchmark Buyer');
-  await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_ADDRESS, channels: 100_000, cps: 10_000 });
-  await setCreditLimit(running, buyer, '1000000.000000');
-  await createDestination(running, 'Spain Madrid', ['3491']);
-  await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '3491', price_per_minute: '0.010000', increments: '1/1', channels: 100_000 });
-  await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '3491', price_per_minute: '0.020000', increments: '60/60', channels: 100_000 });
+  await buildMarket(running);
+  if (direct) await buildMarket(direct);
   const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 60 * 60_000 }, workDir);
   await uas.ready;
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -74,43 +98,50 @@ try {
   };
 
   /** A path that failed at two rates in a row is not driven harder: it would only pile up failures. */
-  const failedTwice = (which: 'bare' | 'full') => steps.filter((step) => step.path === which).slice(-2).filter((step) => !step.ok).length === 2;
+  const failedTwice = (which: PathName) => steps.filter((step) => step.path === which).slice(-2).filter((step) => !step.ok).length === 2;
   for (const rate of RATES) {
-    const bareStep = failedTwice('bare') ? undefined : await carry(rate, `127.0.0.1:${BARE.sip}`, 5070);
+    const bareStep = failedTwice('bare') ? undefined : await carry(rate, `127.0.0.1:${BARE.sip}`, BUYER_PORTS.bare);
     if (bareStep) steps.push({ rate, path: 'bare', ...bareStep });
     running.system.agent.decisionLatency.reset();
     const transactionsBefore = await committedTransactions();
-    const fullStep = failedTwice('full') ? undefined : await carry(rate, running.sipTarget, 5071);
+    const fullStep = failedTwice('full') ? undefined : await carry(rate, running.sipTarget, BUYER_PORTS.full);
     // Everything the step caused: call rows, reservations, CDRs, the switch's records, billing's
     // batches and lease slices (PostgreSQL's statistics reach the view within a second or so).
     await running.system.billing.drain();
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const transactions = (await committedTransactions()) - transactionsBefore - 1;
     if (fullStep) steps.push({ rate, path: 'full', ...fullStep });
+    const directStep = direct === undefined || failedTwice('full_direct_media') ? undefined : await carry(rate, direct.sipTarget, BUYER_PORTS.direct);
+    if (directStep) steps.push({ rate, path: 'full_direct_media', ...directStep });
+    if (direct) await direct.system.billing.drain();
     const p50 = running.system.agent.decisionLatency.percentile(50);
     const p99 = running.system.agent.decisionLatency.percentile(99);
     console.log(JSON.stringify({
       bench: 'switch', rate, calls: rate * STEP_S,
       bare_ok: bareStep?.ok ?? 'skipped', bare_failed: bareStep?.result.failedCalls ?? null,
+      media: MEDIA === 'off' ? 'direct' : 'anchored',
       full_ok: fullStep?.ok ?? 'skipped', full_failed: fullStep?.result.failedCalls ?? null, full_successful: fullStep?.result.successfulCalls ?? null,
       decision_ms_p50: fullStep && p50 !== undefined ? p50 / 1000 : null, decision_ms_p99: fullStep && p99 !== undefined ? p99 / 1000 : null,
       db_transactions: fullStep ? transactions : null,
       db_transactions_per_call: fullStep ? Math.round((transactions / (rate * STEP_S)) * 1000) / 1000 : null,
+      ...(direct ? { full_direct_media_ok: directStep?.ok ?? 'skipped', full_direct_media_failed: directStep?.result.failedCalls ?? null } : {}),
     }));
     await running.system.billing.drain();
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
   await uas.stop();
 
-  const maxOk = (which: 'bare' | 'full') => Math.max(0, ...steps.filter((step) => step.path === which && step.ok).map((step) => step.rate));
+  const maxOk = (which: PathName) => Math.max(0, ...steps.filter((step) => step.path === which && step.ok).map((step) => step.rate));
   const bare_max_cps = maxOk('bare');
   const full_max_cps = maxOk('full');
   console.log(JSON.stringify({
-    bench: 'switch', summary: true, bare_max_cps, full_max_cps, ratio: bare_max_cps === 0 ? null : Math.round((full_max_cps / bare_max_cps) * 100) / 100,
+    bench: 'switch', summary: true, bare_max_cps, full_max_cps, media: MEDIA,
+    ...(direct ? { full_direct_media_max_cps: maxOk('full_direct_media') } : {}), ratio: bare_max_cps === 0 ? null : Math.round((full_max_cps / bare_max_cps) * 100) / 100,
     step_s: STEP_S, call_ms: CALL_MS, rates: RATES, date: new Date().toISOString(), node: process.version,
   }));
 } finally {
   await stopAllSipp();
   await bare.stop();
+  await direct?.stop();
   await running.stop();
 }

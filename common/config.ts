@@ -18,6 +18,8 @@ export interface Config {
   readonly sipAddr: HostPort;
   /** SIP requests an address that is no carrier's trunk may send in 2 s before the switch stops answering it (pike). */
   readonly sipUnknownRequestsPer2s: number;
+  /** The exchange's SIP domain: the host of From and To each side sees (topology hiding). */
+  readonly sipDomain: string;
   /** Where the HTTP API and the live web page listen. */
   readonly apiAddr: HostPort;
   /** Requests one client address may make per minute (0: no limit). */
@@ -50,12 +52,27 @@ export interface Config {
   readonly overdueEvaluateEveryMs: number;
   /** How often overdue notices waiting for their carrier's webhook are sent (or retried), in ms. */
   readonly noticeDeliveryEveryMs: number;
+  /** Media anchored through rtpengine (each side's SDP shows only the exchange); off: media flows between the carriers. */
+  readonly mediaAnchoring: boolean;
+  /** The address rtpengine relays media on: the only media address either side sees. */
+  readonly mediaAddress: string;
+  /** Where rtpengine takes Kamailio's commands (ng protocol, UDP); loopback. */
+  readonly rtpengineControlAddr: HostPort;
+  /** UDP ports rtpengine relays media on, inclusive. */
+  readonly rtpPortMin: number;
+  readonly rtpPortMax: number;
+  /** Seconds without RTP after which rtpengine gives a call's media up. */
+  readonly rtpTimeoutS: number;
+  /** Path of the rtpengine binary (Debian's rtpengine-daemon). */
+  readonly rtpengineBin: string;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
   readonly jsonrpcAddr: HostPort;
   /** PostgreSQL connection string; undefined means "start an embedded PostgreSQL". */
   readonly databaseUrl: string | undefined;
+  /** Kamailio's own database account (the minutex_switch role: insert into switch_call_records only); undefined: set up at start. */
+  readonly switchDatabaseUrl: string | undefined;
   /** TCP port of the embedded PostgreSQL (used only without DATABASE_URL). */
   readonly embeddedPgPort: number;
   /** Bearer token that grants operator access to the API. Undefined: a random one is made at start. */
@@ -167,6 +184,11 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     sipAddr: read('MINUTEX_SIP_ADDR', '127.0.0.1:5060', parseHostPort),
     sipUnknownRequestsPer2s: read('MINUTEX_SIP_UNKNOWN_REQS_PER_2S', '16', (raw) => parseIntInRange(raw, 1, 100000)),
+    // By default the SIP address's host: each side sees the exchange's address and nothing else.
+    sipDomain: read('MINUTEX_SIP_DOMAIN', (env['MINUTEX_SIP_ADDR'] ?? '127.0.0.1:5060').replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), (raw) => {
+      if (!/^[A-Za-z0-9.-]{1,253}$/.test(raw)) throw new Error('expected a host name or IPv4 address');
+      return raw;
+    }),
     apiAddr,
     apiRatePerAddressPerMin: read('MINUTEX_API_RATE_PER_ADDRESS_PER_MIN', '120000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
     apiRatePerKeyPerMin: read('MINUTEX_API_RATE_PER_KEY_PER_MIN', '12000', (raw) => parseIntInRange(raw, 0, 10_000_000)),
@@ -194,9 +216,20 @@ export function loadConfig(env: Env = process.env): Config {
     fsnDrawDecisionMs: read('MINUTEX_FSN_DRAW_DECISION_MS', '5000', (raw) => parseIntInRange(raw, 0, 86_400_000)),
     overdueEvaluateEveryMs: read('MINUTEX_OVERDUE_EVALUATE_EVERY_MS', '3600000', (raw) => parseIntInRange(raw, 1000, 86_400_000)),
     noticeDeliveryEveryMs: read('MINUTEX_NOTICE_DELIVERY_EVERY_MS', '1000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
+    mediaAnchoring: read('MINUTEX_MEDIA_ANCHORING', 'true', parseBoolean),
+    mediaAddress: read('MINUTEX_MEDIA_ADDRESS', (env['MINUTEX_SIP_ADDR'] ?? '127.0.0.1:5060').replace(/:\d+$/, ''), (raw) => {
+      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw) || raw === '0.0.0.0') throw new Error('expected the IPv4 address media is relayed on');
+      return raw;
+    }),
+    rtpengineControlAddr: read('MINUTEX_RTPENGINE_CONTROL_ADDR', '127.0.0.1:22222', parseHostPort),
+    rtpPortMin: read('MINUTEX_RTP_PORT_MIN', '30000', (raw) => parseIntInRange(raw, 1024, 65535)),
+    rtpPortMax: read('MINUTEX_RTP_PORT_MAX', '40000', (raw) => parseIntInRange(raw, 1024, 65535)),
+    rtpTimeoutS: read('MINUTEX_RTP_TIMEOUT_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),
+    rtpengineBin: read('MINUTEX_RTPENGINE_BIN', '/usr/bin/rtpengine', nonEmpty),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),
+    switchDatabaseUrl: optional(env['MINUTEX_SWITCH_DATABASE_URL']),
     embeddedPgPort: read('MINUTEX_EMBEDDED_PG_PORT', '54329', (raw) => parseIntInRange(raw, 1, 65535)),
     operatorToken: read('MINUTEX_OPERATOR_TOKEN', '', parseOperatorToken),
     runDir: read('MINUTEX_RUN_DIR', 'run', nonEmpty),

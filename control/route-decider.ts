@@ -119,7 +119,12 @@ export class ExchangeRouteDecider implements RouteDecider {
     return {
       kind: 'route',
       max_duration_s: reservation.max_duration_s,
-      targets: outcome.legs.map(({ trunk }) => ({ number: outcome.number, host: trunk.host, port: trunk.port, transport: trunk.transport })),
+      targets: outcome.legs.map(({ trunk }) => ({
+        number: outcome.number, host: trunk.host, port: trunk.port, transport: trunk.transport,
+        // Direct media only when both carriers asked for it: each gives up hiding its media address.
+        direct_media: outcome.ingress_trunk.direct_media === true && trunk.direct_media === true,
+        identity: trunk.identity_policy ?? 'pass',
+      })),
     };
   }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../common/config.ts';
+import { formatHostPort, type Config } from '../common/config.ts';
 import { connect, startEmbeddedPostgres, type Db, type EmbeddedDatabase } from '../common/db/database.ts';
 import { migrate } from '../common/db/migrate.ts';
 import type { Logger } from '../common/logger.ts';
@@ -18,7 +18,9 @@ import { NoticeDelivery } from '../billing/overdue/notice-delivery.ts';
 import { OverdueService } from '../billing/overdue/overdue-service.ts';
 import { SwitchAgent } from '../switch/agent.ts';
 import { EvapiClient } from '../switch/evapi/client.ts';
-import { kamailioSettings, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { kamailioSettings, mediaTimeoutToken, newAgentSecret, writeKamailioConfig } from '../switch/kamailio-config.ts';
+import { switchDatabaseUrl } from './store/switch-db-role.ts';
+import { superviseRtpengine } from '../switch/rtpengine-process.ts';
 import { checkKamailioConfig, superviseKamailio, type KamailioSupervisor } from '../switch/kamailio-process.ts';
 import { buildApi } from './api/server.ts';
 import { CallTracker } from './calls/call-tracker.ts';
@@ -57,6 +59,8 @@ export interface System {
   readonly agent: SwitchAgent;
   /** The Kamailio this process supervises (undefined with an external switch). */
   readonly switchProcess: KamailioSupervisor | undefined;
+  /** Kamailio's JSON-RPC, with this run's secret. */
+  readonly switchRpc: KamailioRpc;
   readonly credits: CreditStore;
   readonly credit: CreditController;
   /** The overdue policy: its evaluations, its clock (tests inject their own) and the buyers it blocks. */
@@ -139,9 +143,23 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
 
     const agentSecret = config.agentSecret ?? newAgentSecret();
     let switchProcess: KamailioSupervisor | undefined;
+    if (!config.externalSwitch && config.mediaAnchoring) {
+      // The media relay first: Kamailio offers it every call's SDP from its first INVITE on.
+      const rtpengine = superviseRtpengine({
+        bin: config.rtpengineBin, mediaAddress: config.mediaAddress, controlAddr: config.rtpengineControlAddr,
+        portMin: config.rtpPortMin, portMax: config.rtpPortMax, rtpTimeoutS: config.rtpTimeoutS,
+        // A call whose media stopped is reported to Kamailio (minutex-media.cfg), which tells the agent.
+        timeoutCallbackUrl: `http://${formatHostPort(config.jsonrpcAddr)}/RPC/media-timeout/${mediaTimeoutToken(agentSecret)}`,
+        runDir: path.resolve(config.runDir, 'rtpengine'),
+      }, log.child({ part: 'rtpengine' }));
+      stops.push(() => rtpengine.stop());
+    }
+    // Kamailio writes its call records with an account that can do nothing else (set up here for an
+    // external switch too: its config was rendered with the same derived password).
+    const switchDbUrl = config.switchDatabaseUrl ?? await switchDatabaseUrl(db, databaseUrl, agentSecret, log);
     if (!config.externalSwitch) {
       const kamailioDir = path.resolve(config.runDir, 'kamailio');
-      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, databaseUrl, agentSecret));
+      const configFile = writeKamailioConfig(kamailioDir, kamailioSettings(config, switchDbUrl, agentSecret));
       checkKamailioConfig({ bin: config.kamailioBin, configFile });
       const kamailio = superviseKamailio(
         { bin: config.kamailioBin, configFile, runDir: path.join(kamailioDir, 'run'), shmMb: config.kamailioShmMb, pkgMb: config.kamailioPkgMb },
@@ -210,7 +228,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const decider = new ExchangeRouteDecider(snapshots, calls, credit, capacity, Math.min(config.creditWaitMs, Math.floor(config.routeTimeoutMs * 0.6)),
       config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }), Date.now, overdue.blocks);
     // Quality, trunk health, routing controls and alarms: routing reads them from memory.
-    const noc = await startNoc({ config, db, calls, snapshots, exchange, rpc: new KamailioRpc(config.jsonrpcAddr), log: log.child({ part: 'noc' }) });
+    const noc = await startNoc({ config, db, calls, snapshots, exchange, rpc: new KamailioRpc(config.jsonrpcAddr, agentSecret), log: log.child({ part: 'noc' }) });
     stops.push(() => noc.stop());
     decider.useGuard(noc.guard);
     calls.updates.subscribe((update) => {
@@ -225,13 +243,22 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const agent = new SwitchAgent(evapi, noc.metrics.measure(decider), log.child({ part: 'agent' }));
     link.agent = agent;
     agent.addSink(calls);
+    // A call whose media stopped (rtpengine's timeout) is ended like a cutoff, both legs.
+    agent.addSink({
+      onCallEvent(event) {
+        if (event.kind !== 'media_timeout') return;
+        const call = calls.liveCall(event.call_id);
+        if (call?.state !== 'answered' || call.dialog === null) return;
+        switchCommands.endCall(event.call_id, call.dialog, 'media timeout');
+      },
+    });
     const startedAt = new Date();
     evapi.start();
     stops.push(() => evapi.stop());
     // Once connected to the switch, pick up whatever a previous run of the control plane left;
     // again after every reconnection (a restarted Kamailio lost its dialogs), and periodically,
     // with a sweep that ends calls the switch no longer has and expires dead nodes' leases.
-    const rpc = new KamailioRpc(config.jsonrpcAddr);
+    const rpc = new KamailioRpc(config.jsonrpcAddr, agentSecret);
     // The switch refuses strangers itself (minutex-edge.cfg): it reloads the trunk addresses it
     // knows each time trunks change here, and its counters of what it refused are metrics.
     // Before the switch is up (the first load at start) there is nothing to tell: it loads the
@@ -289,7 +316,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, overdue, noc, reconciled,
+      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, switchRpc: rpc, credits, credit, overdue, noc, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

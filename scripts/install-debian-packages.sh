@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages minutex runs with: Kamailio (with evapi, jansson and the JSON
-# modules, and db_postgres for the switch's own call records), SIPp to play carriers' trunks, and Chromium for the web page's browser test.
+# modules, db_postgres for the switch's own call records, rtpengine for media), SIPp to play carriers' trunks, and Chromium for the web page's browser test.
 # The packages' own daemons are not started (a temporary policy-rc.d refuses them): minutex runs
 # Kamailio itself, in the foreground, under its own supervision.
 set -euo pipefail
@@ -29,3 +29,7 @@ trap '[ -n "$created_policy" ] && $sudo rm -f "$policy"' EXIT
 echo "Installing: ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# minutex runs rtpengine itself (npm start); Debian's service would hold the media ports at boot.
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
+fi

@@ -15,6 +15,10 @@ export interface SellerTarget {
   readonly host: string;
   readonly port: number;
   readonly transport: 'udp' | 'tcp';
+  /** Media straight between the carriers on this leg, not through the exchange's relay. */
+  readonly direct_media?: boolean;
+  /** What this seller receives of the caller's asserted identity; 'pass' when absent. */
+  readonly identity?: 'pass' | 'strip' | 'assert';
 }
 
 export type RouteDecision =
@@ -57,6 +61,9 @@ export function encodeDecision(request: DecisionTarget, decision: RouteDecision)
     ...base,
     max_duration_s: decision.max_duration_s,
     routes: { version: '1.0', routing: 'serial', routes },
+    // Per leg, in route order (minutex-topology.cfg and minutex-media.cfg pick theirs by index).
+    legs_direct_media: decision.targets.map((target) => (target.direct_media === true ? '1' : '0')).join(','),
+    legs_identity: decision.targets.map((target) => target.identity ?? 'pass').join(','),
     ...(decision.record === undefined || decision.record === '' ? {} : { record: decision.record }),
   });
 }

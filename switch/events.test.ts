@@ -9,6 +9,21 @@ const routeRequest = (overrides: Record<string, unknown> = {}) => ({
 const reasonOf = (result: ParseResult) => (result.ok ? undefined : result.reason);
 
 describe('switch event parser', () => {
+  it('parses a media timeout: when the relay gave the call up and after how long without RTP', () => {
+    expect(parse({ event: 'media_timeout', call_id: 'abc@host', timeout_s: 60, at: AT })).to.deep.equal({
+      ok: true, event: { kind: 'media_timeout', call_id: 'abc@host', timeout_s: 60, at_us: 1700000000123456n },
+    });
+    expect(reasonOf(parse({ event: 'media_timeout', call_id: 'abc@host', at: AT }))).to.equal('timeout_s is not a whole number');
+  });
+
+  it('parses the media relay\'s measures, each of which may be missing', () => {
+    expect(parse({ event: 'media_stats', call_id: 'c', packets: 100, mos_x10: 43, packet_loss_pct: 1, jitter_ms: 12, at: AT })).to.deep.equal({
+      ok: true, event: { kind: 'media_stats', call_id: 'c', stats: { packets: 100, mos_x10: 43, packet_loss_pct: 1, jitter_ms: 12 }, at_us: 1700000000123456n },
+    });
+    expect(parse({ event: 'media_stats', call_id: 'c', packets: -1, at: AT })).to.deep.include({ ok: true });
+    expect(reasonOf(parse({ event: 'media_stats', call_id: 'c', packets: 1, mos_x10: 60, at: AT }))).to.equal('mos_x10 is not a whole number from 10 to 50');
+  });
+
   it('parses a route request', () => {
     expect(parse(routeRequest())).to.deep.equal({
       ok: true,

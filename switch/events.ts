@@ -69,7 +69,20 @@ export type SwitchEvent =
    * The switch could not set a call's maximum duration: the call has no backstop timer of the
    * switch's own. `call_id` is empty and `dialog` null when the switch did not know them.
    */
-  | { readonly kind: 'timeout_not_set'; readonly call_id: string; readonly dialog: DialogRef | null; readonly at_us: EpochMicros };
+  | { readonly kind: 'timeout_not_set'; readonly call_id: string; readonly dialog: DialogRef | null; readonly at_us: EpochMicros }
+  /** The media relay saw no RTP on the call for `timeout_s` seconds before `at_us`: its media stopped. */
+  | { readonly kind: 'media_timeout'; readonly call_id: string; readonly timeout_s: number; readonly at_us: EpochMicros }
+  /** What the media relay measured on the call, sent as it released the call's media (before the end event). */
+  | { readonly kind: 'media_stats'; readonly call_id: string; readonly stats: MediaStats; readonly at_us: EpochMicros };
+
+export interface MediaStats {
+  /** RTP packets relayed in both directions; null when the relay did not say. */
+  readonly packets: number | null;
+  /** From the carriers' RTCP reports; null without them. */
+  readonly mos_x10: number | null;
+  readonly packet_loss_pct: number | null;
+  readonly jitter_ms: number | null;
+}
 
 export type ParseResult = { readonly ok: true; readonly event: SwitchEvent } | { readonly ok: false; readonly reason: string };
 
@@ -141,6 +154,16 @@ function toEvent(fields: Fields): SwitchEvent {
       return { kind, call_id: callId(fields), code: sipCode(fields), reason: text(fields, 'reason', 0, MAX_REASON_CHARS), at_us: epochMicros(fields, 'at') };
     case 'timeout_not_set':
       return { kind, call_id: text(fields, 'call_id', 0, MAX_CALL_ID_CHARS), dialog: optionalDialog(fields), at_us: epochMicros(fields, 'at') };
+    case 'media_stats':
+      return {
+        kind, call_id: callId(fields), at_us: epochMicros(fields, 'at'),
+        stats: {
+          packets: optionalCount(fields, 'packets'), mos_x10: optionalCount(fields, 'mos_x10', 10, 50),
+          packet_loss_pct: optionalCount(fields, 'packet_loss_pct', 0, 100), jitter_ms: optionalCount(fields, 'jitter_ms'),
+        },
+      };
+    case 'media_timeout':
+      return { kind, call_id: callId(fields), timeout_s: integer(fields, 'timeout_s'), at_us: epochMicros(fields, 'at') };
     default:
       throw new FieldError(`unknown event ${JSON.stringify(kind)}`);
   }
@@ -179,6 +202,14 @@ function port(fields: Fields, name: string): number {
 function optionalDialog(fields: Fields): DialogRef | null {
   if (fields['h_entry'] === undefined || fields['h_entry'] === -1 || fields['h_id'] === undefined || fields['h_id'] === -1) return null;
   return { h_entry: integer(fields, 'h_entry'), h_id: integer(fields, 'h_id') };
+}
+
+/** A measure the switch may not have (absent, or -1): null then; out of its range, refused. */
+function optionalCount(fields: Fields, name: string, minimum = 0, maximum = Number.MAX_SAFE_INTEGER): number | null {
+  const value = fields[name];
+  if (value === undefined || value === -1) return null;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) throw new FieldError(`${name} is not a whole number from ${minimum} to ${maximum}`);
+  return value;
 }
 
 function sipCode(fields: Fields): number {

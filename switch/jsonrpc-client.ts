@@ -1,6 +1,7 @@
 /**
  * Kamailio's JSON-RPC over HTTP (xhttp + jsonrpcs at /RPC): the switch's own view of live dialogs,
- * used to rebuild the control plane's picture after a restart.
+ * used to rebuild the control plane's picture after a restart. Every request carries the agent
+ * secret as a bearer token (minutex-control.cfg).
  */
 import type { HostPort } from '../common/config.ts';
 
@@ -20,15 +21,17 @@ export interface LiveDialog {
 const RPC_TIMEOUT_MS = 5000;
 
 export class KamailioRpc {
-  constructor(private readonly address: HostPort) {}
+  /** `secret`: the agent secret the switch was rendered with; it answers nothing without it. */
+  constructor(private readonly address: HostPort, private readonly secret: string) {}
 
   async call(method: string, params: unknown[] = []): Promise<unknown> {
     const response = await fetch(`http://${this.address.host}:${this.address.port}/RPC`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.secret}` },
       body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
       signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
     });
+    if (response.status === 401) throw new Error(`kamailio ${method}: refused (401): the switch was rendered with another secret`);
     const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
     if (body.error) {
       // dlg.list answers an error when there is no dialog at all.

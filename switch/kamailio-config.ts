@@ -1,20 +1,28 @@
 /**
  * Renders Kamailio's configuration for one switch node from the minutex config: the static
- * kamailio.cfg, minutex-edge.cfg and minutex-routing.cfg are copied as they are, and settings.cfg gets one
+ * kamailio.cfg, minutex-routing.cfg and the included files (INCLUDE_FILES) are copied as they are, and settings.cfg gets one
  * `#!substdef` per setting (substdef, unlike define, also replaces inside quoted strings).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, type Config, type HostPort } from '../common/config.ts';
 
 const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kamailio');
+/** Files kamailio.cfg includes besides the routing logic. */
+const INCLUDE_FILES = ['minutex-edge.cfg', 'minutex-health.cfg', 'minutex-topology.cfg', 'minutex-media.cfg', 'minutex-control.cfg'];
 const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'];
 
 export interface KamailioSettings {
   readonly sipAddr: HostPort;
+  /** The host of From and To toward each side (topology hiding); by default the SIP address's host. */
+  readonly sipDomain?: string;
   readonly evapiAddr: HostPort;
+  /** Media through rtpengine at `rtpengineControlAddr`; undefined: media flows between the carriers. */
+  readonly rtpengineControlAddr?: HostPort;
+  /** Seconds without RTP after which rtpengine reports a call (its --timeout); 60 when absent. */
+  readonly rtpTimeoutS?: number;
   readonly jsonrpcAddr: HostPort;
   /** Address the agent connects from, besides 127.0.0.1 (another host in a deployment). */
   readonly agentAddress: string;
@@ -48,7 +56,8 @@ export const TRUNK_LIST_FILE = 'trunks.list';
 export function kamailioSettings(config: Config, databaseUrl: string, agentSecret: string): KamailioSettings {
   return {
     databaseUrl, agentSecret,
-    sipAddr: config.sipAddr, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
+    ...(config.mediaAnchoring ? { rtpengineControlAddr: config.rtpengineControlAddr, rtpTimeoutS: config.rtpTimeoutS } : {}),
+    sipAddr: config.sipAddr, sipDomain: config.sipDomain, evapiAddr: config.evapiAddr, jsonrpcAddr: config.jsonrpcAddr, agentAddress: config.agentAddress,
     children: config.kamailioChildren, routeTimeoutMs: config.routeTimeoutMs, sellerNoReplyTimeoutMs: config.sellerNoReplyTimeoutMs,
     sellerRingTimeoutMs: config.sellerRingTimeoutMs, maxCallDurationS: config.maxCallDurationS,
     ...(config.kamailioModulesDir === undefined ? {} : { modulesDir: config.kamailioModulesDir }),
@@ -61,6 +70,19 @@ export function kamailioSettings(config: Config, databaseUrl: string, agentSecre
 /** A fresh secret for one run of a Kamailio we start ourselves (URL-safe base64, 32 characters). */
 export function newAgentSecret(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/**
+ * topoh's key, derived from the agent secret: the same for every Kamailio rendered with one secret
+ * (restarts, an external switch), so messages of a call encoded before a restart decode after it.
+ */
+export function topologyKey(agentSecret: string): string {
+  return createHmac('sha256', agentSecret).update('minutex topology hiding').digest('base64url');
+}
+
+/** The path part rtpengine calls when a call's media stopped: only rtpengine started by us knows it. */
+export function mediaTimeoutToken(agentSecret: string): string {
+  return createHmac('sha256', agentSecret).update('minutex media timeout').digest('base64url');
 }
 
 /** Kamailio's db_postgres takes postgres://user:password@host:port/database and no query string. */
@@ -80,6 +102,12 @@ export function findModulesDir(): string {
 export function renderSettings(settings: KamailioSettings, extraDefines: Readonly<Record<string, string>> = {}, trunkListFile = TRUNK_LIST_FILE): string {
   const values: Array<[string, string | number, string]> = [
     ['MINUTEX_SIP_LISTEN', formatHostPort(settings.sipAddr), 'UDP address for SIP'],
+    ['MINUTEX_SIP_HOST', settings.sipAddr.host === '0.0.0.0' ? settings.sipDomain ?? settings.sipAddr.host : settings.sipAddr.host, 'the exchange SIP address as peers see it (topoh)'],
+    ['MINUTEX_SIP_DOMAIN', settings.sipDomain ?? settings.sipAddr.host, 'host of From and To toward each side'],
+    ['MINUTEX_TOPOLOGY_KEY', topologyKey(settings.agentSecret), 'topoh key'],
+    ['MINUTEX_MEDIA_TIMEOUT_TOKEN', mediaTimeoutToken(settings.agentSecret), 'what rtpengine calls back with'],
+    ['MINUTEX_RTP_TIMEOUT_S', settings.rtpTimeoutS ?? 60, 's without RTP before rtpengine reports a call'],
+    ['MINUTEX_RTPENGINE_CONTROL', formatHostPort(settings.rtpengineControlAddr ?? { host: '127.0.0.1', port: 22222 }), 'rtpengine ng socket'],
     ['MINUTEX_EVAPI_BIND', formatHostPort(settings.evapiAddr), 'TCP address of the evapi socket'],
     ['MINUTEX_JSONRPC_LISTEN', formatHostPort(settings.jsonrpcAddr), 'TCP address for JSON-RPC over HTTP'],
     ['MINUTEX_JSONRPC_PORT', settings.jsonrpcAddr.port, 'TCP port for JSON-RPC over HTTP'],
@@ -112,7 +140,9 @@ export function renderSettings(settings: KamailioSettings, extraDefines: Readonl
   });
   // minutex-edge.cfg listens for SIP over TLS only when this is defined.
   if (settings.tls !== undefined) lines.push('# SIP over TLS is on\n#!define MINUTEX_WITH_TLS');
-  return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n`;
+  // Media anchoring is a preprocessor switch: without it rtpengine is not even loaded.
+  const media = settings.rtpengineControlAddr === undefined ? '' : '# media anchored through rtpengine\n#!define MINUTEX_MEDIA_ON\n';
+  return `# Rendered by minutex from its configuration; do not edit.\n${lines.join('\n')}\n${media}`;
 }
 
 export interface ConfigVariant {
@@ -121,13 +151,12 @@ export interface ConfigVariant {
   readonly extraDefines?: Readonly<Record<string, string>>;
 }
 
-/** Writes the three files into `dir` and returns the path of the main config. */
+/** Writes the files into `dir` and returns the path of the main config. */
 export function writeKamailioConfig(dir: string, settings: KamailioSettings, variant: ConfigVariant = {}): string {
   mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(TEMPLATE_DIR, 'kamailio.cfg'), path.join(dir, 'kamailio.cfg'));
-  copyFileSync(path.join(TEMPLATE_DIR, 'minutex-edge.cfg'), path.join(dir, 'minutex-edge.cfg'));
   copyFileSync(variant.routingFile ?? path.join(TEMPLATE_DIR, 'minutex-routing.cfg'), path.join(dir, 'minutex-routing.cfg'));
-  copyFileSync(path.join(TEMPLATE_DIR, 'minutex-health.cfg'), path.join(dir, 'minutex-health.cfg'));
+  for (const include of INCLUDE_FILES) copyFileSync(path.join(TEMPLATE_DIR, include), path.join(dir, include));
   // The trunk list starts empty when the control plane has not written one yet (it rewrites it and reloads).
   const trunkList = path.join(dir, TRUNK_LIST_FILE);
   if (!existsSync(trunkList)) writeFileSync(trunkList, '');

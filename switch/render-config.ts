@@ -2,8 +2,10 @@
  * `npm run render-kamailio-config -- DIR`: writes Kamailio's config for a deployment where
  * Kamailio runs on its own (docker-compose), from the same settings the control plane reads.
  */
-import { loadConfig } from '../common/config.ts';
-import { kamailioSettings, writeKamailioConfig } from './kamailio-config.ts';
+import { switchRolePassword, switchRoleUrl } from '../control/store/switch-db-role.ts';
+import { formatHostPort, loadConfig } from '../common/config.ts';
+import { kamailioSettings, mediaTimeoutToken, writeKamailioConfig } from './kamailio-config.ts';
+import { writeRtpengineConfig } from './rtpengine-process.ts';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -20,5 +22,17 @@ if (config.agentSecret === undefined) {
   process.exit(2);
 }
 // The container's module folder, whatever this machine has.
-const file = writeKamailioConfig(dir, { ...kamailioSettings(config, config.databaseUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
+// By default the switch's own role with the password the control plane gives it at start (derived
+// from the agent secret; control/store/switch-db-role.ts).
+const switchUrl = config.switchDatabaseUrl ?? switchRoleUrl(config.databaseUrl, switchRolePassword(config.agentSecret));
+const file = writeKamailioConfig(dir, { ...kamailioSettings(config, switchUrl, config.agentSecret), modulesDir: config.kamailioModulesDir ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules' });
 console.log(`wrote ${file}`);
+// rtpengine, run on its own too, reports calls whose media stopped to this switch at a secret path.
+if (config.mediaAnchoring) {
+  const rtpengineConfig = writeRtpengineConfig({
+    bin: config.rtpengineBin, mediaAddress: config.mediaAddress, controlAddr: config.rtpengineControlAddr, portMin: config.rtpPortMin, portMax: config.rtpPortMax,
+    rtpTimeoutS: config.rtpTimeoutS, runDir: dir,
+    timeoutCallbackUrl: `http://${formatHostPort(config.jsonrpcAddr)}/RPC/media-timeout/${mediaTimeoutToken(config.agentSecret)}`,
+  });
+  if (rtpengineConfig !== undefined) console.log(`wrote ${rtpengineConfig} (for rtpengine's --config-file)`);
+}

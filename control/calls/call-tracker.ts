@@ -245,10 +245,23 @@ export class CallTracker {
         if (!this.move(call, 'hung_up')) return;
         await this.finish(answeredCdr(call, event.at_us, event.by, `hung up by ${event.by}`));
         break;
-      case 'bye_sent':
+      case 'bye_sent': {
         if (!this.move(call, 'hung_up')) return;
-        await this.finish(answeredCdr(call, event.at_us, 'switch', call.end_reason ?? 'ended by the switch: maximum duration'));
+        // A call whose media stopped ends at its last media, never before its answer.
+        const end_us = call.media_end_us === undefined ? event.at_us : bigMax(call.media_end_us, call.answer_us ?? call.media_end_us);
+        await this.finish(answeredCdr(call, end_us, 'switch', call.end_reason ?? 'ended by the switch: maximum duration'));
         break;
+      }
+      case 'media_stats':
+        // Arrives before the end event of the same BYE, so the CDR carries it.
+        call.media = event.stats;
+        return;
+      case 'media_timeout':
+        // The switch is asked to end it (system.ts); its BYEs come back as bye_sent.
+        if (call.state !== 'answered') return;
+        call.media_end_us = event.at_us - BigInt(event.timeout_s) * 1_000_000n;
+        call.end_reason = `media timeout: no RTP for ${event.timeout_s} s`;
+        return;
       case 'route_late':
         // The switch had already answered 503 when the decision came: nothing was relayed, and the
         // call's credit and channels are released now rather than by the sweep.
@@ -345,4 +358,8 @@ export class CallTracker {
       this.log.error({ cdr: entry.cdr, attempts: entry.attempts, last_error: entry.last_error }, 'CDR not written at stop');
     }
   }
+}
+
+function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -11,6 +11,16 @@ export interface TriedLeg {
   sip_code: number | null;
 }
 
+/** What the media relay measured on an anchored call (the switch's media_stats event). */
+export interface MediaStats {
+  /** RTP packets relayed in both directions. */
+  readonly packets: number | null;
+  /** From the carriers' RTCP reports; null without them. */
+  readonly mos_x10: number | null;
+  readonly packet_loss_pct: number | null;
+  readonly jitter_ms: number | null;
+}
+
 export interface LiveCall {
   readonly call_id: string;
   readonly buyer_id: string;
@@ -28,6 +38,10 @@ export interface LiveCall {
   current_leg: number;
   /** Set when the exchange ends the call itself (credit cutoff, operator): goes into the CDR. */
   end_reason: string | null;
+  /** When its media stopped, if the relay reported it (media timeout): the call is billed to then. */
+  media_end_us?: bigint;
+  /** What the media relay measured, once it released the call's media. */
+  media?: MediaStats;
   /** The switch's handles of the answered dialog (to move its timeout or end it). */
   dialog: { readonly h_entry: number; readonly h_id: number } | null;
   /** The exchange fee per minute the call's credit reservation was made with, in micro-units: the CDR is rated with it. */
@@ -68,6 +82,8 @@ export interface CdrRecord {
   readonly final_sip_code: number;
   readonly final_reason: string;
   readonly ended_by: EndedBy;
+  /** The media relay's measures of an anchored call (absent: direct media, or not known in time). */
+  readonly media?: MediaStats;
   /** Null when no leg answered: nothing to rate. */
   readonly terms: CdrTerms | null;
 }
@@ -102,6 +118,7 @@ export function answeredCdr(call: LiveCall, end_us: bigint, ended_by: EndedBy, f
     final_sip_code: 200,
     final_reason,
     ended_by,
+    ...(call.media === undefined ? {} : { media: call.media }),
     terms: {
       currency: answered.leg.trade.currency,
       price_per_minute_micros: answered.leg.trade.price_per_minute_micros,

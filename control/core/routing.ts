@@ -18,7 +18,11 @@ export interface IngressTrunk {
   readonly tech_prefix: string | null;
   readonly channels: number;
   readonly cps: number;
+  /** The buyer accepts media straight from the seller (only with a seller that does too). */
+  readonly direct_media?: boolean;
 }
+
+export type IdentityPolicy = 'pass' | 'strip' | 'assert';
 
 export interface EgressTrunk {
   readonly id: string;
@@ -27,6 +31,10 @@ export interface EgressTrunk {
   readonly port: number;
   readonly transport: 'udp' | 'tcp';
   readonly channels: number;
+  /** The seller accepts media straight from the buyer (only with a buyer that does too). */
+  readonly direct_media?: boolean;
+  /** What the seller receives of the caller's asserted identity (migration 041); 'pass' when absent. */
+  readonly identity_policy?: IdentityPolicy;
 }
 
 /** A live trade the buyer's calls may use; it bills at its tariff (the trade price on the sell order's terms). */

@@ -23,7 +23,8 @@ export class CdrStore {
   /** Newest first; quarantined ones in the order they were set aside, newest first too. */
   list(filter: CdrFilter): Promise<CdrRow[]> {
     return this.db.any<CdrRow>(
-      `select c.*, d.name as destination_name from cdrs c left join destinations d on d.id = c.destination_id
+      `select c.*, d.name as destination_name, it.tech_prefix as buyer_tech_prefix
+       from cdrs c left join destinations d on d.id = c.destination_id left join trunks it on it.id = c.ingress_trunk_id
        where ($1::uuid is null or c.buyer_id = $1 or c.seller_id = $1) and ($2::text is null or c.billing_status = $2)
        order by c.end_at desc, c.call_id limit $3`,
       [filter.carrier_id, filter.status, filter.limit],

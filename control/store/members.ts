@@ -17,6 +17,8 @@ export interface TrunkInput {
   readonly tech_prefix: string | null;
   readonly channels: number;
   readonly cps: number;
+  readonly direct_media: boolean;
+  readonly identity_policy: 'pass' | 'strip' | 'assert';
 }
 
 export interface TrunkRow extends TrunkInput {
@@ -67,9 +69,9 @@ export class MemberStore {
     try {
       return await this.db.tx(async (t) => {
         const { id } = await t.one<{ id: string }>(
-          `insert into trunks (carrier_id, direction, host, port, transport, tech_prefix, channels, cps)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-          [carrier_id, input.direction, input.host, input.port, input.transport, input.tech_prefix, input.channels, input.cps],
+          `insert into trunks (carrier_id, direction, host, port, transport, tech_prefix, channels, cps, direct_media, identity_policy)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+          [carrier_id, input.direction, input.host, input.port, input.transport, input.tech_prefix, input.channels, input.cps, input.direct_media, input.identity_policy],
         );
         await audit(t, actor, 'trunk.create', `carrier:${carrier_id}`, { trunk_id: id, ...input });
         return { ok: true as const, id };
@@ -82,7 +84,7 @@ export class MemberStore {
 
   async trunks(carrier_id: string): Promise<TrunkRow[]> {
     return this.db.any<TrunkRow>(
-      'select id, carrier_id, direction, host(host) as host, port, transport, tech_prefix, channels, cps from trunks where carrier_id = $1 order by created_at',
+      'select id, carrier_id, direction, host(host) as host, port, transport, tech_prefix, channels, cps, direct_media, identity_policy from trunks where carrier_id = $1 order by created_at',
       [carrier_id],
     );
   }

@@ -5,6 +5,7 @@
  */
 import { pgp, type Db } from '../../common/db/database.ts';
 import type { CarrierStatus, TradeRecord, TrunkRecord } from '../core/routing-tables.ts';
+import type { IdentityPolicy } from '../core/routing.ts';
 import type { StoredTrade } from '../exchange/stored-rows.ts';
 import { copyOut } from './pg-copy.ts';
 
@@ -44,13 +45,15 @@ interface TrunkRow {
   tech_prefix: string | null;
   channels: number;
   cps: number;
+  direct_media: boolean;
+  identity_policy: IdentityPolicy;
   carrier_status: CarrierStatus;
 }
 
 const TRADE_SELECT = `select id, buyer_id, seller_id, destination_id, currency, price_per_minute_micros, first_increment_s,
   next_increment_s, connect_fee_micros, channels, status from trades`;
 const TRUNK_SELECT = `select t.id, t.carrier_id, t.direction, host(t.host) as host, t.port, t.transport, t.tech_prefix, t.channels, t.cps,
-  c.status as carrier_status from trunks t join carriers c on c.id = t.carrier_id`;
+  t.direct_media, t.identity_policy, c.status as carrier_status from trunks t join carriers c on c.id = t.carrier_id`;
 const PREFIX_SELECT = `select prefix, destination_id,
   case when effective_from > now() then (extract(epoch from effective_from) * 1000)::bigint end from destination_prefixes`;
 
@@ -93,7 +96,8 @@ function tradeRecord(row: TradeRow): TradeRecord {
 
 function trunkRecord(row: TrunkRow): TrunkRecord {
   if (row.direction === 'ingress') {
-    return { direction: 'ingress', id: row.id, carrier_id: row.carrier_id, host: row.host, tech_prefix: row.tech_prefix, channels: row.channels, cps: row.cps };
+    return { direction: 'ingress', id: row.id, carrier_id: row.carrier_id, host: row.host, tech_prefix: row.tech_prefix, channels: row.channels, cps: row.cps, direct_media: row.direct_media };
   }
-  return { direction: 'egress', id: row.id, carrier_id: row.carrier_id, host: row.host, port: row.port ?? DEFAULT_SIP_PORT, transport: row.transport, channels: row.channels };
+  return { direction: 'egress', id: row.id, carrier_id: row.carrier_id, host: row.host, port: row.port ?? DEFAULT_SIP_PORT, transport: row.transport, channels: row.channels,
+    direct_media: row.direct_media, identity_policy: row.identity_policy };
 }

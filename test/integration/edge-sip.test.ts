@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
-import { KamailioRpc } from '../../switch/jsonrpc-client.ts';
+import type { KamailioRpc } from '../../switch/jsonrpc-client.ts';
 import { edgeCounters } from '../../switch/trunk-sources.ts';
 import { rowCounts } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
@@ -42,7 +42,7 @@ describe('the SIP edge: strangers, scanners and floods', function () {
   before(async () => {
     workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-edge-sip-'));
     running = await startTestSystem(PORTS);
-    rpc = new KamailioRpc(running.config.jsonrpcAddr);
+    rpc = running.system.switchRpc;
     const buyer = await createCarrier(running, 'Known Buyer');
     const seller = await createCarrier(running, 'Known Seller');
     await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_IP, cps: 1000 });

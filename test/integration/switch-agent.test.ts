@@ -17,7 +17,6 @@ import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import type { CallEvent, RouteDecider, RouteRequest } from '../../switch/agent.ts';
 import type { RouteDecision } from '../../switch/decisions.ts';
 import { encodeNetstring, NetstringDecoder } from '../../switch/evapi/netstring.ts';
-import { KamailioRpc } from '../../switch/jsonrpc-client.ts';
 import { addTrunk, createCarrier } from '../support/market.ts';
 import { probeInvite } from '../support/sip-probe.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
@@ -167,7 +166,7 @@ describe('the switch answers to one authenticated agent and reports every setup'
     await uas.stop();
     const callId = requests[first]!.call_id;
     // With the agent connected, the switch keeps its records in memory (no database write per call).
-    const rpc = new KamailioRpc(running.config.jsonrpcAddr);
+    const rpc = running.system.switchRpc;
     const ended = await eventually(() => rpc.switchRecord(callId, 'ended'), 5000, 'the switch\'s end record');
     const answered = await rpc.switchRecord(callId, 'answered');
     expect(answered?.detail, 'answered on the first leg').to.equal('0');

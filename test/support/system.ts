@@ -50,6 +50,10 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
     // No OPTIONS pings unless a test asks for them: most tests start a seller's SIPp only for the calls it takes.
     MINUTEX_TRUNK_PING_INTERVAL_S: '0',
+    // The media relay's control port and RTP ports, movable for runs beside other test runs.
+    MINUTEX_RTPENGINE_CONTROL_ADDR: process.env['MINUTEX_TEST_RTPENGINE_CONTROL_ADDR'] ?? '127.0.0.1:22222',
+    MINUTEX_RTP_PORT_MIN: process.env['MINUTEX_TEST_RTP_PORT_MIN'] ?? '30000',
+    MINUTEX_RTP_PORT_MAX: process.env['MINUTEX_TEST_RTP_PORT_MAX'] ?? '40000',
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,

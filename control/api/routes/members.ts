@@ -20,6 +20,9 @@ const TrunkBody = Type.Object(
     tech_prefix: Type.Optional(Type.String({ pattern: '^[0-9#*]{1,16}$' })),
     channels: Type.Integer({ minimum: 1, maximum: 100000 }),
     cps: Type.Integer({ minimum: 1, maximum: 10000 }),
+    direct_media: Type.Optional(Type.Boolean({ description: 'media straight between the carriers when both trunks of a call ask for it (each then learns the other\'s media address); default false' })),
+    identity_policy: Type.Optional(Type.Union([Type.Literal('pass'), Type.Literal('strip'), Type.Literal('assert')], {
+      description: 'egress trunks: what the seller receives of the caller\'s asserted identity; default pass' })),
   },
   { additionalProperties: false },
 );
@@ -79,9 +82,11 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     if (!carrier) throw badRequest('unknown_carrier', 'unknown carrier');
     const { host, port } = parseAddress(body.address, body.direction);
     if (body.direction === 'egress' && body.tech_prefix !== undefined) throw badRequest('invalid_request', 'tech_prefix applies to ingress trunks only');
+    if (body.direction === 'ingress' && body.identity_policy !== undefined) throw badRequest('invalid_request', 'identity_policy applies to egress trunks only');
     const result = await deps.members.createTrunk(
       carrier.id,
-      { direction: body.direction, host, port, transport: body.transport ?? 'udp', tech_prefix: body.tech_prefix ?? null, channels: body.channels, cps: body.cps },
+      { direction: body.direction, host, port, transport: body.transport ?? 'udp', tech_prefix: body.tech_prefix ?? null, channels: body.channels, cps: body.cps,
+        direct_media: body.direct_media ?? false, identity_policy: body.identity_policy ?? 'pass' },
       actorOf(request),
     );
     if (!result.ok) throw new ApiError(409, 'duplicate', 'another ingress trunk has this address and tech prefix');

@@ -2,10 +2,13 @@
  * CDRs as the API shows them. An operator sees every party and every leg. A carrier sees the CDRs
  * of its own calls: its buyer sees each seller tried only as an alias of the trade it was tried
  * on; its seller sees the buyer as an alias and only its own legs (who else the buyer tried is
- * the buyer's business). Trunk ids of the other side never appear.
+ * the buyer's business). Trunk ids of the other side never appear. Each side sees its own money
+ * only (the buyer what it pays, the seller what it is paid: the fee between them would give the
+ * other's away), and the call as it knows it: the buyer by its Call-ID and the number it dialled,
+ * the seller by the exchange's leg id and the number it received (without the buyer's tech prefix).
  */
 import { formatMicros } from '../../../common/money.ts';
-import type { CounterpartyAliases } from '../anonymity.ts';
+import { sellerNumberForm, type CounterpartyAliases } from '../anonymity.ts';
 import type { Principal } from '../auth.ts';
 
 export interface CdrRow {
@@ -16,6 +19,8 @@ export interface CdrRow {
   dialled_number: string;
   destination_id: string | null;
   destination_name: string | null;
+  /** The tech prefix of the buyer's trunk (joined), to show the seller its own number form. */
+  buyer_tech_prefix?: string | null;
   legs: unknown;
   setup_at: Date;
   ring_at: Date | null;
@@ -38,6 +43,10 @@ export interface CdrRow {
   connect_fee_micros: bigint | null;
   fee_per_minute_micros: bigint | null;
   billing_status: 'pending' | 'rated' | 'quarantined';
+  media_packets?: bigint | string | null;
+  media_mos_x10?: number | null;
+  media_packet_loss_pct?: number | null;
+  media_jitter_ms?: number | null;
   quarantine_reason: string | null;
   quarantined_at: Date | null;
 }
@@ -71,9 +80,6 @@ function common(row: CdrRow) {
     ended_by: row.ended_by,
     currency,
     billed_s: row.billed_s,
-    buyer_amount: money(row.buyer_amount_micros, currency),
-    seller_amount: money(row.seller_amount_micros, currency),
-    fee_amount: money(row.fee_amount_micros, currency),
     rated: row.rated_at !== null,
     posted: row.ledger_transaction_id !== null,
     billing_status: row.billing_status,
@@ -92,9 +98,29 @@ function terms(row: CdrRow, currency: string | null) {
   };
 }
 
+function amounts(row: CdrRow) {
+  const currency = row.currency?.trim() ?? null;
+  return {
+    buyer_amount: money(row.buyer_amount_micros, currency),
+    seller_amount: money(row.seller_amount_micros, currency),
+    fee_amount: money(row.fee_amount_micros, currency),
+  };
+}
+
+/** What the media relay measured (operators: the NOC's quality work); null for direct media. */
+function media(row: CdrRow) {
+  if (row.media_packets === null || row.media_packets === undefined) return null;
+  return {
+    packets: Number(row.media_packets),
+    mos: row.media_mos_x10 === null || row.media_mos_x10 === undefined ? null : row.media_mos_x10 / 10,
+    packet_loss_pct: row.media_packet_loss_pct ?? null,
+    jitter_ms: row.media_jitter_ms ?? null,
+  };
+}
+
 export function cdrJson(row: CdrRow) {
   return {
-    ...common(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
+    ...common(row), ...amounts(row), media: media(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
     quarantine_reason: row.quarantine_reason, quarantined_at: iso(row.quarantined_at),
   };
 }
@@ -106,13 +132,14 @@ export function carrierCdrJson(row: CdrRow, carrier_id: string, aliases: Counter
     trade_id === null || counterparty_id === null ? null : aliases.alias(trade_id, counterparty_id);
   if (row.buyer_id === carrier_id) {
     return {
-      ...common(row), buyer_id: carrier_id, seller_id: alias(row.trade_id, row.seller_id),
+      ...common(row), buyer_amount: amounts(row).buyer_amount, buyer_id: carrier_id, seller_id: alias(row.trade_id, row.seller_id),
       legs: legs.map((leg) => ({ seller_id: alias(leg.trade_id, leg.seller_id), trade_id: leg.trade_id, sip_code: leg.sip_code })),
     };
   }
   if (row.seller_id !== carrier_id) throw new Error(`CDR ${row.call_id} is not carrier ${carrier_id}'s`);
   return {
-    ...common(row), buyer_id: alias(row.trade_id, row.buyer_id), seller_id: carrier_id,
+    ...common(row), call_id: aliases.legId(row.call_id), dialled_number: sellerNumberForm(row.dialled_number, row.buyer_tech_prefix ?? null),
+    seller_amount: amounts(row).seller_amount, buyer_id: alias(row.trade_id, row.buyer_id), seller_id: carrier_id,
     legs: legs.filter((leg) => leg.seller_id === carrier_id).map((leg) => ({ seller_id: carrier_id, trunk_id: leg.trunk_id, trade_id: leg.trade_id, sip_code: leg.sip_code })),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Calls in progress as the API shows them. An operator sees every call; a carrier sees the calls
  * it is buying (the seller as an alias of the trade) and the calls on a leg of its own as seller
- * (the buyer as an alias).
+ * (the buyer as an alias). The buyer knows the call by its Call-ID and the number it dialled; the
+ * seller by the exchange's leg id and the number it received.
  */
 import type { LiveCall } from '../../core/cdr.ts';
 import type { CounterpartyAliases } from '../anonymity.ts';
@@ -35,11 +36,11 @@ export function carrierLiveCallJson(call: LiveCall, carrier_id: string, aliases:
   if (call.buyer_id === carrier_id) {
     const trade = answered?.leg.trade;
     return {
-      ...common(call), buyer_id: carrier_id, seller_id: trade ? aliases.alias(trade.id, trade.seller_id) : null,
+      ...common(call), number: call.dialled_number, buyer_id: carrier_id, seller_id: trade ? aliases.alias(trade.id, trade.seller_id) : null,
       trade_id: trade?.id ?? null, legs_tried: call.legs.filter((leg) => leg.sip_code !== null).length,
     };
   }
   const current = call.legs[call.current_leg]?.leg.trade;
   if (current?.seller_id !== carrier_id) return null;
-  return { ...common(call), buyer_id: aliases.alias(current.id, call.buyer_id), seller_id: carrier_id, trade_id: current.id };
+  return { ...common(call), call_id: aliases.legId(call.call_id), buyer_id: aliases.alias(current.id, call.buyer_id), seller_id: carrier_id, trade_id: current.id };
 }

@@ -28,7 +28,7 @@ export function callFrames(update: CallUpdate, principal: Principal, aliases: Co
   const me = principal.carrier_id;
   const alias = (counterparty_id: string | null) => (cdr.trade_id === null || counterparty_id === null ? null : aliases.alias(cdr.trade_id, counterparty_id));
   if (cdr.buyer_id === me) return [{ event: 'cdr', data: { ...summary, buyer_id: me, seller_id: alias(cdr.seller_id) } }];
-  if (cdr.seller_id === me) return [{ event: 'cdr', data: { ...summary, buyer_id: alias(cdr.buyer_id), seller_id: me } }];
+  if (cdr.seller_id === me) return [{ event: 'cdr', data: { ...summary, call_id: aliases.legId(cdr.call_id), buyer_id: alias(cdr.buyer_id), seller_id: me } }];
   return [];
 }
 
