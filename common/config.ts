@@ -30,6 +30,20 @@ export interface Config {
   readonly fsnWebhookUrl: string;
   /** Secret both sides sign webhooks with (HMAC-SHA256); the default is for the sandbox only. */
   readonly fsnWebhookSecret: string;
+  /** The business-credit bureau minutex reads reports from; the sandbox (`npm run bureau-sandbox`) by default. */
+  readonly bureauUrl: string;
+  /** How long one request to the bureau may take before it is abandoned, in ms. */
+  readonly bureauTimeoutMs: number;
+  /** How many times a failed or timed-out bureau request is tried again (with backoff) before giving up. */
+  readonly bureauRetries: number;
+  /** How long a bureau report stays valid in the cache, in s: within it, no request goes to the bureau. */
+  readonly bureauCacheValidityS: number;
+  /** How old a cached report may be and still be used when the bureau cannot answer, in s (0: never). */
+  readonly bureauStaleUseS: number;
+  /** What pre-trading approval asks of a buyer: `assessment` (a passing credit assessment and a limit or collateral) or `manual` (a limit or collateral on file). */
+  readonly creditApproval: 'assessment' | 'manual';
+  /** How often every assessed carrier is reassessed, in s (0: never on a schedule). */
+  readonly creditReassessEveryS: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -127,6 +141,13 @@ export function loadConfig(env: Env = process.env): Config {
     // By default the webhooks reach this node's own API.
     fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
     fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
+    bureauUrl: read('MINUTEX_BUREAU_URL', 'http://127.0.0.1:8092', parseHttpUrl),
+    bureauTimeoutMs: read('MINUTEX_BUREAU_TIMEOUT_MS', '2000', (raw) => parseIntInRange(raw, 50, 60000)),
+    bureauRetries: read('MINUTEX_BUREAU_RETRIES', '2', (raw) => parseIntInRange(raw, 0, 10)),
+    bureauCacheValidityS: read('MINUTEX_BUREAU_CACHE_VALIDITY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
+    bureauStaleUseS: read('MINUTEX_BUREAU_STALE_USE_S', '2592000', (raw) => parseIntInRange(raw, 0, 31_536_000)),
+    creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual']) as 'assessment' | 'manual'),
+    creditReassessEveryS: read('MINUTEX_CREDIT_REASSESS_EVERY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),
