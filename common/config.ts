@@ -44,6 +44,8 @@ export interface Config {
   readonly creditApproval: 'assessment' | 'manual';
   /** How often every assessed carrier is reassessed, in s (0: never on a schedule). */
   readonly creditReassessEveryS: number;
+  /** How often the control plane looks for events that call for a reassessment (payments, missed due dates, exposure), in ms. */
+  readonly creditWatchMs: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -147,6 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
     bureauCacheValidityS: read('MINUTEX_BUREAU_CACHE_VALIDITY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     bureauStaleUseS: read('MINUTEX_BUREAU_STALE_USE_S', '2592000', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual']) as 'assessment' | 'manual'),
+    creditWatchMs: read('MINUTEX_CREDIT_WATCH_MS', '30000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
     creditReassessEveryS: read('MINUTEX_CREDIT_REASSESS_EVERY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),

@@ -37,6 +37,11 @@ import { MemberStore } from './store/members.ts';
 import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
+import { Assessor } from './assessment/assessor.ts';
+import { BureauClient } from './assessment/bureau-client.ts';
+import { BureauReports } from './assessment/bureau-reports.ts';
+import { CreditWatch } from './assessment/credit-watch.ts';
+import { ScorecardStore } from './assessment/scorecard-store.ts';
 
 export interface System {
   readonly db: Db;
@@ -53,6 +58,9 @@ export interface System {
   readonly switchProcess: KamailioSupervisor | undefined;
   readonly credits: CreditStore;
   readonly credit: CreditController;
+  /** Credit assessments, and the watch that reassesses carriers on events and on a schedule. */
+  readonly assessor: Assessor;
+  readonly creditWatch: CreditWatch;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
@@ -107,6 +115,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // leader's trades change its routing data at once, and reach the other nodes by NOTIFY.
     const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
       node_id: config.nodeId, api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
+      credit_approval: config.creditApproval,
     }, { onMarketChanged: () => undefined });
     stops.push(() => exchangeNode.stop());
     const exchange = exchangeNode.gateway;
@@ -227,9 +236,21 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // Every (re)connection to the switch runs a pass at once: a restarted Kamailio lost its dialogs.
     evapi.onConnected(() => void selfHealing.runNow());
 
+    // Credit assessments: the scorecard files are loaded (new versions audited), the bureau is
+    // read through its cache, and the watch reassesses carriers when their situation changes.
+    const scorecards = new ScorecardStore(db);
+    await scorecards.load(`system:${config.nodeId}`);
+    const bureauReports = new BureauReports(db, new BureauClient({ url: config.bureauUrl, timeout_ms: config.bureauTimeoutMs, retries: config.bureauRetries }), {
+      validity_s: config.bureauCacheValidityS, stale_use_s: config.bureauStaleUseS,
+    });
+    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }));
+    const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
+    creditWatch.start();
+    stops.push(() => creditWatch.stop());
+
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, assessor,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       switchControl: {
         endCall(call_id, reason) {
@@ -252,7 +273,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, reconciled,
+      db, api, apiUrl: `http://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, credits, credit, assessor, creditWatch, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

@@ -7,6 +7,7 @@ import type { MemberStore } from '../store/members.ts';
 import type { RoutingSnapshotCache } from '../store/routing-snapshot.ts';
 import type { ExchangeGateway } from '../exchange/gateway.ts';
 import type { CreditStore } from '../credit/credit-store.ts';
+import type { Assessor } from '../assessment/assessor.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -31,6 +32,8 @@ export interface ApiDependencies {
   readonly snapshots: RoutingSnapshotCache;
   readonly switchControl: SwitchControl;
   readonly credits: CreditStore;
+  /** Credit assessments (the bureau, the scorecard); absent where none is configured. */
+  readonly assessor?: Assessor;
   /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
   health(): Promise<HealthReport>;

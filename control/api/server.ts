@@ -28,6 +28,7 @@ import { registerOrderRoutes } from './routes/orders.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerCreditRoutes } from './routes/credit.ts';
+import { registerCreditAssessmentRoutes } from './routes/credit-assessment.ts';
 import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
@@ -119,6 +120,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerCdrRoutes(app, context);
   registerLiveRoutes(app, context);
   registerCreditRoutes(app, context);
+  registerCreditAssessmentRoutes(app, context);
   registerSettlementRoutes(app, context);
   registerFsnRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });

@@ -48,6 +48,8 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_KAMAILIO_SHM_MB: '128',
     MINUTEX_KAMAILIO_CHILDREN: '4',
     MINUTEX_LOG_LEVEL: process.env['MINUTEX_TEST_LOG_LEVEL'] ?? 'silent',
+    // Buyers approved by the limit an operator sets; tests of credit assessments ask for `assessment`.
+    MINUTEX_CREDIT_APPROVAL: 'manual',
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,
