@@ -41,6 +41,7 @@ import { Assessor } from './assessment/assessor.ts';
 import { BureauClient } from './assessment/bureau-client.ts';
 import { BureauReports } from './assessment/bureau-reports.ts';
 import { CreditWatch } from './assessment/credit-watch.ts';
+import { PremiumBook } from './assessment/premium-book.ts';
 import { ScorecardStore } from './assessment/scorecard-store.ts';
 
 export interface System {
@@ -243,7 +244,13 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const bureauReports = new BureauReports(db, new BureauClient({ url: config.bureauUrl, timeout_ms: config.bureauTimeoutMs, retries: config.bureauRetries }), {
       validity_s: config.bureauCacheValidityS, stale_use_s: config.bureauStaleUseS,
     });
-    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }));
+    // Buyers' risk premiums, priced into each call by credit control from memory.
+    const premiums = new PremiumBook(db, log.child({ part: 'premiums' }));
+    await premiums.refresh();
+    premiums.start(config.creditWatchMs);
+    stops.push(() => premiums.stop());
+    credit.setPremiums((buyer_id) => premiums.of(buyer_id));
+    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), () => premiums.refresh());
     const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
     creditWatch.start();
     stops.push(() => creditWatch.stop());

@@ -55,7 +55,7 @@ const ACCOUNTS = `
 const STATEMENTS = `
   select s.id, s.bought_micros, s.fees_micros, s.sold_micros, s.paid_micros, s.netting_micros,
          coalesce((select sum(seller_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as bought,
-         coalesce((select sum(fee_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as fees,
+         coalesce((select sum(fee_amount_micros + coalesce(premium_amount_micros, 0)) from cdrs where buyer_statement_id = s.id), 0) as fees,
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
          coalesce((select sum(amount_micros) from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0) as paid
   from statements s where s.status <> 'draft'`;

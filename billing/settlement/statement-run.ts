@@ -175,7 +175,8 @@ async function billLines(t: Task, statement_id: string, scope: { carrier_id: str
   const values = { ...scope, statement_id };
   const side = async (section: 'bought' | 'sold') => {
     const party = section === 'bought' ? 'buyer' : 'seller';
-    const fee = section === 'bought' ? 'fee_amount_micros' : '0::bigint';
+    // A buyer's statement bills the exchange fee and its risk premium together as fees.
+    const fee = section === 'bought' ? '(fee_amount_micros + coalesce(premium_amount_micros, 0))' : '0::bigint';
     return t.any<LineRow>(
       `with marked as (
          update cdrs set ${party}_statement_id = $<statement_id>

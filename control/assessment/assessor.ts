@@ -42,7 +42,14 @@ const BUREAU_ID = /^[A-Za-z0-9-]{1,64}$/;
 export class Assessor {
   private readonly history: HistoryStore;
 
-  constructor(private readonly db: Db, private readonly scorecards: ScorecardStore, private readonly reports: BureauReports, private readonly log: Logger) {
+  constructor(
+    private readonly db: Db,
+    private readonly scorecards: ScorecardStore,
+    private readonly reports: BureauReports,
+    private readonly log: Logger,
+    /** Called after each assessment commits (the premiums this node prices calls with). */
+    private readonly onAssessed: () => Promise<void> = () => Promise.resolve(),
+  ) {
     this.history = new HistoryStore(db);
   }
 
@@ -112,6 +119,7 @@ export class Assessor {
       }
       return id;
     });
+    await this.onAssessed().catch((error: unknown) => this.log.warn({ err: error }, 'after an assessment'));
     return { ok: true, assessment_id, bureau_changed: sourced.changed };
   }
 }

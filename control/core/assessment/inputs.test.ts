@@ -38,3 +38,21 @@ describe('credit assessment inputs', () => {
     expect(scoreInputsFrom(null, QUIET)).to.include({ traffic_trend_percent: null, exposure_percent: null, net_position_units: 0 });
   });
 });
+
+describe('the bureau sandbox\'s test companies', () => {
+  it('span every grade and a refusal, as docs/credit.md lists them for a new carrier', async () => {
+    const { TEST_COMPANIES } = await import('../../../bureau/companies.ts');
+    const { parseScorecard, scoreInputs } = await import('./scorecard.ts');
+    const { termsFor } = await import('./terms.ts');
+    const card = parseScorecard((await import('../../assessment/scorecards/scorecard-1.json', { with: { type: 'json' } })).default);
+    const outcomes = TEST_COMPANIES.map((company) => {
+      const { score } = scoreInputs(card, scoreInputsFrom(company, QUIET));
+      const terms = termsFor(card, { score, previous_grade: null, collateral_micros: 0n });
+      return [company.bureau_id, score, terms.decision === 'refused' ? 'refused' : terms.grade];
+    });
+    expect(outcomes).to.deep.equal([
+      ['MXB-100001', 645, 'A'], ['MXB-100002', 605, 'B'], ['MXB-100003', 535, 'C'], ['MXB-100004', 495, 'D'],
+      ['MXB-100007', 475, 'E'], ['MXB-100005', 405, 'refused'], ['MXB-100006', 570, 'C'],
+    ]);
+  });
+});
