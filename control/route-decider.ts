@@ -61,6 +61,7 @@ export class ExchangeRouteDecider implements RouteDecider {
     if (trunk) this.capacity.used([{ kind: 'cps', id: trunk.id, limit: trunk.cps, in_use: this.callRate.recent(trunk.id, this.clock()) }]);
     if (!outcome.ok) return this.reject(request, outcome.reason, outcome);
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
+    if (this.credit.refused(outcome.buyer_id)) return this.reject(request, 'credit_refused', outcome);
     const call: LiveCall = {
       call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),

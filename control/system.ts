@@ -249,7 +249,8 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     await premiums.refresh();
     premiums.start(config.creditWatchMs);
     stops.push(() => premiums.stop());
-    credit.setPremiums((buyer_id) => premiums.of(buyer_id));
+    // Under assessment-based approval a refused buyer's calls are refused at setup (403 "credit refused").
+    credit.setPremiums((buyer_id) => premiums.of(buyer_id), config.creditApproval === 'assessment' ? (buyer_id) => premiums.refused(buyer_id) : undefined);
     const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), () => premiums.refresh());
     const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
     creditWatch.start();

@@ -1,6 +1,6 @@
 /**
- * Each buyer's risk premium (basis points, from its latest credit assessment), held in memory so
- * that the call path prices it without a database trip. Refreshed from PostgreSQL periodically
+ * Each buyer's risk premium (basis points) and whether it is refused credit, from its latest
+ * credit assessment, held in memory so that the call path reads them without a database trip. Refreshed from PostgreSQL periodically
  * (so assessments made by other nodes reach this one within a period) and at once after an
  * assessment on this node.
  */
@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger.ts';
 
 export class PremiumBook {
   private premiums = new Map<string, number>();
+  private refusedBuyers = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db, private readonly log: Logger) {}
@@ -17,10 +18,16 @@ export class PremiumBook {
     return this.premiums.get(buyer_id) ?? 0;
   }
 
+  /** True when the buyer's latest assessment refused it credit. */
+  refused(buyer_id: string): boolean {
+    return this.refusedBuyers.has(buyer_id);
+  }
+
   async refresh(): Promise<void> {
-    const rows = await this.db.any<{ carrier_id: string; premium_bps: number }>(
-      'select distinct on (carrier_id) carrier_id, premium_bps from credit_assessments order by carrier_id, created_at desc');
+    const rows = await this.db.any<{ carrier_id: string; premium_bps: number; decision: string }>(
+      'select distinct on (carrier_id) carrier_id, premium_bps, decision from credit_assessments order by carrier_id, created_at desc');
     this.premiums = new Map(rows.map((row) => [row.carrier_id, row.premium_bps]));
+    this.refusedBuyers = new Set(rows.filter((row) => row.decision === 'refused').map((row) => row.carrier_id));
   }
 
   start(every_ms: number): void {

@@ -73,7 +73,8 @@ export type RoutingRejectReason =
 
 /** Why a call may be refused at setup: routing's reasons, the call-rate limit and credit's. */
 export type RejectReason =
-  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy';
+  | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy'
+  | 'credit_refused';
 
 export type RoutingOutcome =
   | {
@@ -208,5 +209,8 @@ export function rejectReply(reason: RejectReason): SipReject {
     case 'control_plane_busy':
       // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
       return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };
+    case 'credit_refused':
+      // The buyer's latest credit assessment refused it: no call of its is carried, whatever credit is left.
+      return { code: 403, phrase: 'Forbidden', reason: 'credit refused' };
   }
 }

@@ -103,6 +103,7 @@ export class CreditController {
   /** Credit terms of every call reserved here and not over yet. */
   private readonly terms = new Map<string, CallTerms>();
   private premiums: ((buyer_id: string) => number) | undefined;
+  private refusedCredit: ((buyer_id: string) => boolean) | undefined;
 
   constructor(
     private readonly store: CreditStore,
@@ -167,9 +168,15 @@ export class CreditController {
     return this.premiums?.(buyer_id) ?? 0;
   }
 
-  /** Where premiums come from (control/assessment/premium-book.ts); none: every premium is 0. */
-  setPremiums(premiums: (buyer_id: string) => number): void {
+  /** True when the buyer's latest credit assessment refused it (and approval follows assessments). */
+  refused(buyer_id: string): boolean {
+    return this.refusedCredit?.(buyer_id) ?? false;
+  }
+
+  /** Where premiums and refusals come from (control/assessment/premium-book.ts); none: every premium is 0, nobody refused. */
+  setPremiums(premiums: (buyer_id: string) => number, refused?: (buyer_id: string) => boolean): void {
     this.premiums = premiums;
+    this.refusedCredit = refused;
   }
 
   /** The call was answered: from now on its credit runs on the clock. */

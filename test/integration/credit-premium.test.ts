@@ -100,4 +100,23 @@ describe('risk premium priced into the buyer\'s rate', function () {
       ['receivable', expected.buyer_amount_micros], ['revenue', -expected.fee_amount_micros], ['risk_premium', -expected.premium_amount_micros],
     ]);
   });
+
+  it('refuses the calls of a buyer its reassessment refuses: 403 "credit refused" at setup', async () => {
+    const changed = await fetch(`${BUREAU_URL}/v1/test/companies/MXB-100003/report`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ delinquency_score: 5, filings: [{ kind: 'bankruptcy', filed_on: '2026-11-01', status: 'open' }] }),
+    });
+    expect(changed.status).to.equal(200);
+    const reassessed = await running.api<{ decision: string }>('POST', `/v1/carriers/${buyer.id}/credit-assessment`, { refresh_bureau: true });
+    expect(reassessed.body.decision).to.equal('refused');
+    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 30_000 }, workDir);
+    await uas.ready;
+    const result = await runSipp({ scenario: 'uac-call-expect-403.xml', localAddress: BUYER_ADDRESS, localPort: 11572, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 15_000 }, workDir);
+    const sellerCalls = (await uas.stop()).totalCalls;
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    expect(sellerCalls, 'the seller never saw the call').to.equal(0);
+    const refused = await eventually(async () => (await running.system.db.oneOrNone<{ final_sip_code: number; final_reason: string }>(
+      `select final_sip_code, final_reason from cdrs where buyer_id = $1 and final_sip_code = 403`, [buyer.id])) ?? undefined, 10_000, 'the refused call\'s CDR');
+    expect(refused.final_reason).to.match(/credit refused/);
+  });
 });
