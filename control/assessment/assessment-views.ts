@@ -21,7 +21,11 @@ interface AssessmentRow {
   secured_limit_micros: bigint;
   collateral_required_micros: bigint;
   premium_bps: number;
-  terms: { collateral_kinds: string[]; financing: Record<string, number>; operator_override: boolean };
+  terms: {
+    collateral_kinds: string[]; financing: Record<string, number>; operator_override: boolean;
+    computed?: { decision: string; unsecured_limit_micros: string; premium_bps: number };
+    overrides?: Array<{ id: string; term: string; value: string; reason: string; expires_at: string; actor: string }>;
+  };
   applied_limit_micros: bigint;
   previous_limit_micros: bigint;
   created_at: Date;
@@ -59,6 +63,13 @@ function view(row: AssessmentRow) {
       financing: row.terms.financing,
     },
     credit_limit: { applied: money(row.applied_limit_micros), previous: money(row.previous_limit_micros), operator_override: row.terms.operator_override },
+    // What the scorecard gave, beside the terms above when operators' overrides changed them.
+    computed_terms: row.terms.computed === undefined ? null : {
+      decision: row.terms.computed.decision, unsecured_limit: money(BigInt(row.terms.computed.unsecured_limit_micros)), risk_premium_bps: row.terms.computed.premium_bps,
+    },
+    overrides: (row.terms.overrides ?? []).map((override) => ({
+      ...override, value: override.term === 'unsecured_limit' ? money(BigInt(override.value)) : override.value,
+    })),
   };
 }
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../common/logger.ts';
 import { BillingTermsStore } from '../../billing/settlement/billing-terms-store.ts';
 import { scoreInputsFrom } from '../core/assessment/inputs.ts';
 import { scoreInputs, type Grade } from '../core/assessment/scorecard.ts';
-import { limitToApply, termsFor } from '../core/assessment/terms.ts';
+import { applyOverrides, limitToApply, termsFor, type OverridableTerm } from '../core/assessment/terms.ts';
 import { lockCreditAccountRow } from '../credit/credit-account-lock.ts';
 import { audit } from '../store/audit.ts';
 import { BureauError } from './bureau-client.ts';
@@ -17,7 +17,17 @@ import type { BureauReports, SourcedReport } from './bureau-reports.ts';
 import { HistoryStore } from './history-store.ts';
 import type { ScorecardStore } from './scorecard-store.ts';
 
-export type AssessmentTrigger = 'application' | 'operator' | 'payment' | 'missed_due_date' | 'exposure' | 'bureau_change' | 'schedule';
+export type AssessmentTrigger =
+  | 'application' | 'operator' | 'payment' | 'missed_due_date' | 'exposure' | 'bureau_change' | 'schedule' | 'override' | 'override_expired';
+
+interface OverrideRow {
+  id: string;
+  term: OverridableTerm;
+  value: string;
+  reason: string;
+  expires_at: Date;
+  actor: string;
+}
 
 export interface AssessRequest {
   readonly carrier_id: string;
@@ -84,10 +94,17 @@ export class Assessor {
         'select limit_source, credit_valid_collateral_micros($1, $2) as collateral_micros from credit_accounts where carrier_id = $1 and currency = $2',
         [carrier_id, currency]);
       const previous = await t.oneOrNone<{ grade: Grade }>('select grade from credit_assessments where carrier_id = $1 order by created_at desc limit 1', [carrier_id]);
-      const terms = termsFor(card, { score: scored.score, previous_grade: previous?.grade ?? null, collateral_micros: source.collateral_micros });
+      const computed = termsFor(card, { score: scored.score, previous_grade: previous?.grade ?? null, collateral_micros: source.collateral_micros });
+      // Operators' overrides in force, oldest first: the latest of a term wins.
+      const overrides = await t.any<OverrideRow>(
+        `select id, term, value, reason, expires_at, actor from credit_overrides
+         where carrier_id = $1 and revoked_at is null and expires_at > now() order by created_at, id`, [carrier_id]);
+      const terms = applyOverrides(computed, overrides);
+      const limit_overridden = overrides.some((override) => override.term === 'unsecured_limit') || terms.decision !== computed.decision;
       // A limit an operator typed stands (an override) unless this request hands it back.
       const operator_override = source.limit_source === 'operator' && account.limit_micros > 0n && request.apply_limit !== true;
-      const applied_limit_micros = operator_override ? account.limit_micros : limitToApply(card, account.limit_micros, terms);
+      const applied_limit_micros = operator_override ? account.limit_micros
+        : limit_overridden ? terms.unsecured_limit_micros : limitToApply(card, account.limit_micros, terms);
       if (request.bureau_id !== undefined && request.bureau_id !== profile?.bureau_id) {
         await t.none(
           `insert into credit_profiles (carrier_id, bureau_id) values ($1, $2)
@@ -106,7 +123,11 @@ export class Assessor {
         [carrier_id, currency, card.version, request.trigger, request.actor, sourced.source, sourced.report_id, scored.score, terms.grade, terms.decision,
           JSON.stringify(inputs), JSON.stringify(scored.attributes), JSON.stringify(scored.reasons), terms.unsecured_limit_micros, terms.secured_limit_micros,
           terms.collateral_required_micros, terms.premium_bps,
-          JSON.stringify({ collateral_kinds: terms.collateral_kinds, financing: terms.financing, operator_override }),
+          JSON.stringify({
+            collateral_kinds: terms.collateral_kinds, financing: terms.financing, operator_override,
+            computed: { decision: computed.decision, unsecured_limit_micros: computed.unsecured_limit_micros.toString(), premium_bps: computed.premium_bps },
+            overrides: overrides.map((override) => ({ ...override, expires_at: override.expires_at.toISOString() })),
+          }),
           applied_limit_micros, account.limit_micros]);
       await audit(t, request.actor, 'credit.assessed', `carrier:${carrier_id}`, {
         assessment_id: id, trigger: request.trigger, score: scored.score, grade: terms.grade, decision: terms.decision, currency,

@@ -5,6 +5,7 @@
  * - `missed_due_date`: a statement fell past its due date unpaid since then (or one already past
  *   due was issued since then);
  * - `payment`: a payment of theirs was received since then;
+ * - `override_expired`: an operator's override of its terms expired since then;
  * - `exposure`: the share of their credit line in use moved by EXPOSURE_JUMP_POINTS or more;
  * - `schedule`: the assessment is older than the schedule's period (the bureau is asked afresh,
  *   so a changed bureau report is picked up; the assessment's audit entry says whether it changed).
@@ -44,6 +45,8 @@ const DUE_SQL = `
       when exists (select 1 from fsn_events e join statements s on s.id = e.statement_id
                    where s.carrier_id = n.carrier_id and e.type = 'collection.payment_received' and e.received_at > n.created_at)
         then 'payment'
+      when exists (select 1 from credit_overrides o where o.carrier_id = n.carrier_id and o.expires_at > n.created_at and o.expires_at <= now())
+        then 'override_expired'
       when abs(coalesce(n.exposure_now, 0) - coalesce(n.exposure_percent, 0)) >= $1 then 'exposure'
       when $2::int > 0 and n.created_at < now() - make_interval(secs => $2::int) then 'schedule'
     end as trigger

@@ -187,6 +187,55 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect(await assessmentsOf(atlas)).to.equal(count + 1);
   });
 
+  it('lets an operator override a term with a reason and an expiry, shown beside the computed terms, audited', async () => {
+    const borealis = await createCarrier(running, 'Borealis Override');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${borealis.id}/credit-applications`, { bureau_id: 'MXB-100002' })).body.grade).to.equal('B');
+    const tables = ['credit_overrides', 'credit_assessments', 'audit_log'];
+    const before = await rowCounts(db, tables);
+    const bad = await running.api<{ error: string }>('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'premium_bps', value: '20000', reason: 'typo', expires_at: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error).to.equal('invalid_override');
+    const asBorealis = await carrierClient(running, borealis);
+    const forbidden = await asBorealis('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'unsecured_limit', value: '99999', reason: 'self-service', expires_at: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(forbidden.status).to.equal(403);
+    expect(await rowCounts(db, tables)).to.deep.equal({ ...before, audit_log: before['audit_log']! + 1 }); // the new key only
+
+    const set = await running.api<{ id: string; assessment: Assessment & { computed_terms: Record<string, unknown>; overrides: Array<Record<string, unknown>> } }>(
+      'POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+        term: 'unsecured_limit', value: '35000', reason: 'bank guarantee on its way', expires_at: new Date(Date.now() + 1500).toISOString(),
+      });
+    expect(set.status).to.equal(201);
+    expect(set.body.assessment).to.include({ trigger: 'override', grade: 'B' });
+    expect(set.body.assessment.terms).to.include({ unsecured_limit: '35000.000000' });
+    expect(set.body.assessment.computed_terms).to.include({ unsecured_limit: '20000.000000' });
+    expect(set.body.assessment.overrides[0]).to.include({ term: 'unsecured_limit', value: '35000.000000', reason: 'bank guarantee on its way' });
+    expect(await limitOf(borealis)).to.equal('35000.000000');
+    // It expires: the watch reassesses and the computed limit applies again.
+    const expired = await eventually(async () => {
+      const latest = await assessment(borealis);
+      return latest.trigger === 'override_expired' ? latest : undefined;
+    }, 15_000, 'a reassessment when the override expires');
+    expect(expired.credit_limit.applied).to.equal('20000.000000');
+    expect(await limitOf(borealis)).to.equal('20000.000000');
+
+    const refusal = await running.api<{ id: string; assessment: Assessment }>('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'decision', value: 'refused', reason: 'fraud investigation', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(refusal.body.assessment).to.include({ decision: 'refused' });
+    expect(await limitOf(borealis)).to.equal('0.000000');
+    const revoked = await running.api<{ status: string; assessment: Assessment }>('DELETE', `/v1/credit-overrides/${refusal.body.id}`);
+    expect(revoked.body.status).to.equal('revoked');
+    expect(revoked.body.assessment).to.include({ decision: 'unsecured' });
+    expect(await limitOf(borealis)).to.equal('20000.000000');
+    expect((await running.api('DELETE', `/v1/credit-overrides/${refusal.body.id}`)).status).to.equal(404);
+    const audits = await db.map(`select action from audit_log where subject = $1 and action like 'credit.override%' order by id`, [`carrier:${borealis.id}`], (row: { action: string }) => row.action);
+    expect(audits).to.deep.equal(['credit.override_set', 'credit.override_set', 'credit.override_revoked']);
+  });
+
   it('keeps scorecards and assessments as history that cannot change', async () => {
     const versions = await db.map('select version from credit_scorecards', [], (row: { version: number }) => row.version);
     expect(versions).to.deep.equal([1]);

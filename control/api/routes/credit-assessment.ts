@@ -9,7 +9,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AssessOutcome, AssessmentTrigger } from '../../assessment/assessor.ts';
 import { AssessmentViews } from '../../assessment/assessment-views.ts';
 import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { parseDecimalToMicros } from '../../../common/money.ts';
+import { overrideProblem } from '../../core/assessment/terms.ts';
+import { audit } from '../../store/audit.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
 import { IdParams } from '../schemas.ts';
 
@@ -63,5 +66,74 @@ export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: Route
     return { ...latest, history: history.map(({ id, assessed_at, trigger, score, grade, decision, credit_limit, terms }) => ({
       id, assessed_at, trigger, score, grade, decision, credit_limit: credit_limit.applied, risk_premium_bps: terms.risk_premium_bps,
     })) };
+  });
+}
+
+const OverrideBody = Type.Object(
+  {
+    term: Type.Union([Type.Literal('unsecured_limit'), Type.Literal('premium_bps'), Type.Literal('decision')]),
+    value: Type.String({ minLength: 1, maxLength: 40, description: 'unsecured_limit: a decimal amount; premium_bps: 0 to 10000; decision: unsecured, secured or refused' }),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The longest an override may last: a year; a longer exception is a new scorecard. */
+const MAX_OVERRIDE_MS = 366 * 86_400_000;
+
+/**
+ * Operators' overrides of a carrier's terms, with a reason and an expiry: set or revoked, audited,
+ * and applied at once by a new assessment (trigger `override`), which shows them beside the
+ * computed terms.
+ */
+export function registerCreditOverrideRoutes(app: FastifyInstance, deps: RouteContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const views = new AssessmentViews(deps.db);
+  const reassess = async (request: FastifyRequest, carrier_id: string) => {
+    if (deps.assessor === undefined) return null;
+    const outcome = await deps.assessor.assess({ carrier_id, trigger: 'override', actor: actorOf(request) });
+    return outcome.ok ? views.byId(outcome.assessment_id) : { error: outcome.reason, message: outcome.message };
+  };
+
+  api.post('/v1/carriers/:id/credit-overrides', { schema: { tags: ['credit'], params: IdParams, body: OverrideBody } }, async (request, reply) => {
+    requireOperator(request);
+    const carrier_id = request.params.id;
+    const body = request.body;
+    const expires_at = new Date(body.expires_at);
+    if (!(expires_at.getTime() > Date.now()) || expires_at.getTime() > Date.now() + MAX_OVERRIDE_MS) throw badRequest('invalid_validity', 'expires_at must be in the future, within a year');
+    let value = body.value;
+    if (body.term === 'unsecured_limit') {
+      try {
+        value = parseDecimalToMicros(body.value).toString();
+      } catch {
+        throw badRequest('invalid_amount', 'an unsecured_limit is a decimal amount with at most 6 decimals');
+      }
+    }
+    const problem = overrideProblem({ term: body.term, value });
+    if (problem !== null) throw badRequest('invalid_override', problem);
+    const id = await deps.db.tx('credit-override-set', async (t) => {
+      const carrier = await t.oneOrNone<{ id: string }>('select id from carriers where id = $1', [carrier_id]);
+      if (carrier === null) throw notFound('unknown carrier');
+      const row = await t.one<{ id: string }>(
+        'insert into credit_overrides (carrier_id, term, value, reason, expires_at, actor) values ($1, $2, $3, $4, $5, $6) returning id',
+        [carrier_id, body.term, value, body.reason, expires_at, actorOf(request)]);
+      await audit(t, actorOf(request), 'credit.override_set', `carrier:${carrier_id}`, { override_id: row.id, term: body.term, value, reason: body.reason, expires_at: expires_at.toISOString() });
+      return row.id;
+    });
+    return reply.status(201).send({ id, assessment: await reassess(request, carrier_id) });
+  });
+
+  api.delete('/v1/credit-overrides/:id', { schema: { tags: ['credit'], params: IdParams } }, async (request) => {
+    requireOperator(request);
+    const revoked = await deps.db.tx('credit-override-revoke', async (t) => {
+      const row = await t.oneOrNone<{ carrier_id: string }>(
+        `update credit_overrides set revoked_at = now(), revoked_by = $2 where id = $1 and revoked_at is null returning carrier_id`, [request.params.id, actorOf(request)]);
+      if (row === null) return null;
+      await audit(t, actorOf(request), 'credit.override_revoked', `carrier:${row.carrier_id}`, { override_id: request.params.id });
+      return row;
+    });
+    if (revoked === null) throw notFound('unknown or already revoked override');
+    return { id: request.params.id, status: 'revoked', assessment: await reassess(request, revoked.carrier_id) };
   });
 }

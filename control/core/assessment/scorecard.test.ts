@@ -115,3 +115,17 @@ describe('credit scorecard (version 1)', () => {
     expect(() => parseScorecard({ ...card, grades: card.grades.slice(1) })).to.throw(ScorecardError, /grades/);
   });
 });
+
+describe('operator overrides of terms', () => {
+  it('put the overridden terms over the computed ones, the latest of a term winning; a refusal zeroes the limits', async () => {
+    const { applyOverrides, overrideProblem } = await import('./terms.ts');
+    const computed = termsFor(card, { score: 600, previous_grade: null, collateral_micros: 0n });
+    const limit = applyOverrides(computed, [{ term: 'unsecured_limit', value: '1000000' }, { term: 'unsecured_limit', value: '7000000' }, { term: 'premium_bps', value: '0' }]);
+    expect(limit).to.include({ grade: 'B', decision: 'unsecured', unsecured_limit_micros: 7_000_000n, premium_bps: 0 });
+    const refused = applyOverrides(computed, [{ term: 'decision', value: 'refused' }]);
+    expect(refused).to.include({ decision: 'refused', unsecured_limit_micros: 0n, secured_limit_micros: 0n, premium_bps: 50 });
+    expect(overrideProblem({ term: 'premium_bps', value: '10001' })).to.be.a('string');
+    expect(overrideProblem({ term: 'decision', value: 'maybe' })).to.be.a('string');
+    expect(overrideProblem({ term: 'unsecured_limit', value: '1.5' })).to.be.a('string');
+  });
+});

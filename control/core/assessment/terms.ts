@@ -63,3 +63,35 @@ export function limitToApply(card: Scorecard, current_micros: bigint, terms: Ter
   const difference = computed_micros > current_micros ? computed_micros - current_micros : current_micros - computed_micros;
   return difference * 100n >= current_micros * BigInt(card.limit_change_percent) ? computed_micros : current_micros;
 }
+
+export type OverridableTerm = 'unsecured_limit' | 'premium_bps' | 'decision';
+
+export interface TermOverride {
+  readonly term: OverridableTerm;
+  /** unsecured_limit: micro-units as a whole number; premium_bps: basis points; decision: its name. */
+  readonly value: string;
+}
+
+/** Checks an override's value for its term; the reason it is refused, or null when it is good. */
+export function overrideProblem(override: TermOverride): string | null {
+  if (override.term === 'unsecured_limit') return /^(0|[1-9]\d{0,17})$/.test(override.value) ? null : 'an unsecured_limit override is a whole number of micro-units';
+  if (override.term === 'premium_bps') return /^(0|[1-9]\d{0,4})$/.test(override.value) && Number(override.value) <= 10_000 ? null : 'a premium_bps override is 0 to 10000';
+  return ['unsecured', 'secured', 'refused'].includes(override.value) ? null : 'a decision override is unsecured, secured or refused';
+}
+
+/**
+ * The terms in force: the computed terms with the operators' overrides in force put over them
+ * (the latest override of a term wins). A refusal by hand also takes the limits to 0; a decision
+ * that lets the carrier buy never raises a limit by itself.
+ */
+export function applyOverrides(computed: Terms, overrides: readonly TermOverride[]): Terms {
+  let terms: Terms = computed;
+  for (const override of overrides) {
+    if (overrideProblem(override) !== null) throw new RangeError(`override of ${override.term}: ${overrideProblem(override)}`);
+    if (override.term === 'unsecured_limit') terms = { ...terms, unsecured_limit_micros: BigInt(override.value) };
+    else if (override.term === 'premium_bps') terms = { ...terms, premium_bps: Number(override.value) };
+    else terms = { ...terms, decision: override.value as Decision };
+  }
+  if (terms.decision === 'refused') return { ...terms, unsecured_limit_micros: 0n, secured_limit_micros: 0n, collateral_required_micros: 0n };
+  return terms;
+}
