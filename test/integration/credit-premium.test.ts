@@ -1,5 +1,6 @@
 /**
- * The buyer's risk premium end to end, with the credit bureau sandbox as its own process, real
+ * A new carrier from sign-up to its first carried call through the API alone, and the buyer's risk
+ * premium end to end, with the credit bureau sandbox as its own process, real
  * PostgreSQL, Kamailio and SIPp: a buyer graded C (150 basis points) is shown the premium on its
  * trade (its seller is not), its call is reserved with it, and it is charged trade price + fee +
  * premium to the micro-unit, with the premium posted to the exchange's risk premium account.
@@ -27,6 +28,8 @@ describe('risk premium priced into the buyer\'s rate', function () {
   let child: ChildProcess;
   let buyer: Carrier;
   let seller: Carrier;
+  /** When the buyer signed up: its first call must be carried within five minutes of it, through the API alone. */
+  let signedUpAt = 0;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-premium-'));
 
   before(async () => {
@@ -46,6 +49,7 @@ describe('risk premium priced into the buyer\'s rate', function () {
     seller = await createCarrier(running, 'Premium Land Termination');
     await addTrunk(running, seller, { direction: 'egress', address: `${SELLER.address}:${SELLER.port}` });
     await placeOrder(running, { carrier_id: seller.id, side: 'sell', prefix: '3591', price_per_minute: '0.012345', currency: 'USD', increments: '1/1', channels: 10 });
+    signedUpAt = Date.now();
     buyer = await createCarrier(running, 'Cobalt Carrier Services');
     await addTrunk(running, buyer, { direction: 'ingress', address: BUYER_ADDRESS });
     const applied = await running.api<{ grade: string; terms: { risk_premium_bps: number } }>('POST', `/v1/carriers/${buyer.id}/credit-applications`, { bureau_id: 'MXB-100003' });
@@ -76,6 +80,8 @@ describe('risk premium priced into the buyer\'s rate', function () {
     const result = await runSipp({ scenario: 'uac-call-expect-200.xml', localAddress: BUYER_ADDRESS, localPort: 11571, remote: running.sipTarget, service: NUMBER, calls: 1, callDurationMs: 1500, maxRunMs: 15_000 }, workDir);
     await uas.stop();
     expect(result.successfulCalls, result.stderr).to.equal(1);
+    // Sign-up, trunk, credit application, buy order and the first carried call: docs/credit.md's walkthrough.
+    expect(Date.now() - signedUpAt).to.be.below(5 * 60_000);
     const db = running.system.db;
     const cdr = await eventually(async () => (await db.oneOrNone<{ call_id: string; duration_ms: bigint; premium_bps: number; buyer_amount_micros: bigint; seller_amount_micros: bigint; fee_amount_micros: bigint; premium_amount_micros: bigint }>(
       `select call_id, duration_ms, premium_bps, buyer_amount_micros, seller_amount_micros, fee_amount_micros, premium_amount_micros
