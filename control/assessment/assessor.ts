@@ -39,9 +39,14 @@ export interface AssessRequest {
   readonly refresh_bureau?: boolean;
   /** Hand a limit an operator set by hand back to assessments. */
   readonly apply_limit?: boolean;
+  /**
+   * False for a carrier applying itself: the bureau id it gives first is kept, and only an operator
+   * may change it afterwards (a carrier must not borrow a better-rated company's file).
+   */
+  readonly may_change_bureau_id?: boolean;
 }
 
-export type AssessRefusal = 'unknown_carrier' | 'no_bureau_id' | 'unknown_company' | 'bureau_unavailable' | 'invalid_report';
+export type AssessRefusal = 'unknown_carrier' | 'no_bureau_id' | 'bureau_id_locked' | 'unknown_company' | 'bureau_unavailable' | 'invalid_report';
 
 export type AssessOutcome =
   | { readonly ok: true; readonly assessment_id: string; readonly bureau_changed: boolean }
@@ -69,6 +74,9 @@ export class Assessor {
     if (carrier === null) return { ok: false, reason: 'unknown_carrier', message: 'unknown carrier' };
     if (request.bureau_id !== undefined && !BUREAU_ID.test(request.bureau_id)) return { ok: false, reason: 'no_bureau_id', message: 'bureau_id must be 1 to 64 letters, digits or dashes' };
     const profile = await this.db.oneOrNone<{ bureau_id: string }>('select bureau_id from credit_profiles where carrier_id = $1', [carrier_id]);
+    if (request.may_change_bureau_id === false && profile !== null && request.bureau_id !== undefined && request.bureau_id !== profile.bureau_id) {
+      return { ok: false, reason: 'bureau_id_locked', message: 'the bureau id on file can only be changed by an operator' };
+    }
     const bureau_id = request.bureau_id ?? profile?.bureau_id;
     if (bureau_id === undefined) return { ok: false, reason: 'no_bureau_id', message: 'the carrier has no bureau id on file: give bureau_id' };
 

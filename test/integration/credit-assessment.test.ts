@@ -104,6 +104,10 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     const other = await createCarrier(running, 'Borealis Telecom');
     expect((await asAtlas('GET', `/v1/carriers/${other.id}/credit-assessment`)).status).to.equal(404);
     expect((await asAtlas('POST', `/v1/carriers/${atlas.id}/credit-assessment`, {})).status).to.equal(403);
+    // Its bureau file is its own: it cannot swap in another company's.
+    const swapped = await asAtlas<{ error: string }>('POST', `/v1/carriers/${atlas.id}/credit-applications`, { bureau_id: 'MXB-100002' });
+    expect(swapped.status).to.equal(403);
+    expect(swapped.body.error).to.equal('bureau_id_locked');
   });
 
   it('refuses a carrier the scorecard refuses, and its buys with the reason', async () => {

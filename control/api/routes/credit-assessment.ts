@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AssessOutcome, AssessmentTrigger } from '../../assessment/assessor.ts';
 import { AssessmentViews } from '../../assessment/assessment-views.ts';
-import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
+import { actorOf, carrierScope, requireOperator, requireOwnCarrier } from '../access.ts';
 import { parseDecimalToMicros } from '../../../common/money.ts';
 import { overrideProblem } from '../../core/assessment/terms.ts';
 import { audit } from '../../store/audit.ts';
@@ -31,7 +31,7 @@ const HistoryQuery = Type.Object({ history: Type.Optional(Type.Integer({ minimum
 /** Most earlier assessments shown beside the latest by default. */
 const DEFAULT_HISTORY = 20;
 
-const REFUSAL_STATUS: Record<string, number> = { unknown_carrier: 404, no_bureau_id: 422, unknown_company: 422, invalid_report: 502, bureau_unavailable: 503 };
+const REFUSAL_STATUS: Record<string, number> = { unknown_carrier: 404, no_bureau_id: 422, bureau_id_locked: 403, unknown_company: 422, invalid_report: 502, bureau_unavailable: 503 };
 
 export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -41,7 +41,8 @@ export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: Route
     return deps.assessor;
   };
   const run = async (request: FastifyRequest, carrier_id: string, trigger: AssessmentTrigger, body: { bureau_id?: string; refresh_bureau?: boolean; apply_limit?: boolean }) => {
-    const outcome: AssessOutcome = await assessor().assess({ carrier_id, trigger, actor: actorOf(request), ...body });
+    const may_change_bureau_id = carrierScope(request) === null;
+    const outcome: AssessOutcome = await assessor().assess({ carrier_id, trigger, actor: actorOf(request), may_change_bureau_id, ...body });
     if (!outcome.ok) {
       if (outcome.reason === 'unknown_carrier') throw notFound('unknown carrier');
       throw new ApiError(REFUSAL_STATUS[outcome.reason] ?? 422, outcome.reason, outcome.message);
