@@ -14,7 +14,8 @@ import { newOrderRow, orderSpec, rejectionOf } from './order-specs.ts';
 import type { WriteBatch } from './write-batch.ts';
 
 export type SubmitRefusal =
-  | 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'credit_assessment_required' | 'credit_refused' | 'rejected';
+  | 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'credit_assessment_required' | 'credit_refused'
+  | 'credit_limit_reached' | 'rejected';
 
 /**
  * What pre-trading approval asks of a buyer: `assessment`, a credit assessment on file that did
@@ -38,6 +39,7 @@ interface Lookup {
   destination_id: string | null;
   approved: boolean | null;
   decision: string | null;
+  available_micros: bigint | null;
   existing_order_id: string | null;
   seq: bigint;
 }
@@ -48,6 +50,8 @@ const LOOKUP_SQL = `
          (select destination_id from destination_prefixes where prefix = i.prefix) as destination_id,
          (select limit_micros > 0 or collateral_micros > 0 from credit_accounts where carrier_id = i.carrier_id and currency = i.currency) as approved,
          (select decision from credit_assessments where carrier_id = i.carrier_id order by created_at desc limit 1) as decision,
+         (select limit_micros + collateral_micros + balance_micros - reserved_micros - leased_micros from credit_accounts
+          where carrier_id = i.carrier_id and currency = i.currency) as available_micros,
          (select id from orders where carrier_id = i.carrier_id and client_order_id = i.client_order_id) as existing_order_id,
          nextval(pg_get_serial_sequence('orders', 'seq')) as seq
   from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) with ordinality as i (carrier_id, prefix, currency, client_order_id, position)
@@ -93,6 +97,11 @@ function submitOne(context: SubmitContext, pending: PendingSubmit, found: Lookup
         ? 'no credit assessment on file: apply first (POST /v1/carriers/{id}/credit-applications)'
         : 'the latest credit assessment refused credit: buying is not approved (see GET /v1/carriers/{id}/credit-assessment)',
     };
+  }
+  if (order.side === 'buy' && context.approval === 'assessment' && found.approved === true && found.available_micros !== null && found.available_micros <= 0n) {
+    // A limit lowered below what the buyer already owes and holds: no new buying until it is paid down.
+    batch.audit(actor, 'order.refused', `carrier:${order.carrier_id}`, { reason: 'credit_limit_reached', currency: order.currency });
+    return { ok: false, reason: 'credit_limit_reached', message: `no credit left in ${order.currency}: what the carrier owes and holds reaches its limit and collateral` };
   }
   if (order.side === 'buy' && found.approved !== true) {
     // Pre-trading approval: a refused order stores nothing but the audit entry.

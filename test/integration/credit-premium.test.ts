@@ -107,6 +107,18 @@ describe('risk premium priced into the buyer\'s rate', function () {
     ]);
   });
 
+  it('refuses new buy orders once a lowered limit is below what the buyer owes', async () => {
+    const lowered = await running.api<{ assessment: { credit_limit: { applied: string } } }>('POST', `/v1/carriers/${buyer.id}/credit-overrides`, {
+      term: 'unsecured_limit', value: '0.000001', reason: 'exposure review', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(lowered.body.assessment.credit_limit.applied).to.equal('0.000001');
+    const refused = await running.api<{ error: string }>('POST', '/v1/orders', {
+      carrier_id: buyer.id, side: 'buy', prefix: '3591', price_per_minute: '0.020000', currency: 'USD', increments: '60/60', channels: 1, connect_fee: '0',
+    });
+    expect(refused.status).to.equal(403);
+    expect(refused.body.error).to.equal('credit_limit_reached');
+  });
+
   it('refuses the calls of a buyer its reassessment refuses: 403 "credit refused" at setup', async () => {
     const changed = await fetch(`${BUREAU_URL}/v1/test/companies/MXB-100003/report`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
