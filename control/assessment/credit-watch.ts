@@ -7,6 +7,7 @@
  * - `payment`: a payment of theirs was received since then;
  * - `override_expired`: an operator's override of its terms expired since then;
  * - `exposure`: the share of their credit line in use moved by EXPOSURE_JUMP_POINTS or more;
+ * - `net_position`: its net position (receivable − payable) moved by NET_POSITION_JUMP_UNITS or more;
  * - `schedule`: the assessment is older than the schedule's period (the bureau is asked afresh,
  *   so a changed bureau report is picked up; the assessment's audit entry says whether it changed).
  * One node at a time runs a pass (a PostgreSQL advisory lock), so several nodes on one database do
@@ -24,6 +25,8 @@ export interface CreditWatchOptions {
 
 /** Percentage points of the credit line in use that count as a jump in exposure. */
 export const EXPOSURE_JUMP_POINTS = 25;
+/** Whole currency units the net position must move by to count as a change of position. */
+export const NET_POSITION_JUMP_UNITS = 10_000;
 /** Most carriers one pass reassesses; the rest wait for the next pass. */
 const MAX_PER_PASS = 100;
 /** Advisory lock key of the watch ("credit watch" in ASCII, truncated). */
@@ -31,7 +34,8 @@ const WATCH_LOCK_KEY = 0x63726564_77617463n;
 
 const DUE_SQL = `
   with latest as (
-    select distinct on (carrier_id) carrier_id, currency, created_at, (inputs->>'exposure_percent')::int as exposure_percent
+    select distinct on (carrier_id) carrier_id, currency, created_at, (inputs->>'exposure_percent')::int as exposure_percent,
+           (inputs->>'net_position_units')::bigint as net_position_units
     from credit_assessments order by carrier_id, created_at desc
   ), now_exposure as (
     select l.*, case when a.limit_micros + a.collateral_micros > 0 then
@@ -48,6 +52,9 @@ const DUE_SQL = `
       when exists (select 1 from credit_overrides o where o.carrier_id = n.carrier_id and o.expires_at > n.created_at and o.expires_at <= now())
         then 'override_expired'
       when abs(coalesce(n.exposure_now, 0) - coalesce(n.exposure_percent, 0)) >= $1 then 'exposure'
+      when abs(-coalesce((select sum(la.balance_micros) from ledger_accounts la
+                          where la.carrier_id = n.carrier_id and la.currency = n.currency and la.kind in ('receivable', 'payable')), 0) / 1000000
+               - coalesce(n.net_position_units, 0)) >= $3 then 'net_position'
       when $2::int > 0 and n.created_at < now() - make_interval(secs => $2::int) then 'schedule'
     end as trigger
   from now_exposure n`;
@@ -82,7 +89,7 @@ export class CreditWatch {
       const { locked } = await t.one<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [WATCH_LOCK_KEY.toString()]);
       if (!locked) return;
       try {
-        const due = await t.any<{ carrier_id: string; trigger: AssessmentTrigger | null }>(DUE_SQL, [EXPOSURE_JUMP_POINTS, this.options.reassess_every_s]);
+        const due = await t.any<{ carrier_id: string; trigger: AssessmentTrigger | null }>(DUE_SQL, [EXPOSURE_JUMP_POINTS, this.options.reassess_every_s, NET_POSITION_JUMP_UNITS]);
         for (const { carrier_id, trigger } of due.filter((row) => row.trigger !== null).slice(0, MAX_PER_PASS)) {
           const outcome = await this.assessor.assess({ carrier_id, trigger: trigger!, actor: 'system:credit-watch', refresh_bureau: trigger === 'schedule' });
           if (!outcome.ok) this.log.warn({ carrier_id, trigger, reason: outcome.reason }, 'reassessment could not run');

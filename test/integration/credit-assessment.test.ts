@@ -240,6 +240,24 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect(audits).to.deep.equal(['credit.override_set', 'credit.override_set', 'credit.override_revoked']);
   });
 
+  it('reassesses when the net position moves by 10,000 or more', async () => {
+    const mover = await createCarrier(running, 'Net Mover');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${mover.id}/credit-applications`, { bureau_id: 'MXB-100002' })).status).to.equal(201);
+    // The exchange comes to owe it 20,000 USD (as sales would), against a clearing account.
+    await running.system.ledger.post({
+      idempotency_key: `test:net-position:${mover.id}`, kind: 'test', description: 'net position moves',
+      postings: [
+        { account: { carrier_id: mover.id, kind: 'payable', currency: 'USD' }, amount_micros: -20_000_000_000n },
+        { account: { carrier_id: null, kind: 'clearing', currency: 'USD' }, amount_micros: 20_000_000_000n },
+      ],
+    });
+    const moved = await eventually(async () => {
+      const latest = await assessment(mover);
+      return latest.trigger === 'net_position' ? latest : undefined;
+    }, 15_000, 'a reassessment on the net position');
+    expect(moved.inputs['net_position_units']).to.equal(20_000);
+  });
+
   it('keeps scorecards and assessments as history that cannot change', async () => {
     const versions = await db.map('select version from credit_scorecards', [], (row: { version: number }) => row.version);
     expect(versions).to.deep.equal([1]);
