@@ -57,11 +57,12 @@ interface CdrRow {
   next_increment_s: number | null;
   connect_fee_micros: bigint | null;
   fee_per_minute_micros: bigint | null;
+  premium_bps: number | null;
 }
 
 const SELECT_CDR = `
   select call_id, buyer_id, seller_id, trade_id, answer_at, duration_ms, billing_status, ledger_transaction_id, currency,
-         price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros
+         price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros, premium_bps
   from cdrs`;
 
 /** The longest quarantine reason stored (a database error's message can be long). */
@@ -220,14 +221,14 @@ async function rateAndPostLocked(t: ITask<object>, ledger: LedgerStore, cdrs: re
     const money = (pick: (one: RatedCall) => bigint) => fresh.map(({ rated }) => pick(rated).toString());
     await t.none(
       `update cdrs c set billed_s = r.billed_s, buyer_amount_micros = r.buyer, seller_amount_micros = r.seller, fee_amount_micros = r.fee,
-         billing_status = 'rated', rated_at = now(), ledger_transaction_id = r.ledger_transaction_id
-       from unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-         as r (call_id, billed_s, buyer, seller, fee, ledger_transaction_id)
+         premium_amount_micros = r.premium, billing_status = 'rated', rated_at = now(), ledger_transaction_id = r.ledger_transaction_id
+       from unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+         as r (call_id, billed_s, buyer, seller, fee, ledger_transaction_id, premium)
        where c.call_id = r.call_id`,
       [
         fresh.map(({ cdr }) => cdr.call_id), fresh.map(({ rated }) => rated.billed_s),
         money((one) => one.buyer_amount_micros), money((one) => one.seller_amount_micros), money((one) => one.fee_amount_micros),
-        posted.map((result) => (result === null ? null : result.transaction_id.toString())),
+        posted.map((result) => (result === null ? null : result.transaction_id.toString())), money((one) => one.premium_amount_micros),
       ],
     );
   }

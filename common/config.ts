@@ -65,6 +65,22 @@ export interface Config {
   readonly rtpTimeoutS: number;
   /** Path of the rtpengine binary (Debian's rtpengine-daemon). */
   readonly rtpengineBin: string;
+  /** The business-credit bureau minutex reads reports from; the sandbox (`npm run bureau-sandbox`) by default. */
+  readonly bureauUrl: string;
+  /** How long one request to the bureau may take before it is abandoned, in ms. */
+  readonly bureauTimeoutMs: number;
+  /** How many times a failed or timed-out bureau request is tried again (with backoff) before giving up. */
+  readonly bureauRetries: number;
+  /** How long a bureau report stays valid in the cache, in s: within it, no request goes to the bureau. */
+  readonly bureauCacheValidityS: number;
+  /** How old a cached report may be and still be used when the bureau cannot answer, in s (0: never). */
+  readonly bureauStaleUseS: number;
+  /** What pre-trading approval asks of a buyer: `assessment` (a passing credit assessment and a limit or collateral) or `manual` (a limit or collateral on file). */
+  readonly creditApproval: 'assessment' | 'manual';
+  /** How often every assessed carrier is reassessed, in s (0: never on a schedule). */
+  readonly creditReassessEveryS: number;
+  /** How often the control plane looks for events that call for a reassessment (payments, missed due dates, exposure), in ms. */
+  readonly creditWatchMs: number;
   /** Where Kamailio's evapi module listens for the switch agent (TCP). */
   readonly evapiAddr: HostPort;
   /** Where Kamailio answers JSON-RPC over HTTP (xhttp + jsonrpcs), for operators and reconciliation. */
@@ -226,6 +242,14 @@ export function loadConfig(env: Env = process.env): Config {
     rtpPortMax: read('MINUTEX_RTP_PORT_MAX', '40000', (raw) => parseIntInRange(raw, 1024, 65535)),
     rtpTimeoutS: read('MINUTEX_RTP_TIMEOUT_S', '60', (raw) => parseIntInRange(raw, 5, 3600)),
     rtpengineBin: read('MINUTEX_RTPENGINE_BIN', '/usr/bin/rtpengine', nonEmpty),
+    bureauUrl: read('MINUTEX_BUREAU_URL', 'http://127.0.0.1:8092', parseHttpUrl),
+    bureauTimeoutMs: read('MINUTEX_BUREAU_TIMEOUT_MS', '2000', (raw) => parseIntInRange(raw, 50, 60000)),
+    bureauRetries: read('MINUTEX_BUREAU_RETRIES', '2', (raw) => parseIntInRange(raw, 0, 10)),
+    bureauCacheValidityS: read('MINUTEX_BUREAU_CACHE_VALIDITY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
+    bureauStaleUseS: read('MINUTEX_BUREAU_STALE_USE_S', '2592000', (raw) => parseIntInRange(raw, 0, 31_536_000)),
+    creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual']) as 'assessment' | 'manual'),
+    creditWatchMs: read('MINUTEX_CREDIT_WATCH_MS', '30000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
+    creditReassessEveryS: read('MINUTEX_CREDIT_REASSESS_EVERY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
     jsonrpcAddr: read('MINUTEX_JSONRPC_ADDR', '127.0.0.1:5071', parseHostPort),
     databaseUrl: optional(env['DATABASE_URL']),

@@ -5,6 +5,9 @@
  */
 import type { System } from './system.ts';
 
+/** The bureau sandbox's test company every demo buyer applies for credit as (bureau/companies.ts). */
+const DEMO_BUREAU_ID = 'MXB-100001';
+
 export interface DemoBuyer { readonly name: string; readonly address: string; readonly numbers: readonly string[]; readonly credit: string }
 export interface DemoSeller { readonly name: string; readonly address: string; readonly port: number; readonly scenario: string }
 
@@ -47,6 +50,9 @@ export async function seedDemoMarket(system: System): Promise<void> {
   for (const buyer of DEMO_BUYERS) {
     const id = await carrierId(buyer.name);
     await api('POST', `/v1/carriers/${id}/trunks`, { direction: 'ingress', address: buyer.address, channels: 60, cps: 20 });
+    // Pre-trading approval: a credit application (the bureau sandbox's grade-A test company), then
+    // the demo's own limit, set by hand (an operator's limit stands over the assessment's).
+    await api('POST', `/v1/carriers/${id}/credit-applications`, { bureau_id: DEMO_BUREAU_ID });
     await api('PUT', `/v1/carriers/${id}/credit-limit`, { amount: buyer.credit, currency: 'USD' });
     buyers.push(id);
   }

@@ -4,6 +4,7 @@
  */
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
+import { startLocalBureau } from '../bureau/local.ts';
 import { startLocalSandbox } from '../fsn/local.ts';
 import { startSystem, type System } from './system.ts';
 import { OperatorStore } from './store/operators.ts';
@@ -25,12 +26,14 @@ export async function runUntilSignal(onStarted?: (system: System, config: Config
   const log = createLogger(config.logLevel);
   const system = await startSystem(config, log);
   const sandbox = await startLocalSandbox(config, log);
+  const bureau = await startLocalBureau(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
     await sandbox?.stop();
+    await bureau?.stop();
     await system.stop();
     process.exit(0);
   };
@@ -40,7 +43,7 @@ export async function runUntilSignal(onStarted?: (system: System, config: Config
   // A one-time code that expires, never a token: the page exchanges it for an admin's token.
   const code = await new OperatorStore(system.db).newLoginLink(LOGIN_LINK_TTL_MS);
   const pageUrl = `${system.apiUrl}/#login=${code}`;
-  console.log(`\nminutex is running.\n  live page: ${pageUrl} (works once, for ${LOGIN_LINK_TTL_MS / 60_000} minutes)\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>; operators: npm run cli -- operator --help)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  payments:  ${config.fsnUrl}${sandbox === null ? '' : ' (sandbox)'}\n  Ctrl-C stops everything.\n`);
+  console.log(`\nminutex is running.\n  live page: ${pageUrl} (works once, for ${LOGIN_LINK_TTL_MS / 60_000} minutes)\n  API:       ${system.apiUrl}/openapi.json (Authorization: Bearer <operator token>; operators: npm run cli -- operator --help)\n  SIP:       udp:${config.sipAddr.host}:${config.sipAddr.port}\n  payments:  ${config.fsnUrl}${sandbox === null ? '' : ' (sandbox)'}\n  bureau:    ${config.bureauUrl}${bureau === null ? '' : ' (sandbox)'}\n  Ctrl-C stops everything.\n`);
   if (onStarted) await onStarted(system, config);
 }
 

@@ -147,12 +147,13 @@ async function rebuildCall(db: Db, row: CallRow): Promise<LiveCall> {
     return trade && trunk ? [{ leg: { trade, trunk }, sip_code: row.legs[index]?.sip_code ?? null }] : [];
   });
   const tried = legs.filter((leg) => leg.sip_code !== null && leg.sip_code >= 300).length;
-  const { fee_per_minute_micros } = await db.one<{ fee_per_minute_micros: bigint }>('select fee_per_minute_micros from credit_reservations where call_id = $1', [row.call_id]);
+  const { fee_per_minute_micros, premium_bps } = await db.one<{ fee_per_minute_micros: bigint; premium_bps: number }>(
+    `select fee_per_minute_micros, coalesce((legs->0->>'premium_bps')::int, 0) as premium_bps from credit_reservations where call_id = $1`, [row.call_id]);
   return {
     call_id: row.call_id, buyer_id: row.buyer_id, ingress_trunk_id: row.ingress_trunk_id, dialled_number: row.dialled_number,
     number: row.dialled_number, destination_id: row.destination_id, legs, state: row.answer_us === null ? 'routing' : 'answered',
     setup_us: row.setup_us, ring_us: row.ring_us, answer_us: row.answer_us, answered_leg: row.answered_leg,
-    current_leg: row.answered_leg ?? Math.min(tried, Math.max(legs.length - 1, 0)), end_reason: null, dialog: null, fee_per_minute_micros,
+    current_leg: row.answered_leg ?? Math.min(tried, Math.max(legs.length - 1, 0)), end_reason: null, dialog: null, fee_per_minute_micros, premium_bps,
   };
 }
 

@@ -90,11 +90,12 @@ export class ExchangeRouteDecider implements RouteDecider {
       outcome = { ...outcome, legs: choice.legs };
     }
     if (this.calls.liveCall(request.call_id)) return this.reject(request, 'duplicate_call', outcome);
+    if (this.credit.refused(outcome.buyer_id)) return this.reject(request, 'credit_refused', outcome);
     const call: LiveCall = {
       call_id: request.call_id, buyer_id: outcome.buyer_id, ingress_trunk_id: outcome.ingress_trunk_id, dialled_number: request.called,
       number: outcome.number, destination_id: outcome.destination_id, legs: outcome.legs.map((leg) => ({ leg, sip_code: null })),
       state: 'routing', setup_us: request.at_us, ring_us: null, answer_us: null, answered_leg: null, current_leg: 0, end_reason: null, dialog: null,
-      fee_per_minute_micros: this.feePerMinuteMicros,
+      fee_per_minute_micros: this.feePerMinuteMicros, premium_bps: this.credit.premiumOf(outcome.buyer_id),
     };
     // Hold the channels before the first await, so concurrent setups see them taken. Credit comes
     // from this node's lease in memory; the call row and the reservation's row are written after
@@ -105,7 +106,7 @@ export class ExchangeRouteDecider implements RouteDecider {
       reservation = await this.credit.reserve(call.call_id, call.buyer_id, outcome.legs, {
         ingress_trunk_id: call.ingress_trunk_id, dialled_number: call.dialled_number, destination_id: call.destination_id, setup_us: call.setup_us.toString(),
         offered_routes: outcome.legs.map(({ trade, trunk }) => ({ trade_id: trade.id, seller_id: trade.seller_id, trunk_id: trunk.id })),
-      });
+      }, call.premium_bps);
     } catch (error) {
       this.calls.abandon(call.call_id);
       throw error;

@@ -45,6 +45,12 @@ import { RoutingSnapshotCache } from './store/routing-snapshot.ts';
 import { PostgresRoutingSource } from './store/routing-source.ts';
 import { MarketSignal } from './store/market-signal.ts';
 import { startNoc, type Noc } from './noc/noc.ts';
+import { Assessor } from './assessment/assessor.ts';
+import { BureauClient } from './assessment/bureau-client.ts';
+import { BureauReports } from './assessment/bureau-reports.ts';
+import { CreditWatch } from './assessment/credit-watch.ts';
+import { PremiumBook } from './assessment/premium-book.ts';
+import { ScorecardStore } from './assessment/scorecard-store.ts';
 
 export interface System {
   readonly db: Db;
@@ -67,6 +73,9 @@ export interface System {
   readonly overdue: OverdueService;
   /** Quality, trunk health, routing controls, alarms and metrics. */
   readonly noc: Noc;
+  /** Credit assessments, and the watch that reassesses carriers on events and on a schedule. */
+  readonly assessor: Assessor;
+  readonly creditWatch: CreditWatch;
   /** Resolves when the start-up reconciliation with the switch is done (undefined if it failed). */
   readonly reconciled: Promise<ReconcileReport | undefined>;
   /** Runs the reconciliation and sweep now (it also runs periodically and after every reconnection). */
@@ -121,6 +130,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // leader's trades change its routing data at once, and reach the other nodes by NOTIFY.
     const exchangeNode = await startExchangeNode(db, log.child({ part: 'exchange' }), {
       node_id: config.nodeId, api_url: config.apiAdvertiseUrl, leader_poll_ms: config.exchangeLeaderPollMs, forward_timeout_ms: config.exchangeForwardTimeoutMs,
+      credit_approval: config.creditApproval,
     }, { onMarketChanged: () => undefined });
     stops.push(() => exchangeNode.stop());
     const exchange = exchangeNode.gateway;
@@ -286,9 +296,28 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // Every (re)connection to the switch runs a pass at once: a restarted Kamailio lost its dialogs.
     evapi.onConnected(() => void selfHealing.runNow());
 
+    // Credit assessments: the scorecard files are loaded (new versions audited), the bureau is
+    // read through its cache, and the watch reassesses carriers when their situation changes.
+    const scorecards = new ScorecardStore(db);
+    await scorecards.load(`system:${config.nodeId}`);
+    const bureauReports = new BureauReports(db, new BureauClient({ url: config.bureauUrl, timeout_ms: config.bureauTimeoutMs, retries: config.bureauRetries }), {
+      validity_s: config.bureauCacheValidityS, stale_use_s: config.bureauStaleUseS,
+    });
+    // Buyers' risk premiums, priced into each call by credit control from memory.
+    const premiums = new PremiumBook(db, log.child({ part: 'premiums' }));
+    await premiums.refresh();
+    premiums.start(config.creditWatchMs);
+    stops.push(() => premiums.stop());
+    // Under assessment-based approval a refused buyer's calls are refused at setup (403 "credit refused").
+    credit.setPremiums((buyer_id) => premiums.of(buyer_id), config.creditApproval === 'assessment' ? (buyer_id) => premiums.refused(buyer_id) : undefined);
+    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), () => premiums.refresh());
+    const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
+    creditWatch.start();
+    stops.push(() => creditWatch.stop());
+
     const operatorToken = config.operatorToken ?? randomBytes(24).toString('base64url');
     const api = await buildApi({
-      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue, noc,
+      db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue, noc, assessor,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
       ...(config.apiTls === undefined ? {} : { tls: { cert: readFileSync(config.apiTls.certFile), key: readFileSync(config.apiTls.keyFile) } }),
       limits: {
@@ -316,7 +345,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => exchangeNode.stop());
 
     return {
-      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, switchRpc: rpc, credits, credit, overdue, noc, reconciled,
+      db, api, apiUrl: `${config.apiTls === undefined ? 'http' : 'https'}://${config.apiAddr.host}:${config.apiAddr.port}`, operatorToken, calls, billing, ledger, exchange, agent, switchProcess, switchRpc: rpc, credits, credit, overdue, noc, assessor, creditWatch, reconciled,
       heal: () => selfHealing.runNow(),
       onSwitchConnected: (listener) => evapi.onConnected(listener),
       waitForSwitch: (timeoutMs) => waitFor(() => evapi.connected && kamailioRunning(), timeoutMs, 'the switch agent to connect to Kamailio'),

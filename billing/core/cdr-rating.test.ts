@@ -11,7 +11,7 @@ describe('rating a CDR from its stored terms', () => {
   it('rates an answered call from the terms stored on it, and the same CDR always to the same amount', () => {
     const first = rateStoredCdr(ANSWERED);
     // 66 s billed; seller 200 * 66 + 5000 = 18200; fee 600 * 66 / 60 = 660; buyer 18860.
-    expect(first).to.deep.include({ ok: true, rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 660n, buyer_amount_micros: 18_860n } });
+    expect(first).to.deep.include({ ok: true, rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 660n, premium_amount_micros: 0n, buyer_amount_micros: 18_860n } });
     expect(rateStoredCdr({ ...ANSWERED })).to.deep.equal(first);
     if (!first.ok) throw new Error('rated');
     expect(first.draft?.idempotency_key).to.equal('cdr:c1@test');
@@ -20,12 +20,12 @@ describe('rating a CDR from its stored terms', () => {
 
   it('charges the fee its CDR holds: a fee changed since is not used', () => {
     const rating = rateStoredCdr({ ...ANSWERED, fee_per_minute_micros: 1_200n });
-    expect(rating).to.deep.include({ ok: true, rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 1_320n, buyer_amount_micros: 19_520n } });
+    expect(rating).to.deep.include({ ok: true, rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 1_320n, premium_amount_micros: 0n, buyer_amount_micros: 19_520n } });
   });
 
   it('rates an unanswered call or one without a trade as nothing, with or without terms', () => {
     for (const cdr of [{ ...ANSWERED, answered: false }, { ...ANSWERED, trade_id: null, fee_per_minute_micros: null }]) {
-      expect(rateStoredCdr(cdr)).to.deep.equal({ ok: true, rated: { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, buyer_amount_micros: 0n }, draft: null });
+      expect(rateStoredCdr(cdr)).to.deep.equal({ ok: true, rated: { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, premium_amount_micros: 0n, buyer_amount_micros: 0n }, draft: null });
     }
   });
 

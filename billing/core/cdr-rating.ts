@@ -21,6 +21,8 @@ export interface StoredCdr {
   readonly next_increment_s: number | null;
   readonly connect_fee_micros: bigint | null;
   readonly fee_per_minute_micros: bigint | null;
+  /** The buyer's risk premium the call was reserved with; null (CDRs from before premiums) means 0. */
+  readonly premium_bps?: number | null;
 }
 
 /** Why a CDR cannot be rated: stable codes, shown to operators with the CDR. */
@@ -30,7 +32,7 @@ export type CdrRating =
   | { readonly ok: true; readonly rated: RatedCall; readonly draft: TransactionDraft | null }
   | { readonly ok: false; readonly reason: RatingRefusal; readonly detail: string };
 
-export const NOTHING_RATED: RatedCall = { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, buyer_amount_micros: 0n };
+export const NOTHING_RATED: RatedCall = { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, premium_amount_micros: 0n, buyer_amount_micros: 0n };
 
 export function rateStoredCdr(cdr: StoredCdr): CdrRating {
   // No trade (refused at setup) or no answer: nothing was carried, nothing is charged.
@@ -47,7 +49,8 @@ export function rateStoredCdr(cdr: StoredCdr): CdrRating {
   }
   let rated: RatedCall;
   try {
-    rated = rateTradeCall({ price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros }, fee_per_minute_micros, cdr.duration_ms);
+    rated = rateTradeCall(
+      { price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, premium_bps: cdr.premium_bps ?? 0 }, fee_per_minute_micros, cdr.duration_ms);
   } catch (error) {
     if (error instanceof RangeError) return { ok: false, reason: 'invalid_terms', detail: `CDR ${cdr.call_id}: ${error.message}` };
     throw error;

@@ -62,7 +62,7 @@ describe('ledger core', () => {
         buyer_id: BUYER,
         seller_id: SELLER,
         currency: 'USD',
-        rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 660n, buyer_amount_micros: 18_860n },
+        rated: { billed_s: 66, seller_amount_micros: 18_200n, fee_amount_micros: 660n, premium_amount_micros: 0n, buyer_amount_micros: 18_860n },
       });
       expect(transaction).to.deep.equal({
         idempotency_key: 'cdr:abc@host',
@@ -82,7 +82,7 @@ describe('ledger core', () => {
         buyer_id: BUYER,
         seller_id: SELLER,
         currency: 'EUR',
-        rated: { billed_s: 60, seller_amount_micros: 12_000n, fee_amount_micros: 0n, buyer_amount_micros: 12_000n },
+        rated: { billed_s: 60, seller_amount_micros: 12_000n, fee_amount_micros: 0n, premium_amount_micros: 0n, buyer_amount_micros: 12_000n },
       });
       expect(transaction?.postings).to.deep.equal([
         { account: { carrier_id: BUYER, kind: 'receivable', currency: 'EUR' }, amount_micros: 12_000n },
@@ -96,7 +96,7 @@ describe('ledger core', () => {
         buyer_id: BUYER,
         seller_id: SELLER,
         currency: 'USD',
-        rated: { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, buyer_amount_micros: 0n },
+        rated: { billed_s: 0, seller_amount_micros: 0n, fee_amount_micros: 0n, premium_amount_micros: 0n, buyer_amount_micros: 0n },
       });
       expect(transaction).to.equal(null);
     });
@@ -108,14 +108,14 @@ describe('ledger core', () => {
           buyer_id: BUYER,
           seller_id: SELLER,
           currency: 'USD',
-          rated: { billed_s: 60, seller_amount_micros: 12_000n, fee_amount_micros: 600n, buyer_amount_micros: 12_000n },
+          rated: { billed_s: 60, seller_amount_micros: 12_000n, fee_amount_micros: 600n, premium_amount_micros: 0n, buyer_amount_micros: 12_000n },
         }),
       ).to.throw(LedgerInvariantError);
     });
   });
   describe('cdrBatchTransaction', () => {
     const THIRD = '33333333-3333-3333-3333-333333333333';
-    const rated = (buyer: bigint, seller: bigint) => ({ billed_s: 60, buyer_amount_micros: buyer, seller_amount_micros: seller, fee_amount_micros: buyer - seller });
+    const rated = (buyer: bigint, seller: bigint) => ({ billed_s: 60, buyer_amount_micros: buyer, seller_amount_micros: seller, fee_amount_micros: buyer - seller, premium_amount_micros: 0n });
     const call = (call_id: string, buyer_id: string, seller_id: string, buyer: bigint, seller: bigint) =>
       cdrTransaction({ call_id, buyer_id, seller_id, currency: 'USD', rated: rated(buyer, seller) })!;
 

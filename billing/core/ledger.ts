@@ -15,7 +15,7 @@
  */
 import type { RatedCall } from './rating.ts';
 
-export type AccountKind = 'receivable' | 'payable' | 'cash' | 'deposit' | 'letter_of_credit' | 'revenue' | 'clearing';
+export type AccountKind = 'receivable' | 'payable' | 'cash' | 'deposit' | 'letter_of_credit' | 'revenue' | 'risk_premium' | 'clearing';
 
 export interface AccountRef {
   /** The carrier that owns the account; null for the exchange's own accounts. */
@@ -88,6 +88,8 @@ export function cdrTransaction(input: CdrTransactionInput): TransactionDraft | n
     { account: { carrier_id: input.buyer_id, kind: 'receivable', currency }, amount_micros: rated.buyer_amount_micros },
     { account: { carrier_id: input.seller_id, kind: 'payable', currency }, amount_micros: -rated.seller_amount_micros },
     { account: { carrier_id: null, kind: 'revenue', currency }, amount_micros: -rated.fee_amount_micros },
+    // The buyers' risk premiums, apart from the fee: they pay for the credit risk the exchange carries.
+    { account: { carrier_id: null, kind: 'risk_premium', currency }, amount_micros: -rated.premium_amount_micros },
   ];
   const draft: TransactionDraft = {
     idempotency_key: `cdr:${input.call_id}`,

@@ -141,6 +141,7 @@ describe('rating', () => {
         billed_s: 66,
         seller_amount_micros: 18_200n,
         fee_amount_micros: 660n,
+        premium_amount_micros: 0n,
         buyer_amount_micros: 18_860n,
       });
     });
@@ -151,6 +152,7 @@ describe('rating', () => {
         billed_s: 7,
         seller_amount_micros: 1_441n,
         fee_amount_micros: 117n,
+        premium_amount_micros: 0n,
         buyer_amount_micros: 1_558n,
       });
     });
@@ -161,6 +163,7 @@ describe('rating', () => {
         billed_s: 60,
         seller_amount_micros: 17_000n,
         fee_amount_micros: 600n,
+        premium_amount_micros: 0n,
         buyer_amount_micros: 17_600n,
       });
     });
@@ -171,6 +174,7 @@ describe('rating', () => {
         billed_s: 29,
         seller_amount_micros: 10_800n,
         fee_amount_micros: 0n,
+        premium_amount_micros: 0n,
         buyer_amount_micros: 10_800n,
       });
     });
@@ -180,6 +184,7 @@ describe('rating', () => {
         billed_s: 0,
         seller_amount_micros: 0n,
         fee_amount_micros: 0n,
+        premium_amount_micros: 0n,
         buyer_amount_micros: 0n,
       });
     });

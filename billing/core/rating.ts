@@ -19,7 +19,10 @@
  * - The amount of a call is `connect_fee_micros + charge`.
  * - On a trade, the seller is paid the call's amount at the trade's tariff (connect fee included),
  *   the exchange's fee is the charge for the same billed seconds at the fee per minute (0 when the
- *   call was not answered), and the buyer pays both: buyer = seller + fee.
+ *   call was not answered), the buyer's risk premium is `premium_bps` basis points of the trade
+ *   price for the same billed seconds, `ceil(price_per_minute_micros * billed_s * premium_bps /
+ *   600_000)` (its one rounding, upward like the others; the connect fee carries no premium), and
+ *   the buyer pays all three: buyer = seller + fee + premium.
  *
  * Input that breaks these preconditions (non-positive increments, negative prices or durations) is
  * a bug in the caller, since parsing rejects it at the edge: it throws a RangeError.
@@ -34,14 +37,26 @@ export interface Tariff {
   readonly next_increment_s: number;
   /** Charged once per answered call, in micro-units; >= 0. */
   readonly connect_fee_micros: bigint;
+  /**
+   * The buyer's risk premium on this trade price, in basis points (0 to 10,000), from its credit
+   * grade; absent means 0. The seller's amount never depends on it.
+   */
+  readonly premium_bps?: number;
 }
 
 export interface RatedCall {
   billed_s: number;
   seller_amount_micros: bigint;
   fee_amount_micros: bigint;
+  /** The buyer's risk premium, kept by the exchange on an account of its own. */
+  premium_amount_micros: bigint;
   buyer_amount_micros: bigint;
 }
+
+/** Basis points in one whole. */
+const BASIS_POINTS = 10_000n;
+/** The largest premium a grade may carry: the whole price again. */
+export const MAX_PREMIUM_BPS = 10_000;
 
 /**
  * The longest duration `maxDurationMsWithin` returns: 24 hours. Beyond it no call is allowed to
@@ -111,16 +126,28 @@ export function rateCall(tariff: Tariff, duration_ms: bigint | null): { billed_s
   return { billed_s, amount_micros: tariff.connect_fee_micros + chargeMicros(tariff.price_per_minute_micros, billed_s) };
 }
 
-/** What the buyer pays, the seller earns and the exchange keeps for one call on a trade. */
+/**
+ * `ceil(price_per_minute_micros * billed_s * premium_bps / 600_000)`: the risk premium for the
+ * billed seconds, rounded once, upward.
+ */
+export function premiumMicros(price_per_minute_micros: bigint, billed_s: number, premium_bps: number): bigint {
+  assertNotNegative('price_per_minute_micros', price_per_minute_micros);
+  if (!Number.isSafeInteger(premium_bps) || premium_bps < 0 || premium_bps > MAX_PREMIUM_BPS) {
+    throw new RangeError(`premium_bps must be a whole number from 0 to ${MAX_PREMIUM_BPS}, got ${premium_bps}`);
+  }
+  if (!Number.isSafeInteger(billed_s) || billed_s < 0) throw new RangeError(`billed_s must be a whole number of seconds >= 0, got ${billed_s}`);
+  return divideRoundingUp(price_per_minute_micros * BigInt(billed_s) * BigInt(premium_bps), SECONDS_PER_MINUTE * BASIS_POINTS);
+}
+
+/** What the buyer pays, the seller earns and the exchange keeps (fee and premium) for one call on a trade. */
 export function rateTradeCall(tariff: Tariff, exchange_fee_per_minute_micros: bigint, duration_ms: bigint | null): RatedCall {
   assertNotNegative('exchange_fee_per_minute_micros', exchange_fee_per_minute_micros);
   const seller = rateCall(tariff, duration_ms);
   const fee_amount_micros = duration_ms === null ? 0n : chargeMicros(exchange_fee_per_minute_micros, seller.billed_s);
-  const buyer_amount_micros = seller.amount_micros + fee_amount_micros;
-  if (buyer_amount_micros !== seller.amount_micros + fee_amount_micros || buyer_amount_micros < 0n) {
-    throw new Error('rating invariant broken: the buyer must pay exactly the seller plus the fee');
-  }
-  return { billed_s: seller.billed_s, seller_amount_micros: seller.amount_micros, fee_amount_micros, buyer_amount_micros };
+  const premium_amount_micros = duration_ms === null ? 0n : premiumMicros(tariff.price_per_minute_micros, seller.billed_s, tariff.premium_bps ?? 0);
+  const buyer_amount_micros = seller.amount_micros + fee_amount_micros + premium_amount_micros;
+  if (buyer_amount_micros < 0n) throw new Error('rating invariant broken: the buyer must pay exactly the seller plus the fee and the premium');
+  return { billed_s: seller.billed_s, seller_amount_micros: seller.amount_micros, fee_amount_micros, premium_amount_micros, buyer_amount_micros };
 }
 
 /**

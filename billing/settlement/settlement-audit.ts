@@ -67,7 +67,7 @@ const ACCOUNTS = `
 const STATEMENTS = `
   select s.id, s.bought_micros, s.fees_micros, s.sold_micros, s.paid_micros, s.netting_micros,
          coalesce((select sum(seller_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as bought,
-         coalesce((select sum(fee_amount_micros) from cdrs where buyer_statement_id = s.id), 0) as fees,
+         coalesce((select sum(fee_amount_micros + coalesce(premium_amount_micros, 0)) from cdrs where buyer_statement_id = s.id), 0) as fees,
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
          coalesce((select sum(case when type = 'collection.payment_reversed' then -amount_micros else amount_micros end)
                    from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0)

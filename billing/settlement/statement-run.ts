@@ -167,7 +167,9 @@ async function issueAll(t: Task, ledger: LedgerStore, scopes: readonly Scope[], 
        update cdrs c set buyer_statement_id = coalesce(t.buyer_statement, c.buyer_statement_id),
                          seller_statement_id = coalesce(t.seller_statement, c.seller_statement_id)
        from targets t where c.call_id = t.call_id
-       returning c.destination_id, c.answer_at, c.billed_s, c.seller_amount_micros, c.fee_amount_micros, t.buyer_statement, t.seller_statement
+       returning c.destination_id, c.answer_at, c.billed_s, c.seller_amount_micros,
+                 -- A buyer's statement bills the exchange fee and its risk premium together as fees.
+                 c.fee_amount_micros + coalesce(c.premium_amount_micros, 0) as fee_amount_micros, t.buyer_statement, t.seller_statement
      ), sides as (
        select buyer_statement as statement_id, 'bought' as section, destination_id, answer_at, billed_s, seller_amount_micros as amount_micros, fee_amount_micros as fee_micros
        from marked where buyer_statement is not null

@@ -10,6 +10,7 @@ import type { CreditStore } from '../credit/credit-store.ts';
 import type { OverdueService } from '../../billing/overdue/overdue-service.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { Noc } from '../noc/noc.ts';
+import type { Assessor } from '../assessment/assessor.ts';
 
 export interface HealthReport {
   readonly database: boolean;
@@ -34,6 +35,8 @@ export interface ApiDependencies {
   readonly snapshots: RoutingSnapshotCache;
   readonly switchControl: SwitchControl;
   readonly credits: CreditStore;
+  /** Credit assessments (the bureau, the scorecard); absent where none is configured. */
+  readonly assessor?: Assessor;
   /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
   /** The overdue policy: re-evaluated after money moves, and the buyers it blocks. */

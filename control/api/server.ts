@@ -35,6 +35,7 @@ import { registerOrderRoutes } from './routes/orders.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerLiveRoutes } from './routes/live.ts';
 import { registerCreditRoutes } from './routes/credit.ts';
+import { registerCreditAssessmentRoutes, registerCreditOverrideRoutes } from './routes/credit-assessment.ts';
 import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
@@ -161,6 +162,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerCdrRoutes(app, context);
   registerLiveRoutes(app, context);
   registerCreditRoutes(app, context);
+  registerCreditAssessmentRoutes(app, context);
+  registerCreditOverrideRoutes(app, context);
   registerSettlementRoutes(app, context);
   registerFsnRoutes(app, context);
   registerOverdueRoutes(app, context);

@@ -46,6 +46,8 @@ export interface LiveCall {
   dialog: { readonly h_entry: number; readonly h_id: number } | null;
   /** The exchange fee per minute the call's credit reservation was made with, in micro-units: the CDR is rated with it. */
   readonly fee_per_minute_micros: bigint;
+  /** The buyer's risk premium (basis points of the trade price) the reservation was made with; absent: 0. */
+  readonly premium_bps?: number;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface CdrTerms {
   readonly next_increment_s: number;
   readonly connect_fee_micros: bigint;
   readonly fee_per_minute_micros: bigint;
+  /** The buyer's risk premium in basis points of the trade price. */
+  readonly premium_bps: number;
 }
 
 export type EndedBy = 'caller' | 'callee' | 'switch' | 'not_answered';
@@ -126,6 +130,7 @@ export function answeredCdr(call: LiveCall, end_us: bigint, ended_by: EndedBy, f
       next_increment_s: answered.leg.trade.next_increment_s,
       connect_fee_micros: answered.leg.trade.connect_fee_micros,
       fee_per_minute_micros: call.fee_per_minute_micros,
+      premium_bps: call.premium_bps ?? 0,
     },
   };
 }

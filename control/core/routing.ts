@@ -83,7 +83,8 @@ export type RoutingRejectReason =
 export type RejectReason =
   | RoutingRejectReason | 'call_rate_exceeded' | 'no_credit' | 'credit_limit_reached' | 'insufficient_credit' | 'duplicate_call' | 'control_plane_busy'
   | 'account_past_due'
-  | 'trunk_blocked' | 'quality_below_floor';
+  | 'trunk_blocked' | 'quality_below_floor'
+  | 'credit_refused';
 
 export type RoutingOutcome =
   | {
@@ -226,5 +227,8 @@ export function rejectReply(reason: RejectReason): SipReject {
     case 'control_plane_busy':
       // The database could not confirm credit in time: fail closed, and let the buyer retry elsewhere.
       return { code: 503, phrase: 'Service Unavailable', reason: 'control plane busy' };
+    case 'credit_refused':
+      // The buyer's latest credit assessment refused it: no call of its is carried, whatever credit is left.
+      return { code: 403, phrase: 'Forbidden', reason: 'credit refused' };
   }
 }

@@ -102,6 +102,8 @@ export class CreditController {
 
   /** Credit terms of every call reserved here and not over yet. */
   private readonly terms = new Map<string, CallTerms>();
+  private premiums: ((buyer_id: string) => number) | undefined;
+  private refusedCredit: ((buyer_id: string) => boolean) | undefined;
 
   constructor(
     private readonly store: CreditStore,
@@ -118,10 +120,11 @@ export class CreditController {
    * memory; PostgreSQL is asked only when the lease is short (and then for at most
    * `waitForCreditMs`). The reservation's row is written after the answer, with others.
    */
-  async reserve(call_id: string, buyer_id: string, legs: readonly Leg[], call?: DecidedCall): Promise<ReservationOutcome> {
+  async reserve(call_id: string, buyer_id: string, legs: readonly Leg[], call?: DecidedCall, premium_bps = 0): Promise<ReservationOutcome> {
     if (this.journal.full) return { ok: false, reason: 'control_plane_busy' };
     const currency = legs[0]!.trade.currency;
-    const tariffs: Tariff[] = legs.map(({ trade }) => trade);
+    // The buyer's risk premium is priced into every leg, so it is reserved like the rest of the price.
+    const tariffs: Tariff[] = legs.map(({ trade }) => (premium_bps > 0 ? { ...trade, premium_bps } : trade));
     const pricing: CallPricing = { legs: tariffs, fee_per_minute_micros: this.settings.exchangeFeePerMinuteMicros };
     const chunk = { chunk_s: this.settings.chunkS, slack_ms: this.settings.slackMs };
     const whole = firstReservation({ pricing, position: PLENTY, ...chunk });
@@ -158,6 +161,22 @@ export class CreditController {
       ...(call ? { call } : {}),
     });
     return { ok: true, planned_end_ms: decision.planned_end_ms, max_duration_s: backstopTimeoutS(decision.planned_end_ms, 0n, this.settings.maxCallDurationS) };
+  }
+
+  /** The buyer's risk premium in basis points, from its latest credit assessment (0 without one). */
+  premiumOf(buyer_id: string): number {
+    return this.premiums?.(buyer_id) ?? 0;
+  }
+
+  /** True when the buyer's latest credit assessment refused it (and approval follows assessments). */
+  refused(buyer_id: string): boolean {
+    return this.refusedCredit?.(buyer_id) ?? false;
+  }
+
+  /** Where premiums and refusals come from (control/assessment/premium-book.ts); none: every premium is 0, nobody refused. */
+  setPremiums(premiums: (buyer_id: string) => number, refused?: (buyer_id: string) => boolean): void {
+    this.premiums = premiums;
+    this.refusedCredit = refused;
   }
 
   /** The call was answered: from now on its credit runs on the clock. */

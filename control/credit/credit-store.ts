@@ -145,7 +145,8 @@ export class CreditStore {
     if (limit_micros < 0n) throw new RangeError(`limit_micros must not be negative, got ${limit_micros}`);
     await this.db.tx('credit-set-limit', async (t) => {
       const before = await lockCreditAccountRow(t, carrier_id, currency);
-      await t.none('update credit_accounts set limit_micros = $3, updated_at = now() where carrier_id = $1 and currency = $2', [
+      // Set by hand: assessments leave it alone until an operator hands it back to them.
+      await t.none(`update credit_accounts set limit_micros = $3, limit_source = 'operator', updated_at = now() where carrier_id = $1 and currency = $2`, [
         carrier_id,
         currency,
         limit_micros,

@@ -10,6 +10,8 @@ interface StoredLeg {
   first_increment_s: number;
   next_increment_s: number;
   connect_fee_micros: string;
+  /** The buyer's risk premium in basis points; absent when 0 (and on rows from before premiums). */
+  premium_bps?: number;
 }
 
 const WHOLE_NUMBER = /^(0|[1-9][0-9]{0,18})$/;
@@ -20,6 +22,7 @@ export function legsToJson(legs: readonly Tariff[]): string {
     first_increment_s: leg.first_increment_s,
     next_increment_s: leg.next_increment_s,
     connect_fee_micros: leg.connect_fee_micros.toString(),
+    ...(leg.premium_bps !== undefined && leg.premium_bps > 0 ? { premium_bps: leg.premium_bps } : {}),
   }));
   return JSON.stringify(stored);
 }
@@ -34,6 +37,11 @@ function seconds(value: unknown, name: string): number {
   return value;
 }
 
+function basisPoints(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 10_000) throw new Error('stored leg: premium_bps is not 0 to 10000');
+  return value;
+}
+
 export function legsFromJson(value: unknown): Tariff[] {
   if (!Array.isArray(value) || value.length === 0) throw new Error('stored legs: expected a non-empty array');
   return value.map((item: unknown) => {
@@ -44,6 +52,7 @@ export function legsFromJson(value: unknown): Tariff[] {
       first_increment_s: seconds(leg['first_increment_s'], 'first_increment_s'),
       next_increment_s: seconds(leg['next_increment_s'], 'next_increment_s'),
       connect_fee_micros: micros(leg['connect_fee_micros'], 'connect_fee_micros'),
+      ...(leg['premium_bps'] === undefined ? {} : { premium_bps: basisPoints(leg['premium_bps']) }),
     };
   });
 }

@@ -23,7 +23,7 @@ import type { ParsedOrder } from './order-input.ts';
 import { rejectionOf } from './order-specs.ts';
 import { replaceDeckIn, type DeckLine, type DeckOutcome } from './rate-deck.ts';
 import type { StoredOrder, StoredTrade } from './stored-rows.ts';
-import { submitGroupIn, type PendingSubmit, type SubmitResult } from './submit-group.ts';
+import { submitGroupIn, type CreditApproval, type PendingSubmit, type SubmitResult } from './submit-group.ts';
 import { WriteBatch } from './write-batch.ts';
 
 export type { MarketEvent, MarketListener } from './market-events.ts';
@@ -80,7 +80,13 @@ export class Exchange {
    */
   private term: bigint | null | undefined = undefined;
 
-  constructor(private readonly db: Db, private readonly log: Logger, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+    /** What pre-trading approval asks of a buyer (submit-group.ts). */
+    private readonly approval: CreditApproval = 'manual',
+  ) {}
 
   addListener(listener: MarketListener): void {
     this.listeners.push(listener);
@@ -220,7 +226,7 @@ export class Exchange {
     const take = (batch: WriteBatch) => {
       group = this.pendingSubmits.splice(0, MAX_SUBMITS_PER_COMMAND);
       if (this.pendingSubmits.length > 0) this.scheduleSubmits();
-      return submitGroupIn({ db: this.db, engine: this.engine, batch, now_ms: this.clock() }, group);
+      return submitGroupIn({ db: this.db, engine: this.engine, batch, now_ms: this.clock(), approval: this.approval }, group);
     };
     const finish = (results: SubmitResult[], batch: WriteBatch) => results.map((result): SubmitOutcome =>
       (result.ok ? { ...result, order: batch.order(result.order_id) ?? null, trades: tradesOf(batch, result.trade_ids) } : result));

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger.ts';
 import { ExchangeLeaderStore } from '../store/exchange-leader.ts';
 import { serverSecret } from '../store/server-secrets.ts';
 import { Exchange, type MarketListener } from './exchange.ts';
+import type { CreditApproval } from './submit-group.ts';
 import { ExchangeGateway } from './gateway.ts';
 import { LeaderClient, NODE_KEY_SECRET } from './leader-client.ts';
 import { ExchangeLeadership } from './leadership.ts';
@@ -21,6 +22,8 @@ export interface ExchangeNodeOptions {
   readonly leader_poll_ms: number;
   /** How long a forwarded command may take at the leader, in ms. */
   readonly forward_timeout_ms: number;
+  /** What pre-trading approval asks of a buyer; `manual` when not given. */
+  readonly credit_approval?: CreditApproval;
 }
 
 export interface ExchangeNode {
@@ -33,7 +36,7 @@ export interface ExchangeNode {
 
 /** Starts following and tries for the lead at once: a node alone on its database leads when this resolves. */
 export async function startExchangeNode(db: Db, log: Logger, options: ExchangeNodeOptions, listener: MarketListener): Promise<ExchangeNode> {
-  const exchange = new Exchange(db, log);
+  const exchange = new Exchange(db, log, Date.now, options.credit_approval ?? 'manual');
   exchange.addListener(listener);
   const nodeKey = (await serverSecret(db, NODE_KEY_SECRET)).toString('base64url');
   const leadership = new ExchangeLeadership(new ExchangeLeaderStore(db), exchange, {

@@ -32,4 +32,6 @@ export interface StoredTrade extends Tariff {
   status: string;
   created_at: Date;
   ended_at: Date | null;
+  /** The buyer's risk premium when the trade was made (set by the database; absent on rows not read back). */
+  buyer_premium_bps?: number;
 }

@@ -13,7 +13,16 @@ import type { ParsedOrder } from './order-input.ts';
 import { newOrderRow, orderSpec, rejectionOf } from './order-specs.ts';
 import type { WriteBatch } from './write-batch.ts';
 
-export type SubmitRefusal = 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'rejected';
+export type SubmitRefusal =
+  | 'unknown_destination' | 'unknown_carrier' | 'carrier_suspended' | 'credit_not_approved' | 'credit_assessment_required' | 'credit_refused'
+  | 'credit_limit_reached' | 'rejected';
+
+/**
+ * What pre-trading approval asks of a buyer: `assessment`, a credit assessment on file that did
+ * not refuse it, and a limit or collateral in the order's currency; `manual`, the limit or
+ * collateral alone (an operator decides by hand).
+ */
+export type CreditApproval = 'assessment' | 'manual';
 
 /** What a submit did, before its rows are read back from the committed batch. */
 export type SubmitResult =
@@ -29,6 +38,8 @@ interface Lookup {
   carrier_status: string | null;
   destination_id: string | null;
   approved: boolean | null;
+  decision: string | null;
+  available_micros: bigint | null;
   existing_order_id: string | null;
   seq: bigint;
 }
@@ -38,6 +49,9 @@ const LOOKUP_SQL = `
   select (select status from carriers where id = i.carrier_id) as carrier_status,
          (select destination_id from destination_prefixes where prefix = i.prefix) as destination_id,
          (select limit_micros > 0 or collateral_micros > 0 from credit_accounts where carrier_id = i.carrier_id and currency = i.currency) as approved,
+         (select decision from credit_assessments where carrier_id = i.carrier_id order by created_at desc limit 1) as decision,
+         (select limit_micros + collateral_micros + balance_micros - reserved_micros - leased_micros from credit_accounts
+          where carrier_id = i.carrier_id and currency = i.currency) as available_micros,
          (select id from orders where carrier_id = i.carrier_id and client_order_id = i.client_order_id) as existing_order_id,
          nextval(pg_get_serial_sequence('orders', 'seq')) as seq
   from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) with ordinality as i (carrier_id, prefix, currency, client_order_id, position)
@@ -48,6 +62,7 @@ export interface SubmitContext {
   readonly engine: MatchingEngine;
   readonly batch: WriteBatch;
   readonly now_ms: number;
+  readonly approval: CreditApproval;
 }
 
 export async function submitGroupIn(context: SubmitContext, group: readonly PendingSubmit[]): Promise<SubmitResult[]> {
@@ -73,6 +88,21 @@ function submitOne(context: SubmitContext, pending: PendingSubmit, found: Lookup
   if (existing !== null && existing !== undefined) return { ok: true, order_id: existing, duplicate: true, trade_ids: [] };
   if (found.carrier_status !== 'active') return { ok: false, reason: 'carrier_suspended', message: 'the carrier is suspended' };
   if (found.destination_id === null) return { ok: false, reason: 'unknown_destination', message: `no destination has prefix ${order.prefix}` };
+  if (order.side === 'buy' && context.approval === 'assessment' && found.decision !== 'unsecured' && found.decision !== 'secured') {
+    const reason = found.decision === null ? 'credit_assessment_required' : 'credit_refused';
+    batch.audit(actor, 'order.refused', `carrier:${order.carrier_id}`, { reason, currency: order.currency });
+    return {
+      ok: false, reason,
+      message: found.decision === null
+        ? 'no credit assessment on file: apply first (POST /v1/carriers/{id}/credit-applications)'
+        : 'the latest credit assessment refused credit: buying is not approved (see GET /v1/carriers/{id}/credit-assessment)',
+    };
+  }
+  if (order.side === 'buy' && context.approval === 'assessment' && found.approved === true && found.available_micros !== null && found.available_micros <= 0n) {
+    // A limit lowered below what the buyer already owes and holds: no new buying until it is paid down.
+    batch.audit(actor, 'order.refused', `carrier:${order.carrier_id}`, { reason: 'credit_limit_reached', currency: order.currency });
+    return { ok: false, reason: 'credit_limit_reached', message: `no credit left in ${order.currency}: what the carrier owes and holds reaches its limit and collateral` };
+  }
   if (order.side === 'buy' && found.approved !== true) {
     // Pre-trading approval: a refused order stores nothing but the audit entry.
     batch.audit(actor, 'order.refused', `carrier:${order.carrier_id}`, { reason: 'credit_not_approved', currency: order.currency });

@@ -129,15 +129,16 @@ export class CallStore {
       column((cdr) => cdr.terms?.fee_per_minute_micros.toString() ?? null),
       column((cdr) => cdr.media?.packets ?? null), column((cdr) => cdr.media?.mos_x10 ?? null),
       column((cdr) => cdr.media?.packet_loss_pct ?? null), column((cdr) => cdr.media?.jitter_ms ?? null),
+      column((cdr) => cdr.terms?.premium_bps ?? null),
     ];
     const ROWS = `unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::uuid[], $9::text[],
       $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::text[], $17::text[],
       $18::text[], $19::bigint[], $20::int[], $21::int[], $22::bigint[], $23::bigint[],
-      $24::bigint[], $25::smallint[], $26::smallint[], $27::int[])
+      $24::bigint[], $25::smallint[], $26::smallint[], $27::int[], $28::int[])
       as rows (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs,
                setup_us, ring_us, answer_us, end_us, duration_ms, final_sip_code, final_reason, ended_by,
                currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros,
-               media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms)`;
+               media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms, premium_bps)`;
     const stamp = (column_name: string) => `case when ${column_name} is null then null else 'epoch'::timestamptz + ${column_name} * interval '1 microsecond' end`;
     const inserted = await this.db.tx('write-cdrs', async (t) => {
       await t.none(`set local statement_timeout = ${CDR_WRITE_TIMEOUT_MS}`);
@@ -154,11 +155,11 @@ export class CallStore {
         `insert into cdrs (call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id,
            legs, setup_at, ring_at, answer_at, end_at, duration_ms, final_sip_code, final_reason, ended_by,
            currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros,
-           media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms)
+           media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms, premium_bps)
          select call_id, buyer_id, seller_id, ingress_trunk_id, egress_trunk_id, trade_id, dialled_number, destination_id, legs::jsonb,
                 ${stamp('setup_us')}, ${stamp('ring_us')}, ${stamp('answer_us')}, ${stamp('end_us')}, duration_ms, final_sip_code, final_reason, ended_by,
                 currency, price_per_minute_micros, first_increment_s, next_increment_s, connect_fee_micros, fee_per_minute_micros,
-                media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms
+                media_packets, media_mos_x10, media_packet_loss_pct, media_jitter_ms, premium_bps
          from ${ROWS}
          on conflict (call_id) do nothing
          returning call_id`,

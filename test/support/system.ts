@@ -54,6 +54,8 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_RTPENGINE_CONTROL_ADDR: process.env['MINUTEX_TEST_RTPENGINE_CONTROL_ADDR'] ?? '127.0.0.1:22222',
     MINUTEX_RTP_PORT_MIN: process.env['MINUTEX_TEST_RTP_PORT_MIN'] ?? '30000',
     MINUTEX_RTP_PORT_MAX: process.env['MINUTEX_TEST_RTP_PORT_MAX'] ?? '40000',
+    // Buyers approved by the limit an operator sets; tests of credit assessments ask for `assessment`.
+    MINUTEX_CREDIT_APPROVAL: 'manual',
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,

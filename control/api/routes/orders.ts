@@ -59,7 +59,7 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 
-const SUBMIT_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, credit_not_approved: 403, rejected: 400 };
+const SUBMIT_STATUS: Record<string, number> = { unknown_carrier: 400, unknown_destination: 400, carrier_suspended: 403, credit_not_approved: 403, credit_assessment_required: 403, credit_refused: 403, credit_limit_reached: 403, rejected: 400 };
 const AMEND_STATUS: Record<string, number> = { not_found: 404, already_closed: 409, channels_below_filled: 400, nothing_to_amend: 400, rejected: 400 };
 
 /** The carrier an order is placed for: a carrier places its own; an operator names one. */

@@ -18,7 +18,7 @@ const ROW: CdrRow = {
   setup_at: new Date(0), ring_at: null, answer_at: new Date(1000), end_at: new Date(61_000), duration_ms: 60_000n, final_sip_code: 200,
   final_reason: 'normal', ended_by: 'caller', currency: 'USD', billed_s: 60, buyer_amount_micros: 13_200n, seller_amount_micros: 12_000n,
   fee_amount_micros: 1_200n, rated_at: new Date(), ledger_transaction_id: 1n, price_per_minute_micros: 12_000n, first_increment_s: 1,
-  next_increment_s: 1, connect_fee_micros: 0n, fee_per_minute_micros: 1_200n, billing_status: 'rated', quarantine_reason: null, quarantined_at: null,
+  next_increment_s: 1, connect_fee_micros: 0n, fee_per_minute_micros: 1_200n, premium_bps: 0, premium_amount_micros: 0n, billing_status: 'rated', quarantine_reason: null, quarantined_at: null,
 };
 
 const LIVE: LiveCall = {

@@ -42,6 +42,8 @@ export interface CdrRow {
   next_increment_s: number | null;
   connect_fee_micros: bigint | null;
   fee_per_minute_micros: bigint | null;
+  premium_bps: number | null;
+  premium_amount_micros: bigint | null;
   billing_status: 'pending' | 'rated' | 'quarantined';
   media_packets?: bigint | string | null;
   media_mos_x10?: number | null;
@@ -95,6 +97,7 @@ function terms(row: CdrRow, currency: string | null) {
     next_increment_s: row.next_increment_s,
     connect_fee: money(row.connect_fee_micros, currency),
     fee_per_minute: money(row.fee_per_minute_micros, currency),
+    risk_premium_bps: row.premium_bps ?? 0,
   };
 }
 
@@ -118,9 +121,14 @@ function media(row: CdrRow) {
   };
 }
 
+/** The buyer's risk premium on this call: the buyer's own credit term, never shown to the seller. */
+function premium(row: CdrRow) {
+  return { risk_premium_bps: row.premium_bps ?? 0, premium_amount: money(row.premium_amount_micros, row.currency?.trim() ?? null) };
+}
+
 export function cdrJson(row: CdrRow) {
   return {
-    ...common(row), ...amounts(row), media: media(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
+    ...common(row), ...amounts(row), ...premium(row), media: media(row), buyer_id: row.buyer_id, seller_id: row.seller_id, legs: row.legs, terms: terms(row, row.currency?.trim() ?? null),
     quarantine_reason: row.quarantine_reason, quarantined_at: iso(row.quarantined_at),
   };
 }
@@ -132,7 +140,7 @@ export function carrierCdrJson(row: CdrRow, carrier_id: string, aliases: Counter
     trade_id === null || counterparty_id === null ? null : aliases.alias(trade_id, counterparty_id);
   if (row.buyer_id === carrier_id) {
     return {
-      ...common(row), buyer_amount: amounts(row).buyer_amount, buyer_id: carrier_id, seller_id: alias(row.trade_id, row.seller_id),
+      ...common(row), buyer_amount: amounts(row).buyer_amount, ...premium(row), buyer_id: carrier_id, seller_id: alias(row.trade_id, row.seller_id),
       legs: legs.map((leg) => ({ seller_id: alias(leg.trade_id, leg.seller_id), trade_id: leg.trade_id, sip_code: leg.sip_code })),
     };
   }

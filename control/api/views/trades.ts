@@ -20,7 +20,10 @@ function terms(row: TradeRow) {
 }
 
 export function operatorTradeJson(row: TradeRow) {
-  return { id: row.id, buy_order_id: row.buy_order_id, sell_order_id: row.sell_order_id, buyer_id: row.buyer_id, seller_id: row.seller_id, ...terms(row) };
+  return {
+    id: row.id, buy_order_id: row.buy_order_id, sell_order_id: row.sell_order_id, buyer_id: row.buyer_id, seller_id: row.seller_id, ...terms(row),
+    ...(row.buyer_premium_bps === undefined ? {} : { buyer_risk_premium_bps: row.buyer_premium_bps }),
+  };
 }
 
 /** One party's view; the caller makes sure `carrier_id` is the trade's buyer or seller. */
@@ -33,6 +36,8 @@ export function carrierTradeJson(row: TradeRow, carrier_id: string, aliases: Cou
     order_id: buying ? row.buy_order_id : row.sell_order_id,
     counterparty: aliases.alias(row.id, buying ? row.seller_id : row.buyer_id),
     ...terms(row),
+    // The buyer's own credit term: shown to the buyer, never to the seller.
+    ...(buying && row.buyer_premium_bps !== undefined ? { risk_premium_bps: row.buyer_premium_bps } : {}),
   };
 }
 

@@ -1,0 +1,18 @@
+/** `npm run bureau-sandbox`: the credit bureau sandbox on the address MINUTEX_BUREAU_URL names. */
+import { loadConfig } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { startBureauSandbox } from './sandbox.ts';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const url = new URL(config.bureauUrl);
+const sandbox = await startBureauSandbox({ host: url.hostname, port: Number(url.port || 80) });
+log.info({ url: sandbox.url }, 'credit bureau sandbox listening');
+const stop = () => {
+  sandbox.stop().then(() => process.exit(0), (error: unknown) => {
+    log.error({ err: error }, 'error while stopping');
+    process.exit(1);
+  });
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

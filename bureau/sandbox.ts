@@ -1,0 +1,186 @@
+/**
+ * The credit bureau sandbox: a stand-in for a business-credit bureau's test environment, in its
+ * own process, speaking HTTP.
+ *
+ * - `GET /v1/companies/{bureau_id}/report` answers the company's report (companies.ts) with a
+ *   `report_version` (1, then one more each time the report changes) and `as_of`; 404
+ *   `unknown_company` for an id the bureau does not know.
+ * - Test controls, so that minutex's client can be tested against a bureau that misbehaves:
+ *   `POST /v1/test/behaviour` `{ "delay_ms": 3000 }` makes every report answer that late;
+ *   `{ "fail_next": 2, "fail_status": 503 }` fails the next two report requests;
+ *   `{ "fail_all": true }` fails every one until told otherwise.
+ *   `POST /v1/test/companies/{bureau_id}/report` with some of a report's fields changes that
+ *   company's report (as a bureau's does when a filing lands). `POST /v1/test/reset` forgets every
+ *   change and behaviour. `GET /v1/test/requests` counts the report requests served.
+ * State lives in memory: the sandbox forgets everything when it stops.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TEST_COMPANIES, type CompanyReport } from './companies.ts';
+
+export interface BureauSandboxOptions {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+}
+
+export interface RunningBureauSandbox {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 65_536;
+/** Longest delay a test may ask for, in ms. */
+const MAX_DELAY_MS = 60_000;
+/** Fields of a report a test may change. */
+const CHANGEABLE = ['name', 'payment_index', 'delinquency_score', 'years_in_business', 'filings', 'trade_references'] as const;
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+interface Behaviour {
+  delay_ms: number;
+  fail_next: number;
+  fail_status: number;
+  fail_all: boolean;
+}
+
+interface Entry {
+  report: CompanyReport;
+  version: number;
+  as_of: string;
+}
+
+function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      try {
+        const body: unknown = raw === '' ? {} : JSON.parse(raw);
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+        resolve(body as Record<string, unknown>);
+      } catch {
+        reject(new HttpError(400, 'malformed_json', 'the body must be a JSON object'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new HttpError(400, 'invalid_request', `${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export async function startBureauSandbox(options: BureauSandboxOptions): Promise<RunningBureauSandbox> {
+  const fresh = () => new Map(TEST_COMPANIES.map((report) => [report.bureau_id, { report, version: 1, as_of: new Date().toISOString() } satisfies Entry]));
+  let companies = fresh();
+  const quiet: Behaviour = { delay_ms: 0, fail_next: 0, fail_status: 503, fail_all: false };
+  let behaviour: Behaviour = { ...quiet };
+  let requests = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resolve();
+    }, ms);
+    timers.add(timer);
+  });
+
+  const report = async (bureau_id: string): Promise<[number, unknown]> => {
+    requests += 1;
+    if (behaviour.delay_ms > 0) await sleep(behaviour.delay_ms);
+    if (behaviour.fail_all || behaviour.fail_next > 0) {
+      if (behaviour.fail_next > 0) behaviour.fail_next -= 1;
+      throw new HttpError(behaviour.fail_status, 'bureau_error', 'the bureau could not answer (test behaviour)');
+    }
+    const entry = companies.get(bureau_id);
+    if (entry === undefined) throw new HttpError(404, 'unknown_company', 'the bureau knows no company with this id');
+    return [200, { ...entry.report, report_version: entry.version, as_of: entry.as_of }];
+  };
+
+  const change = (bureau_id: string, body: Record<string, unknown>): [number, unknown] => {
+    const entry = companies.get(bureau_id);
+    if (entry === undefined) throw new HttpError(404, 'unknown_company', 'the bureau knows no company with this id');
+    const unknown = Object.keys(body).filter((key) => !(CHANGEABLE as readonly string[]).includes(key));
+    if (unknown.length > 0) throw new HttpError(400, 'invalid_request', `fields that cannot change: ${unknown.join(', ')}`);
+    if (body['payment_index'] !== undefined && body['payment_index'] !== null) wholeNumber(body['payment_index'], 'payment_index', 1, 100);
+    if (body['delinquency_score'] !== undefined) wholeNumber(body['delinquency_score'], 'delinquency_score', 1, 100);
+    if (body['years_in_business'] !== undefined) wholeNumber(body['years_in_business'], 'years_in_business', 0, 500);
+    if (body['filings'] !== undefined && !Array.isArray(body['filings'])) throw new HttpError(400, 'invalid_request', 'filings must be an array');
+    const changed: Entry = { report: { ...entry.report, ...body }, version: entry.version + 1, as_of: new Date().toISOString() };
+    companies.set(bureau_id, changed);
+    return [200, { ...changed.report, report_version: changed.version, as_of: changed.as_of }];
+  };
+
+  const setBehaviour = (body: Record<string, unknown>): [number, unknown] => {
+    const next = { ...behaviour };
+    if (body['delay_ms'] !== undefined) next.delay_ms = wholeNumber(body['delay_ms'], 'delay_ms', 0, MAX_DELAY_MS);
+    if (body['fail_next'] !== undefined) next.fail_next = wholeNumber(body['fail_next'], 'fail_next', 0, 1000);
+    if (body['fail_status'] !== undefined) next.fail_status = wholeNumber(body['fail_status'], 'fail_status', 400, 599);
+    if (body['fail_all'] !== undefined) {
+      if (typeof body['fail_all'] !== 'boolean') throw new HttpError(400, 'invalid_request', 'fail_all must be true or false');
+      next.fail_all = body['fail_all'];
+    }
+    behaviour = next;
+    return [200, behaviour];
+  };
+
+  const handle = async (request: IncomingMessage): Promise<[number, unknown]> => {
+    const { pathname } = new URL(request.url ?? '/', 'http://bureau');
+    const reportMatch = /^\/v1\/companies\/([\w-]{1,64})\/report$/.exec(pathname);
+    if (request.method === 'GET' && reportMatch !== null) return report(reportMatch[1]!);
+    if (request.method === 'GET' && pathname === '/v1/test/requests') return [200, { report_requests: requests }];
+    if (request.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'not here');
+    const body = await readJson(request);
+    const changeMatch = /^\/v1\/test\/companies\/([\w-]{1,64})\/report$/.exec(pathname);
+    if (changeMatch !== null) return change(changeMatch[1]!, body);
+    if (pathname === '/v1/test/behaviour') return setBehaviour(body);
+    if (pathname === '/v1/test/reset') {
+      companies = fresh();
+      behaviour = { ...quiet };
+      requests = 0;
+      return [200, { reset: true }];
+    }
+    throw new HttpError(404, 'not_found', 'not found');
+  };
+
+  const server = createServer((request, response) => {
+    handle(request).then(([status, body]) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }, (error: unknown) => {
+      const known = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error');
+      if (!response.destroyed) response.writeHead(known.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: known.reason, message: known.message }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${address.port}`,
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

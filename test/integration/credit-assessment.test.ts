@@ -1,0 +1,270 @@
+/**
+ * Credit assessments end to end, with the credit bureau sandbox as its own process: applications
+ * decided from the bureau's report and the scorecard, the limit applied to credit control,
+ * pre-trading approval refusing buyers without a passing assessment, the bureau client's cache
+ * when the bureau is slow or failing, a changed bureau report, and reassessment on a missed due
+ * date and on a payment, all kept in the assessment history.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Db } from '../../common/db/database.ts';
+import { carrierClient, rowCounts, type CarrierClient } from '../support/exchange-api.ts';
+import { createCarrier, createDestination, type Carrier } from '../support/market.ts';
+import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+
+const PORTS = { sip: 11401, evapi: 11402, jsonrpc: 11403, api: 11404 };
+const BUREAU_URL = 'http://127.0.0.1:11590';
+
+interface Assessment {
+  id: string;
+  trigger: string;
+  score: number;
+  grade: string;
+  decision: string;
+  bureau: { source: string };
+  inputs: Record<string, number | null>;
+  points: Array<{ attribute: string; points: number; value: number | null }>;
+  reasons: Array<{ reason_code: string; points_lost: number }>;
+  terms: Record<string, unknown>;
+  credit_limit: { applied: string; previous: string; operator_override: boolean };
+  history: Array<{ trigger: string; grade: string; credit_limit: string }>;
+}
+
+async function bureau(path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${BUREAU_URL}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  if (!response.ok) throw new Error(`bureau ${path}: ${response.status}`);
+}
+
+describe('credit assessment: bureau, scorecard, approval and reassessment', function () {
+  let running: RunningSystem;
+  let child: ChildProcess;
+  let db: Db;
+  let atlas: Carrier;
+  let asAtlas: CarrierClient;
+
+  const assessment = async (carrier: Carrier) => (await running.api<Assessment>('GET', `/v1/carriers/${carrier.id}/credit-assessment`)).body;
+  const limitOf = async (carrier: Carrier) => (await running.api<{ limit: string }>('GET', `/v1/carriers/${carrier.id}/credit?currency=USD`)).body.limit;
+  const assessmentsOf = async (carrier: Carrier) => Number((await db.one<{ count: string }>('select count(*) from credit_assessments where carrier_id = $1', [carrier.id])).count);
+
+  before(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'bureau/main.ts'], {
+      env: { ...process.env, MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await eventually(async () => {
+      try {
+        return (await fetch(`${BUREAU_URL}/v1/companies/none/report`)).status === 404 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 20_000, 'the bureau sandbox to listen');
+    running = await startTestSystem(PORTS, {
+      MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_CREDIT_APPROVAL: 'assessment', MINUTEX_BUREAU_TIMEOUT_MS: '300', MINUTEX_BUREAU_RETRIES: '1',
+      MINUTEX_CREDIT_WATCH_MS: '200',
+    });
+    db = running.system.db;
+    await createDestination(running, 'France', ['33']);
+    atlas = await createCarrier(running, 'Atlas Voice');
+    asAtlas = await carrierClient(running, atlas);
+  });
+
+  after(async () => {
+    await running?.stop();
+    child?.kill('SIGTERM');
+  });
+
+  it('refuses a buy from a carrier without an assessment, storing nothing but the audit entry', async () => {
+    const before = await rowCounts(db, ['orders', 'order_events', 'trades']);
+    const response = await asAtlas<{ error: string }>('POST', '/v1/orders', { side: 'buy', prefix: '33', price_per_minute: '0.010000', currency: 'USD', increments: '60/60', channels: 2, connect_fee: '0' });
+    expect(response.status).to.equal(403);
+    expect(response.body.error).to.equal('credit_assessment_required');
+    expect(await rowCounts(db, ['orders', 'order_events', 'trades'])).to.deep.equal(before);
+  });
+
+  it('decides an application from the bureau: grade A, points per attribute, reasons, terms, and the limit applied', async () => {
+    const response = await asAtlas<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-applications`, { bureau_id: 'MXB-100001' });
+    expect(response.status).to.equal(201);
+    const decided = response.body;
+    expect(decided).to.include({ trigger: 'application', score: 645, grade: 'A', decision: 'unsecured' });
+    expect(decided.bureau.source).to.equal('bureau');
+    expect(decided.inputs).to.include({ payment_index: 82, delinquency_score: 92, filings_severity: 0, days_beyond_terms: null });
+    expect(decided.points.map((point) => point.points)).to.deep.equal([80, 70, 60, 45, 10, 10, 20, 40, 30, 30]);
+    expect(decided.reasons.map((reason) => reason.reason_code)).to.deep.equal(['R05', 'R06', 'R04', 'R07']);
+    expect(decided.terms).to.include({ unsecured_limit: '50000.000000', secured_limit: '250000.000000', collateral_required: '200000.000000', risk_premium_bps: 0 });
+    expect(decided.credit_limit).to.deep.equal({ applied: '50000.000000', previous: '0.000000', operator_override: false });
+    expect(await limitOf(atlas)).to.equal('50000.000000');
+    const audits = await db.map(`select action from audit_log where subject = $1 and action like 'credit.%' order by id`, [`carrier:${atlas.id}`], (row: { action: string }) => row.action);
+    expect(audits).to.deep.equal(['credit.bureau_id_set', 'credit.assessed', 'credit.set_limit']);
+    const buy = await asAtlas('POST', '/v1/orders', { side: 'buy', prefix: '33', price_per_minute: '0.010000', currency: 'USD', increments: '60/60', channels: 2, connect_fee: '0' });
+    expect(buy.status).to.equal(201);
+  });
+
+  it('shows a carrier its own assessment only', async () => {
+    expect((await asAtlas<Assessment>('GET', `/v1/carriers/${atlas.id}/credit-assessment`)).body.grade).to.equal('A');
+    const other = await createCarrier(running, 'Borealis Telecom');
+    expect((await asAtlas('GET', `/v1/carriers/${other.id}/credit-assessment`)).status).to.equal(404);
+    expect((await asAtlas('POST', `/v1/carriers/${atlas.id}/credit-assessment`, {})).status).to.equal(403);
+    // Its bureau file is its own: it cannot swap in another company's.
+    const swapped = await asAtlas<{ error: string }>('POST', `/v1/carriers/${atlas.id}/credit-applications`, { bureau_id: 'MXB-100002' });
+    expect(swapped.status).to.equal(403);
+    expect(swapped.body.error).to.equal('bureau_id_locked');
+  });
+
+  it('refuses a carrier the scorecard refuses, and its buys with the reason', async () => {
+    const echo = await createCarrier(running, 'Echo Route');
+    const response = await running.api<Assessment>('POST', `/v1/carriers/${echo.id}/credit-applications`, { bureau_id: 'MXB-100005' });
+    expect(response.status).to.equal(201);
+    expect(response.body).to.include({ decision: 'refused', grade: 'E' });
+    expect(response.body.reasons[0]!.reason_code).to.equal('R03');
+    expect(await limitOf(echo)).to.equal('0.000000');
+    const buy = await running.api<{ error: string }>('POST', '/v1/orders', { carrier_id: echo.id, side: 'buy', prefix: '33', price_per_minute: '0.010000', currency: 'USD', increments: '60/60', channels: 2, connect_fee: '0' });
+    expect(buy.status).to.equal(403);
+    expect(buy.body.error).to.equal('credit_refused');
+  });
+
+  it('uses the cached report while it is valid, an older one when the bureau is slow, and says so when it has none', async () => {
+    const cached = await running.api<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-assessment`, {});
+    expect(cached.body.bureau.source).to.equal('cache');
+    await bureau('/v1/test/behaviour', { delay_ms: 1000 });
+    try {
+      const slow = await running.api<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-assessment`, { refresh_bureau: true });
+      expect(slow.status).to.equal(201);
+      expect(slow.body.bureau.source).to.equal('stale_cache');
+      const newcomer = await createCarrier(running, 'Cobalt Carrier Services');
+      const before = await rowCounts(db, ['credit_assessments', 'credit_profiles', 'bureau_reports', 'audit_log']);
+      const unavailable = await running.api<{ error: string }>('POST', `/v1/carriers/${newcomer.id}/credit-applications`, { bureau_id: 'MXB-100003' });
+      expect(unavailable.status).to.equal(503);
+      expect(unavailable.body.error).to.equal('bureau_unavailable');
+      expect(await rowCounts(db, ['credit_assessments', 'credit_profiles', 'bureau_reports', 'audit_log'])).to.deep.equal(before);
+    } finally {
+      await bureau('/v1/test/behaviour', { delay_ms: 0 });
+    }
+    // One failure, then an answer: the client's retry gets the report.
+    await bureau('/v1/test/behaviour', { fail_next: 1 });
+    const cobalt = await createCarrier(running, 'Cobalt again');
+    const retried = await running.api<Assessment>('POST', `/v1/carriers/${cobalt.id}/credit-applications`, { bureau_id: 'MXB-100003' });
+    expect(retried.status).to.equal(201);
+    expect(retried.body).to.include({ grade: 'C', decision: 'unsecured' });
+    expect(retried.body.bureau.source).to.equal('bureau');
+    const unknown = await running.api<{ error: string }>('POST', `/v1/carriers/${cobalt.id}/credit-assessment`, { bureau_id: 'MXB-999999' });
+    expect(unknown.status).to.equal(422);
+    expect(unknown.body.error).to.equal('unknown_company');
+  });
+
+  it('reassesses on a missed due date (grade and limit down) and on the payment, all in the history', async () => {
+    // A statement of 1,000 USD that fell due 20 days ago, unpaid.
+    const statement = await db.one<{ id: string }>(
+      `insert into statements (id, number, carrier_id, currency, period_kind, time_zone, period_start, period_end, period_start_at, period_end_at, status,
+         bought_micros, balance_micros, issued_at, due_date)
+       values (gen_random_uuid(), 900001, $1, 'USD', 'monthly', 'UTC', current_date - 80, current_date - 51, now() - interval '80 days', now() - interval '50 days', 'issued',
+         1000000000, 1000000000, now() - interval '50 days', current_date - 20) returning id`, [atlas.id]);
+    const lowered = await eventually(async () => {
+      const latest = await assessment(atlas);
+      return latest.trigger === 'missed_due_date' ? latest : undefined;
+    }, 15_000, 'a reassessment on the missed due date');
+    expect(lowered.inputs['days_beyond_terms']).to.equal(20);
+    // 645, +10 now that a line exists and none of it is used, −35 for 20 days beyond terms.
+    expect(lowered).to.include({ grade: 'B', score: 620 });
+    expect(lowered.credit_limit).to.include({ applied: '20000.000000', previous: '50000.000000' });
+    expect(await limitOf(atlas)).to.equal('20000.000000');
+    // The payment arrives (as the financial services node's confirmation records it).
+    await db.none(`update statements set paid_micros = balance_micros, status = 'paid' where id = $1`, [statement.id]);
+    await db.none(`insert into fsn_events (event_id, type, statement_id, amount_micros, currency) values ('evt_test_paid', 'collection.payment_received', $1, 1000000000, 'USD')`, [statement.id]);
+    const paid = await eventually(async () => {
+      const latest = await assessment(atlas);
+      return latest.trigger === 'payment' ? latest : undefined;
+    }, 15_000, 'a reassessment on the payment');
+    // Paid 20 days late: still late, so still B; the history keeps every step.
+    expect(paid.inputs['days_beyond_terms']).to.equal(20);
+    expect(paid.history.map((entry) => entry.trigger).slice(0, 2)).to.deep.equal(['missed_due_date', 'operator']);
+  });
+
+  it('picks up a changed bureau report: a bankruptcy drops the grade to D and the limit with it', async () => {
+    const count = await assessmentsOf(atlas);
+    await bureau('/v1/test/companies/MXB-100001/report', { filings: [{ kind: 'bankruptcy', filed_on: '2026-11-01', status: 'open' }] });
+    const response = await running.api<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-assessment`, { refresh_bureau: true });
+    // 250 + 80 + 70 - 40 (bankruptcy) + 10 (20 days beyond terms) + 10 + 10 + 20 + 40 + 40 (no exposure) + 30
+    expect(response.body).to.include({ score: 520, grade: 'D', decision: 'unsecured' });
+    expect(response.body.inputs['filings_severity']).to.equal(3);
+    expect(response.body.terms).to.include({ risk_premium_bps: 300 });
+    expect(await limitOf(atlas)).to.equal('1000.000000');
+    expect(await assessmentsOf(atlas)).to.equal(count + 1);
+  });
+
+  it('lets an operator override a term with a reason and an expiry, shown beside the computed terms, audited', async () => {
+    const borealis = await createCarrier(running, 'Borealis Override');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${borealis.id}/credit-applications`, { bureau_id: 'MXB-100002' })).body.grade).to.equal('B');
+    const tables = ['credit_overrides', 'credit_assessments', 'audit_log'];
+    const before = await rowCounts(db, tables);
+    const bad = await running.api<{ error: string }>('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'premium_bps', value: '20000', reason: 'typo', expires_at: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error).to.equal('invalid_override');
+    const asBorealis = await carrierClient(running, borealis);
+    const forbidden = await asBorealis('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'unsecured_limit', value: '99999', reason: 'self-service', expires_at: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(forbidden.status).to.equal(403);
+    expect(await rowCounts(db, tables)).to.deep.equal({ ...before, audit_log: before['audit_log']! + 1 }); // the new key only
+
+    const set = await running.api<{ id: string; assessment: Assessment & { computed_terms: Record<string, unknown>; overrides: Array<Record<string, unknown>> } }>(
+      'POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+        term: 'unsecured_limit', value: '35000', reason: 'bank guarantee on its way', expires_at: new Date(Date.now() + 1500).toISOString(),
+      });
+    expect(set.status).to.equal(201);
+    expect(set.body.assessment).to.include({ trigger: 'override', grade: 'B' });
+    expect(set.body.assessment.terms).to.include({ unsecured_limit: '35000.000000' });
+    expect(set.body.assessment.computed_terms).to.include({ unsecured_limit: '20000.000000' });
+    expect(set.body.assessment.overrides[0]).to.include({ term: 'unsecured_limit', value: '35000.000000', reason: 'bank guarantee on its way' });
+    expect(await limitOf(borealis)).to.equal('35000.000000');
+    // It expires: the watch reassesses and the computed limit applies again.
+    const expired = await eventually(async () => {
+      const latest = await assessment(borealis);
+      return latest.trigger === 'override_expired' ? latest : undefined;
+    }, 15_000, 'a reassessment when the override expires');
+    expect(expired.credit_limit.applied).to.equal('20000.000000');
+    expect(await limitOf(borealis)).to.equal('20000.000000');
+
+    const refusal = await running.api<{ id: string; assessment: Assessment }>('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'decision', value: 'refused', reason: 'fraud investigation', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(refusal.body.assessment).to.include({ decision: 'refused' });
+    expect(await limitOf(borealis)).to.equal('0.000000');
+    const revoked = await running.api<{ status: string; assessment: Assessment }>('DELETE', `/v1/credit-overrides/${refusal.body.id}`);
+    expect(revoked.body.status).to.equal('revoked');
+    expect(revoked.body.assessment).to.include({ decision: 'unsecured' });
+    expect(await limitOf(borealis)).to.equal('20000.000000');
+    expect((await running.api('DELETE', `/v1/credit-overrides/${refusal.body.id}`)).status).to.equal(404);
+    const audits = await db.map(`select action from audit_log where subject = $1 and action like 'credit.override%' order by id`, [`carrier:${borealis.id}`], (row: { action: string }) => row.action);
+    expect(audits).to.deep.equal(['credit.override_set', 'credit.override_set', 'credit.override_revoked']);
+  });
+
+  it('reassesses when the net position moves by 10,000 or more', async () => {
+    const mover = await createCarrier(running, 'Net Mover');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${mover.id}/credit-applications`, { bureau_id: 'MXB-100002' })).status).to.equal(201);
+    // The exchange comes to owe it 20,000 USD (as sales would), against a clearing account.
+    await running.system.ledger.post({
+      idempotency_key: `test:net-position:${mover.id}`, kind: 'test', description: 'net position moves',
+      postings: [
+        { account: { carrier_id: mover.id, kind: 'payable', currency: 'USD' }, amount_micros: -20_000_000_000n },
+        { account: { carrier_id: null, kind: 'clearing', currency: 'USD' }, amount_micros: 20_000_000_000n },
+      ],
+    });
+    const moved = await eventually(async () => {
+      const latest = await assessment(mover);
+      return latest.trigger === 'net_position' ? latest : undefined;
+    }, 15_000, 'a reassessment on the net position');
+    expect(moved.inputs['net_position_units']).to.equal(20_000);
+  });
+
+  it('keeps scorecards and assessments as history that cannot change', async () => {
+    const versions = await db.map('select version from credit_scorecards', [], (row: { version: number }) => row.version);
+    expect(versions).to.deep.equal([1]);
+    let refused = '';
+    await db.none(`update credit_scorecards set sha256 = repeat('0', 64)`).catch((error: Error) => { refused = error.message; });
+    expect(refused).to.match(/cannot change/);
+    await db.none(`delete from credit_assessments`).catch((error: Error) => { refused = error.message; });
+    expect(refused).to.match(/history/);
+  });
+});
