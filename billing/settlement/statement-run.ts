@@ -58,6 +58,9 @@ const lineColumns = new pgp.helpers.ColumnSet(
 export async function runStatements(db: Db, ledger: LedgerStore, period_end: LocalDate, actor: string): Promise<StatementRunOutcome> {
   try {
     return await db.tx('statement-run', async (t) => {
+      // A batch job over a whole period's calls, not the call path: its statements may take longer
+      // than the pool's 60 s bound (a million calls marked in one UPDATE), within their own bound.
+      await t.none(`set local statement_timeout = '${RUN_STATEMENT_TIMEOUT}'`);
       const counter = await t.one<{ last_number: bigint }>(`select last_number from statement_counters where name = 'statement' for update`);
       const run = await t.oneOrNone<{ period_end: string }>(
         'insert into statement_runs (period_end, actor) values ($1, $2) on conflict do nothing returning period_end::text', [period_end, actor]);
@@ -236,6 +239,9 @@ async function issueAll(t: Task, ledger: LedgerStore, scopes: readonly Scope[], 
     id: draft.id, number, carrier_id: draft.carrier_id, currency: draft.currency.trim(), period: scope.period, balance_micros: totals.balance_micros,
   }));
 }
+
+/** The longest one statement of a run may take. */
+const RUN_STATEMENT_TIMEOUT = '30min';
 
 /** Statement lines per INSERT statement. */
 const LINES_PER_INSERT = 5_000;
