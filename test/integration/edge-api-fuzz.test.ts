@@ -120,7 +120,8 @@ describe('API fuzzing from the OpenAPI document', function () {
     const requestArbitrary = fc.constantFrom(...operations).chain((operation) => fc.record({
       operation: fc.constant(operation),
       who,
-      params: fc.tuple(...operation.pathParams.map(() => fc.oneof(ids, fc.string({ maxLength: 20 }).map(encodeURIComponent), fc.constant('%00')))),
+      // A path segment of '.' or '..' is resolved away by the client: the request would reach another path.
+      params: fc.tuple(...operation.pathParams.map(() => fc.oneof(ids, fc.string({ maxLength: 20 }).filter((segment) => segment !== '.' && segment !== '..').map(encodeURIComponent), fc.constant('%00')))),
       query: fc.record(Object.fromEntries(Object.entries(operation.query).map(([name, schema]) => [name, valueFor(schema, ids)])), { requiredKeys: [] }),
       body: operation.body ? valueFor(operation.body, ids) : fc.option(hostile, { nil: undefined }),
     }));

@@ -287,7 +287,7 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
       await page.locator('#alarm-rows tr', { hasText: 'trunk_down' }).getByText('Ack').click();
       await eventually(async () => ((await openAlarms()).find((open) => open.id === alarm.id)?.state === 'acknowledged' ? true : undefined), 10_000, 'the alarm acknowledged');
       const audited = await running.system.db.one<{ actor: string }>("select actor from audit_log where subject = $1 and action = 'alarm.acknowledged'", [`alarm:${alarm.id}`]);
-      expect(audited.actor).to.equal('operator');
+      expect(audited.actor).to.equal('operator:bootstrap');
       expect(errors, 'no error on the page').to.deep.equal([]);
     } finally {
       await browser.close();
