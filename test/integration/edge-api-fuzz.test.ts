@@ -8,11 +8,16 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Db } from '../../common/db/database.ts';
+import { startLocalService, type LocalService } from '../../common/local-service.ts';
+import { createLogger } from '../../common/logger.ts';
 import { createApiKey, request } from '../support/exchange-api.ts';
 import { createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
 import { startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const RUNS = Number(process.env['MINUTEX_FUZZ_RUNS'] ?? 10_000);
+const BUREAU_URL = 'http://127.0.0.1:11854';
+const FSN_URL = 'http://127.0.0.1:11855';
+const sandboxes: LocalService[] = [];
 const TABLES = ['carriers', 'trunks', 'orders', 'order_events', 'trades', 'credit_accounts', 'collateral', 'api_keys', 'operators', 'audit_log',
   'destinations', 'destination_prefixes', 'carrier_billing_terms', 'statements', 'rate_decks', 'ledger_postings'];
 
@@ -94,7 +99,17 @@ describe('API fuzzing from the OpenAPI document', function () {
   let ownId: string;
 
   before(async () => {
-    running = await startTestSystem({ sip: 11850, evapi: 11851, jsonrpc: 11852, api: 11853 }, { MINUTEX_API_RATE_PER_ADDRESS_PER_MIN: '0', MINUTEX_API_RATE_PER_KEY_PER_MIN: '0' });
+    // The outside systems up, as in production: a refusal must come from minutex, not from a provider that is not there.
+    const log = createLogger('silent');
+    for (const [name, script, variable, url] of [
+      ['credit bureau sandbox', 'bureau/main.ts', 'MINUTEX_BUREAU_URL', BUREAU_URL], ['financial services node sandbox', 'fsn/main.ts', 'MINUTEX_FSN_URL', FSN_URL],
+    ] as const) {
+      const started = await startLocalService({ name, url, script, env: { [variable]: url, MINUTEX_LOG_LEVEL: 'silent' } }, log);
+      if (started !== null) sandboxes.push(started);
+    }
+    running = await startTestSystem({ sip: 11850, evapi: 11851, jsonrpc: 11852, api: 11853 }, {
+      MINUTEX_API_RATE_PER_ADDRESS_PER_MIN: '0', MINUTEX_API_RATE_PER_KEY_PER_MIN: '0', MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_FSN_URL: FSN_URL,
+    });
     ownId = (await createCarrier(running, 'Fuzzing Carrier')).id;
     const otherName = 'Private Other Carrier Zyxw';
     const otherId = (await createCarrier(running, otherName)).id;
@@ -109,6 +124,7 @@ describe('API fuzzing from the OpenAPI document', function () {
   });
   after(async () => {
     await running?.stop();
+    for (const sandbox of sandboxes) await sandbox.stop();
   });
 
   it(`answers ${RUNS} random requests across every route with 2xx or 4xx only, changes nothing when it refuses, and shows a carrier nothing of another`, async () => {
