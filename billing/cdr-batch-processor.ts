@@ -18,7 +18,7 @@ export interface BatchProcessorOptions {
   readonly sweepMs: number;
 }
 
-export const DEFAULT_BATCH_OPTIONS: BatchProcessorOptions = { maxBatch: 2000, gatherMs: 100, sweepMs: 2000 };
+export const DEFAULT_BATCH_OPTIONS: BatchProcessorOptions = { maxBatch: 5000, gatherMs: 100, sweepMs: 2000 };
 
 export class CdrBatchProcessor {
   private running: Promise<void> | undefined;
