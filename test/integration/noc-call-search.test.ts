@@ -7,9 +7,10 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const SELLER_IP = '127.0.124.10';
 const BROKE_IP = '127.0.124.1';
@@ -18,6 +19,8 @@ const SELLER_PORT = 12410;
 const BUYER_PORT = 12420;
 const REFUSED_NUMBER = '33140012401';
 const ANSWERED_NUMBER = '33140012402';
+const PAGE_NUMBER = '33140012403';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface StoryJson {
   call_id: string; source: string; state: string; number: string; buyer_id: string | null; final_sip_code: number | null; final_reason: string | null;
@@ -115,5 +118,37 @@ describe('the NOC call search and hang-up', function () {
     expect((await as('noc', 'POST', url)).status).to.equal(404);
     expect((await as('noc', 'POST', '/v1/noc/calls/no-such-call/hangup')).status).to.equal(404);
     expect(await audited()).to.equal(1);
+  });
+  it('finds a call on the live page and hangs it up from there after a confirmation', async () => {
+    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER_IP, localPort: SELLER_PORT, maxRunMs: 40_000 }, workDir);
+    await uas.ready;
+    const caller = startSipp({ scenario: 'uac-call-hold-until-bye.xml', localAddress: RICH_IP, localPort: BUYER_PORT, remote: running.sipTarget, service: PAGE_NUMBER, calls: 1, maxRunMs: 30_000 }, workDir);
+    const live = await eventually(async () => (await search(PAGE_NUMBER)).find((call) => call.source === 'live' && call.state === 'answered'), 10_000, 'the answered call');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+      await page.goto(`${running.system.apiUrl}/#token=${TEST_OPERATOR_TOKEN}`);
+      await page.locator('#call-search-q').waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+      await page.fill('#call-search-q', PAGE_NUMBER);
+      await page.click('#call-search-form button[type=submit]');
+      const callRow = page.locator('#call-search-rows tr', { hasText: live.call_id });
+      await callRow.waitFor({ timeout: 10_000 });
+      await callRow.getByText('Hang up').click();
+      const bought = await caller.done;
+      const sold = await uas.stop();
+      expect(dialogs.some((message) => message.includes(live.call_id)), 'a confirmation was asked').to.equal(true);
+      expect(bought.receivedByeCallIds, 'the buyer got a BYE').to.have.length(1);
+      expect(sold.receivedByeCallIds, 'the seller got a BYE').to.have.length(1);
+      const row = await running.system.db.one<{ actor: string }>("select actor from audit_log where action = 'call.hangup' and subject = $1", [`call:${live.call_id}`]);
+      expect(row.actor).to.equal('operator:bootstrap');
+      expect(errors, 'no error on the page').to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
