@@ -16,6 +16,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 
 const NOC_ROUTES = new Set([
   'POST /v1/calls/:call_id/hangup',
+  'POST /v1/noc/calls/:call_id/hangup',
   'POST /v1/cdrs/:call_id/requeue',
   'PUT /v1/carriers/:id/status',
   'POST /v1/carriers/:id/trunks',

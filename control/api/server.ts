@@ -42,6 +42,7 @@ import { registerFsnRoutes } from './routes/fsn.ts';
 import { registerOverdueRoutes } from './routes/overdue.ts';
 import { registerDisputeRoutes } from './routes/disputes.ts';
 import { registerNocRoutes } from './routes/noc.ts';
+import { registerNocCallRoutes } from './routes/noc-calls.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -169,6 +170,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerOverdueRoutes(app, context);
   registerDisputeRoutes(app, context);
   registerNocRoutes(app, context);
+  registerNocCallRoutes(app, context);
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: ['index.html'] });
   await app.ready();
   return app;
