@@ -6,10 +6,11 @@
  * date and on a payment, all kept in the assessment history.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { LocalService } from '../../common/local-service.ts';
 import type { Db } from '../../common/db/database.ts';
 import { carrierClient, rowCounts, type CarrierClient } from '../support/exchange-api.ts';
 import { createCarrier, createDestination, type Carrier } from '../support/market.ts';
+import { startSandbox } from '../support/sandboxes.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 11401, evapi: 11402, jsonrpc: 11403, api: 11404 };
@@ -37,7 +38,7 @@ async function bureau(path: string, body: unknown): Promise<void> {
 
 describe('credit assessment: bureau, scorecard, approval and reassessment', function () {
   let running: RunningSystem;
-  let child: ChildProcess;
+  let child: LocalService;
   let db: Db;
   let atlas: Carrier;
   let asAtlas: CarrierClient;
@@ -47,17 +48,7 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
   const assessmentsOf = async (carrier: Carrier) => Number((await db.one<{ count: string }>('select count(*) from credit_assessments where carrier_id = $1', [carrier.id])).count);
 
   before(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'bureau/main.ts'], {
-      env: { ...process.env, MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await eventually(async () => {
-      try {
-        return (await fetch(`${BUREAU_URL}/v1/companies/none/report`)).status === 404 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000, 'the bureau sandbox to listen');
+    child = await startSandbox('bureau', BUREAU_URL);
     running = await startTestSystem(PORTS, {
       MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_CREDIT_APPROVAL: 'assessment', MINUTEX_BUREAU_TIMEOUT_MS: '300', MINUTEX_BUREAU_RETRIES: '1',
       MINUTEX_CREDIT_WATCH_MS: '200',
@@ -70,7 +61,7 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
 
   after(async () => {
     await running?.stop();
-    child?.kill('SIGTERM');
+    await child?.stop();
   });
 
   it('refuses a buy from a carrier without an assessment, storing nothing but the audit entry', async () => {

@@ -6,7 +6,7 @@
  * premium to the micro-unit, with the premium posted to the exchange's risk premium account.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { LocalService } from '../../common/local-service.ts';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { rateTradeCall } from '../../billing/core/rating.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import { carrierClient } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, type Carrier } from '../support/market.ts';
+import { startSandbox } from '../support/sandboxes.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 11411, evapi: 11412, jsonrpc: 11413, api: 11414 };
@@ -25,7 +26,7 @@ const NUMBER = '3591000000';
 describe('risk premium priced into the buyer\'s rate', function () {
   this.timeout(120_000);
   let running: RunningSystem;
-  let child: ChildProcess;
+  let child: LocalService;
   let buyer: Carrier;
   let seller: Carrier;
   /** When the buyer signed up: its first call must be carried within five minutes of it, through the API alone. */
@@ -33,17 +34,7 @@ describe('risk premium priced into the buyer\'s rate', function () {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-premium-'));
 
   before(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'bureau/main.ts'], {
-      env: { ...process.env, MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await eventually(async () => {
-      try {
-        return (await fetch(`${BUREAU_URL}/v1/companies/none/report`)).status === 404 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000, 'the bureau sandbox to listen');
+    child = await startSandbox('bureau', BUREAU_URL);
     running = await startTestSystem(PORTS, { MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_CREDIT_APPROVAL: 'assessment', MINUTEX_EXCHANGE_FEE_PER_MINUTE: '0.000600' });
     await createDestination(running, 'Premium Land', ['3591']);
     seller = await createCarrier(running, 'Premium Land Termination');
@@ -61,7 +52,7 @@ describe('risk premium priced into the buyer\'s rate', function () {
   after(async () => {
     await stopAllSipp();
     await running?.stop();
-    child?.kill('SIGTERM');
+    await child?.stop();
   });
 
   it('shows the premium on the trade to the buyer, not to the seller', async () => {

@@ -8,10 +8,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Db } from '../../common/db/database.ts';
-import { startLocalService, type LocalService } from '../../common/local-service.ts';
-import { createLogger } from '../../common/logger.ts';
+import type { LocalService } from '../../common/local-service.ts';
 import { createApiKey, request } from '../support/exchange-api.ts';
 import { createCarrier, createDestination, placeOrder, setCreditLimit } from '../support/market.ts';
+import { startSandbox } from '../support/sandboxes.ts';
 import { startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const RUNS = Number(process.env['MINUTEX_FUZZ_RUNS'] ?? 10_000);
@@ -100,13 +100,7 @@ describe('API fuzzing from the OpenAPI document', function () {
 
   before(async () => {
     // The outside systems up, as in production: a refusal must come from minutex, not from a provider that is not there.
-    const log = createLogger('silent');
-    for (const [name, script, variable, url] of [
-      ['credit bureau sandbox', 'bureau/main.ts', 'MINUTEX_BUREAU_URL', BUREAU_URL], ['financial services node sandbox', 'fsn/main.ts', 'MINUTEX_FSN_URL', FSN_URL],
-    ] as const) {
-      const started = await startLocalService({ name, url, script, env: { [variable]: url, MINUTEX_LOG_LEVEL: 'silent' } }, log);
-      if (started !== null) sandboxes.push(started);
-    }
+    sandboxes.push(await startSandbox('bureau', BUREAU_URL), await startSandbox('fsn', FSN_URL));
     running = await startTestSystem({ sip: 11850, evapi: 11851, jsonrpc: 11852, api: 11853 }, {
       MINUTEX_API_RATE_PER_ADDRESS_PER_MIN: '0', MINUTEX_API_RATE_PER_KEY_PER_MIN: '0', MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_FSN_URL: FSN_URL,
     });

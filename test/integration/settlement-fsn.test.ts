@@ -5,13 +5,14 @@
  * webhooks (wrong signature, stale timestamp, unknown statement) change nothing.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { LocalService } from '../../common/local-service.ts';
 import type { Db } from '../../common/db/database.ts';
 import { signWebhook } from '../../common/webhook-signature.ts';
 import { carrierClient, rowCounts } from '../support/exchange-api.ts';
 import { createCarrier, type Carrier } from '../support/market.ts';
 import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
+import { startSandbox } from '../support/sandboxes.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 7061, evapi: 10461, jsonrpc: 7071, api: 10061 };
@@ -28,7 +29,7 @@ async function sandbox<T = Record<string, unknown>>(method: string, path: string
 
 describe('settlement: collecting a statement through the financial services node', function () {
   let running: RunningSystem;
-  let child: ChildProcess;
+  let child: LocalService;
   let db: Db;
   let a: Carrier;
   let b: Carrier;
@@ -44,20 +45,7 @@ describe('settlement: collecting a statement through the financial services node
   before(async () => {
     running = await startTestSystem(PORTS, { MINUTEX_FSN_URL: SANDBOX_URL, MINUTEX_FSN_WEBHOOK_SECRET: SECRET });
     db = running.system.db;
-    child = spawn(process.execPath, ['--import', 'tsx', 'fsn/main.ts'], {
-      env: {
-        ...process.env, MINUTEX_FSN_URL: SANDBOX_URL, MINUTEX_FSN_WEBHOOK_URL: `${running.system.apiUrl}/fsn/webhooks`,
-        MINUTEX_FSN_WEBHOOK_SECRET: SECRET, MINUTEX_LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await eventually(async () => {
-      try {
-        return (await fetch(`${SANDBOX_URL}/v1/collections/none`)).status === 404 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000, 'the sandbox to listen');
+    child = await startSandbox('fsn', SANDBOX_URL, { MINUTEX_FSN_WEBHOOK_URL: `${running.system.apiUrl}/fsn/webhooks`, MINUTEX_FSN_WEBHOOK_SECRET: SECRET });
 
     a = await createCarrier(running, 'Alpha Payer');
     b = await createCarrier(running, 'Bravo Payee');
@@ -75,7 +63,7 @@ describe('settlement: collecting a statement through the financial services node
   });
 
   after(async () => {
-    child?.kill('SIGTERM');
+    await child?.stop();
     await running?.stop();
   });
 

@@ -11,7 +11,7 @@
  * stepped forward by days from there.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { LocalService } from '../../common/local-service.ts';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
@@ -27,6 +27,7 @@ import { carrierClient, rowCounts } from '../support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
 import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
+import { startSandbox } from '../support/sandboxes.ts';
 import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const PORTS = { sip: 11060, evapi: 11048, jsonrpc: 11071, api: 11080 };
@@ -53,7 +54,7 @@ describe('settlement: past due, collateral and draws', function () {
   this.timeout(180_000);
   let running: RunningSystem;
   let db: Db;
-  let child: ChildProcess;
+  let child: LocalService;
   let receiver: Server;
   const received: Array<{ body: string; signature: string | undefined }> = [];
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'minutex-overdue-'));
@@ -100,20 +101,7 @@ describe('settlement: past due, collateral and draws', function () {
       MINUTEX_FSN_URL: SANDBOX_URL, MINUTEX_FSN_WEBHOOK_SECRET: SECRET, MINUTEX_EXCHANGE_FEE_PER_MINUTE: '0.000600', MINUTEX_NOTICE_DELIVERY_EVERY_MS: '200',
     });
     db = running.system.db;
-    child = spawn(process.execPath, ['--import', 'tsx', 'fsn/main.ts'], {
-      env: {
-        ...process.env, MINUTEX_FSN_URL: SANDBOX_URL, MINUTEX_FSN_WEBHOOK_URL: `${running.system.apiUrl}/fsn/webhooks`, MINUTEX_FSN_WEBHOOK_SECRET: SECRET,
-        MINUTEX_FSN_DRAW_DECISION_MS: '300', MINUTEX_LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await eventually(async () => {
-      try {
-        return (await fetch(`${SANDBOX_URL}/v1/collections/none`)).status === 404 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000, 'the sandbox to listen');
+    child = await startSandbox('fsn', SANDBOX_URL, { MINUTEX_FSN_WEBHOOK_URL: `${running.system.apiUrl}/fsn/webhooks`, MINUTEX_FSN_WEBHOOK_SECRET: SECRET, MINUTEX_FSN_DRAW_DECISION_MS: '300' });
 
     s = await createCarrier(running, 'Sierra Termination');
     b = await createCarrier(running, 'Bravo Late Payer');
@@ -131,7 +119,7 @@ describe('settlement: past due, collateral and draws', function () {
 
   after(async () => {
     await stopAllSipp();
-    child?.kill('SIGTERM');
+    await child?.stop();
     await running?.stop();
     receiver?.close();
   });
