@@ -20,6 +20,7 @@ import { destinationName, state } from './state.js';
 /** The picked carrier is read again this often, so that its credit and orders stay current. */
 const POLL_MS = 5_000;
 const MAX_MATCHES = 12;
+const MATCHES_CHECK_MS = 500;
 const MAX_ORDERS = 200;
 /** The shape of an amount the API takes (a decimal string, at most 6 decimals); the API checks the range. */
 const DECIMAL_AMOUNT = /^[0-9]{1,13}(\.[0-9]{1,6})?$/;
@@ -110,7 +111,12 @@ async function act(question, confirmLabel, action, done) {
 
 // ---- finding a carrier -------------------------------------------------------------------------
 
+/** The carrier list the matches were drawn from: when the page loads a newer one, they are drawn again. */
+/** @type {Map<string, Carrier> | null} */
+let matchedFrom = null;
+
 function renderMatches() {
+  matchedFrom = state.carriers;
   const query = /** @type {HTMLInputElement} */ (byId('carrier-q')).value.trim().toLowerCase();
   const list = byId('carrier-matches');
   if (query === '') {
@@ -345,6 +351,11 @@ function main() {
   const after = document.getElementById('panel-call-search');
   if (after) after.after(section);
   else byId('dashboard').append(section);
+  // The page reloads the carrier list now and then (names, statuses): the matches follow it, and
+  // a search typed before the list first arrived is answered once it has.
+  window.setInterval(() => {
+    if (matchedFrom !== state.carriers) renderMatches();
+  }, MATCHES_CHECK_MS);
   window.setInterval(() => {
     const session = state.session;
     if (!session || acting || pickedId === null || document.getElementById('dashboard')?.hidden) return;

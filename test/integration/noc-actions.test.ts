@@ -49,7 +49,7 @@ describe('operator actions on a carrier from the live page', function () {
 
   /** The live page signed in with an operator's token, the carrier panel showing `name`. */
   async function pageFor(operator: string, name: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // The page asks with its own dialog: a browser dialog would be a mistake.
     page.on('dialog', (dialog) => {
