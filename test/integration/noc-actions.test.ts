@@ -130,7 +130,7 @@ describe('operator actions on a carrier from the live page', function () {
     // At once: the next call is refused at setup, saying why; so is a new order.
     const refused = await call(SUSPENDED_IP, 'uac-call-expect-403.xml');
     expect(refused.successfulCalls, refused.stderr).to.equal(1);
-    expect(refused.rejections[0]?.reasonHeader).to.match(/^Reason:.*carrier suspended/i);
+    expect(refused.rejections[0]?.reasonHeader).to.match(/^Reason: SIP;cause=403;text="carrier suspended"/);
     const order = await running.api<{ error: string }>('POST', '/v1/orders', {
       carrier_id: suspendable.id, side: 'buy', prefix: '49', price_per_minute: '0.020000', currency: 'USD', increments: '60/60', connect_fee: '0', channels: 1,
     });
@@ -185,10 +185,17 @@ describe('operator actions on a carrier from the live page', function () {
     await page.close();
   });
 
-  it('cancels an order from the page: gone from the book and from the panel, audited', async () => {
+  it('cancels an order from the page: gone from the book and from the panel, audited (and keeps a noc operator from changing a limit)', async () => {
     const bids = async () => (await running.api<{ bids: Array<{ price_per_minute: string; channels: number }> }>('GET', '/v1/market/34')).body.bids;
     expect(await bids()).to.deep.equal([{ price_per_minute: '0.030000', channels: 7, orders: 1 }]);
     const page = await pageFor('nora', 'Suspendable Telecom');
+    // A noc operator may not change a credit limit: the page shows the API's refusal, nothing changes.
+    await page.fill('#carrier-limit-amount', '1');
+    await page.click('#carrier-limit-form button');
+    await confirm(page, /credit limit of Suspendable Telecom to 1 USD/);
+    await page.locator('#carrier-result', { hasText: 'Refused (403 forbidden)' }).waitFor({ timeout: 10_000 });
+    expect(await limitMicros(suspendable)).to.equal('100000000');
+
     const row = page.locator(`#carrier-orders-rows tr[data-order-id="${spareOrderId}"]`);
     await row.waitFor({ timeout: 10_000 });
     expect(await row.textContent()).to.match(/buy.*Spain.*0\.03/);
