@@ -5,17 +5,19 @@
  * call goes through); a finance operator raises a buyer's credit limit (credit control admits the
  * call it refused before; audited), while a limit the API refuses shows the API's reason and
  * changes nothing; a noc operator cancels an order (gone from the book, audited). Each action
- * passes through the page's own confirmation dialog.
+ * passes through the page's own confirmation dialog. The same actions from the operator CLI.
  */
 import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { runSipp, startSipp, stopAllSipp, type SippProcess } from '../../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
-import { startTestSystem, type RunningSystem } from '../support/system.ts';
+import { startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const SUSPENDED_IP = '127.0.127.1';
 const CREDIT_IP = '127.0.127.2';
@@ -218,5 +220,23 @@ describe('operator actions on a carrier from the live page', function () {
     expect(again.status).to.equal(409);
     expect(await auditRows('order.cancel', `order:${spareOrderId}`)).to.have.length(1);
     await page.close();
+  });
+
+  it('does the same from the CLI: suspend, reinstate, a credit limit, an order cancel, a hang-up', async () => {
+    const cli = async (...args: string[]) => {
+      const run = promisify(execFile)('npx', ['tsx', 'control/cli/main.ts', '--api', running.system.apiUrl, '--token', tokens['nora']!, ...args], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+      return run.then(({ stdout }) => stdout, (error: { stderr?: string }) => `failed: ${error.stderr ?? ''}`);
+    };
+    expect(await cli('carrier', 'suspend', watched.id)).to.match(/suspended/);
+    expect((await running.api<{ status: string }>('GET', `/v1/carriers/${watched.id}`)).body.status).to.equal('suspended');
+    expect(await cli('carrier', 'reinstate', watched.id)).to.match(/active/);
+    expect((await auditRows('carrier.reactivate', `carrier:${watched.id}`)).map((row) => row.actor)).to.deep.equal(['operator:nora']);
+    // nora is a noc operator: the API refuses her a credit limit, and the CLI says why.
+    expect(await cli('carrier', 'limit', watched.id, '75.5')).to.match(/failed: .*403 forbidden/);
+    expect(await cli('order', 'cancel', spareOrderId)).to.match(/failed: .*409 already_closed/);
+    expect(await cli('hangup', 'no-such-call@nowhere')).to.match(/failed: .*404 not_found/);
+    const limit = await promisify(execFile)('npx', ['tsx', 'control/cli/main.ts', '--api', running.system.apiUrl, '--token', TEST_OPERATOR_TOKEN, '--json', 'carrier', 'limit', watched.id, '75.5'],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    expect(JSON.parse(limit.stdout)).to.include({ limit: '75.500000', currency: 'USD' });
   });
 });
