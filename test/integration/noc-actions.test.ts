@@ -201,6 +201,8 @@ describe('operator actions on a carrier from the live page', function () {
     const row = page.locator(`#carrier-orders-rows tr[data-order-id="${spareOrderId}"]`);
     await row.waitFor({ timeout: 10_000 });
     expect(await row.textContent()).to.match(/buy.*Spain.*0\.03/);
+    // The page's NOC panels have drawn once (their credit utilisation names this carrier) before the screenshot.
+    await page.locator('#credit-rows tr', { hasText: 'Suspendable Telecom' }).waitFor({ timeout: 10_000 });
     await row.locator('button.cancel-order').click();
     // The screenshot for the operator's guide: the panel, and the question it asks.
     await page.locator('#confirm-dialog').waitFor({ state: 'visible', timeout: 5_000 });
