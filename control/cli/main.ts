@@ -5,6 +5,7 @@
  * (MINUTEX_API_URL and MINUTEX_OPERATOR_TOKEN, or --api and --token).
  */
 import { Command } from 'commander';
+import { registerCarrierCommands } from './carrier-commands.ts';
 import { registerNocCommands } from './noc-commands.ts';
 import { registerOperatorCommands } from './operator-commands.ts';
 
@@ -22,6 +23,7 @@ const connection = () => {
 
 registerOperatorCommands(program);
 registerNocCommands(program, connection);
+registerCarrierCommands(program, connection);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));

@@ -1,6 +1,6 @@
 /**
- * The NOC's commands of the operator CLI, over the API with the operator token: live calls,
- * measured quality, trunks' health, alarms (list, acknowledge, clear), and routing controls (block
+ * The NOC's commands of the operator CLI, over the API with the operator token: live calls (and
+ * hanging one up), measured quality, trunks' health, alarms (list, acknowledge, clear), and routing controls (block
  * or unblock a buyer's trunk, take a seller out of routing and back, lower a call rate). Tables for
  * people; `--json` for scripts. Every change is audited by the API with the operator as actor.
  */
@@ -11,9 +11,9 @@ export interface ApiConnection {
   readonly token: string;
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-async function call<T>(connection: ApiConnection, method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(connection: ApiConnection, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${connection.url.replace(/\/+$/, '')}${path}`, {
     method,
     headers: { authorization: `Bearer ${connection.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -54,6 +54,11 @@ export function registerNocCommands(program: Command, connection: () => ApiConne
   program.command('calls').description('calls in progress').action(async () => {
     const body = await call<{ calls: Row[] }>(connection(), 'GET', '/v1/calls/live');
     print(body, body.calls, ['call_id', 'buyer_id', 'number', 'destination_id', 'state', 'setup_at']);
+  });
+
+  program.command('hangup <call_id>').description('end an answered call in progress: a BYE to both legs').action(async (call_id: string) => {
+    const body = await call<Row>(connection(), 'POST', `/v1/calls/${encodeURIComponent(call_id)}/hangup`);
+    print(body, [body], ['call_id', 'status']);
   });
 
   program.command('quality').description('measured quality per scope over 5 minutes and the hour')
