@@ -180,6 +180,9 @@ describe('credit scorecard (version 2): past due now apart from paid late', () =
     const restored = termsFor(card2, { score: paid, previous_grade: 'E', collateral_micros: 4_000_000_000n });
     expect(restored).to.include({ grade: 'D', decision: 'unsecured', unsecured_limit_micros: 1_000_000_000n });
     expect(limitToApply(card2, 0n, restored)).to.equal(1_000_000_000n);
+    // Version 1 would not have moved: 3 days beyond terms (50) scores more than none (45).
+    expect(scoreInputs(card, trading).score).to.equal(490);
+    expect(scoreInputs(card, { ...trading, days_beyond_terms: 3 }).score).to.equal(495);
   });
 
   it('restores an A carrier 20 days late to A once it pays (the version-1 card kept it at B)', () => {
