@@ -63,11 +63,14 @@ const DUE_SQL = `
       when abs(-coalesce((select sum(la.balance_micros) from ledger_accounts la
                           where la.carrier_id = n.carrier_id and la.currency = n.currency and la.kind in ('receivable', 'payable')), 0) / 1000000
                - coalesce(n.net_position_units, 0)) >= $3 then 'net_position'
-      when (select coalesce(sum(c.billed_s) filter (where c.end_at > greatest(n.created_at, now() - interval '1 day')), 0) >= $5::bigint * 60
-                   and coalesce(sum(c.billed_s) filter (where c.end_at > greatest(n.created_at, now() - interval '1 day')), 0) * 30
-                       >= $4::bigint * coalesce(sum(c.billed_s) filter (where c.end_at <= now() - interval '1 day'), 0)
-            from cdrs c where (c.buyer_id = n.carrier_id or c.seller_id = n.carrier_id) and c.billing_status = 'rated' and c.billed_s > 0
-              and c.end_at > now() - interval '31 days')
+      -- The day's minutes first (a short index range); the month before is read only when they reach the minimum.
+      when case when (select coalesce(sum(c.billed_s), 0) from cdrs c where (c.buyer_id = n.carrier_id or c.seller_id = n.carrier_id)
+                        and c.billing_status = 'rated' and c.end_at > greatest(n.created_at, now() - interval '1 day')) >= $5::bigint * 60
+             then (select coalesce(sum(c.billed_s) filter (where c.end_at > greatest(n.created_at, now() - interval '1 day')), 0) * 30
+                            >= $4::bigint * coalesce(sum(c.billed_s) filter (where c.end_at <= now() - interval '1 day'), 0)
+                   from cdrs c where (c.buyer_id = n.carrier_id or c.seller_id = n.carrier_id) and c.billing_status = 'rated'
+                     and c.end_at > now() - interval '31 days')
+             else false end
         then 'traffic'
       when $2::int > 0 and n.created_at < now() - make_interval(secs => $2::int) then 'schedule'
     end as trigger

@@ -3,7 +3,8 @@
  * decided from the bureau's report and the scorecard, the limit applied to credit control,
  * pre-trading approval refusing buyers without a passing assessment, the bureau client's cache
  * when the bureau is slow or failing, a changed bureau report, and reassessment on a missed due
- * date and on a payment, all kept in the assessment history.
+ * date, on a payment (scorecard 2 gives the grade back), on the net position and on a jump in
+ * traffic, all kept in the assessment history.
  */
 import { expect } from 'chai';
 import type { LocalService } from '../../common/local-service.ts';
