@@ -204,6 +204,18 @@ describe('credit scorecard (version 2): past due now apart from paid late', () =
     worseNeverBetter(card2);
   });
 
+  it('always scores a carrier higher once it pays what is past due, however late (property)', () => {
+    // Paying a statement d days past due takes days_past_due_now to 0 and moves days_paid_late, an
+    // average weighted by amount, to somewhere between what it was and d (d itself without a record).
+    fc.assert(fc.property(fc.integer({ min: 1, max: 400 }), fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }), fc.double({ min: 0, max: 1, noNaN: true }),
+      (days, history, share) => {
+        const before = scoreInputs(card2, { ...NEW_GOOD, days_past_due_now: days, days_paid_late: history }).score;
+        const after_days = history === null ? days : Math.floor(history + (days - history) * share);
+        const after = scoreInputs(card2, { ...NEW_GOOD, days_past_due_now: 0, days_paid_late: after_days }).score;
+        expect(after, `${days} days past due, ${history} paid late before, ${after_days} after`).to.be.above(before);
+      }), { numRuns: 1000 });
+  });
+
   it('is refused when it scores no attribute or one twice', () => {
     expect(() => parseScorecard({ ...card2, attributes: [] })).to.throw(ScorecardError, /at least one/);
     expect(() => parseScorecard({ ...card2, attributes: [card2.attributes[0], card2.attributes[0]] })).to.throw(ScorecardError, /twice/);
