@@ -45,6 +45,7 @@ interface Assessment {
   score: number;
   grade: string;
   decision: string;
+  decision_text: string;
   scorecard_version: number;
   inputs: Record<string, number | null>;
   reasons: Array<{ reason_code: string; points_lost: number }>;
@@ -132,6 +133,9 @@ describe('credit lifecycle: sign-up, deposit through the node, a missed payment 
     // 250 + 30 + 15 + 15 + 40 (nothing past due) + 5 (no statement paid yet) + 10 + 10 + 20 + 40 + 30 + 30
     expect(applied.body).to.include({ trigger: 'application', scorecard_version: 2, score: 495, grade: 'D', decision: 'unsecured' });
     expect(applied.body.terms).to.include({ unsecured_limit: '1000.000000', secured_limit: '20000.000000', collateral_required: '19000.000000' });
+    // The collateral it is asked for, in words it can act on.
+    expect(applied.body.decision_text).to.equal(
+      'may buy unsecured up to 1000.000000 USD; up to 20000.000000 USD once it posts 19000.000000 USD more collateral (deposit or letter of credit)');
     expect(await credit()).to.include({ limit: '1000.000000', collateral: '0.000000', available: '1000.000000' });
   });
 
