@@ -31,6 +31,8 @@ export interface NoteDraft {
   readonly amount_micros: bigint;
   readonly dispute_id: string | null;
   readonly correction_id: string | null;
+  /** The deferral whose interest the note charges (billing/settlement/deferral-store.ts). */
+  readonly deferral_id?: string | null;
   readonly reason: string;
   readonly lines: readonly NoteLine[];
   readonly ledger_transaction_id: bigint;
@@ -95,11 +97,12 @@ export async function issueNote(t: ITask<object>, draft: NoteDraft, actor: strin
   const id = randomUUID();
   await t.none(
     `insert into notes (id, kind, number, carrier_id, currency, section, statement_id, amount_micros, allocated_micros, dispute_id, correction_id,
-       reason, lines, ledger_transaction_id, issued_by)
+       deferral_id, reason, lines, ledger_transaction_id, issued_by)
      values ($<id>, $<kind>, $<number>, $<carrier_id>, $<currency>, $<section>, $<statement_id>, $<amount>, $<allocated>, $<dispute_id>, $<correction_id>,
+       $<deferral_id>,
        $<reason>, $<lines>::jsonb, $<ledger_transaction_id>, $<actor>)`,
     {
-      ...draft, id, number: number.toString(), amount: draft.amount_micros.toString(), allocated: allocated_micros.toString(),
+      ...draft, deferral_id: draft.deferral_id ?? null, id, number: number.toString(), amount: draft.amount_micros.toString(), allocated: allocated_micros.toString(),
       lines: JSON.stringify(draft.lines.map((line) => ({ ...line, amount_micros: line.amount_micros.toString() }))),
       ledger_transaction_id: draft.ledger_transaction_id.toString(), actor,
     });
