@@ -81,5 +81,14 @@ end $$;
 -- A deferral's interest is a debit note of its own: a note now comes from exactly one of a
 -- dispute, a rate correction or a deferral.
 alter table notes add column deferral_id uuid references deferrals(id);
-alter table notes drop constraint notes_check;
+do $$
+declare
+  name text;
+begin
+  -- The unnamed check of 025 that a note comes from a dispute or a correction, found by what it says.
+  for name in select conname from pg_constraint where conrelid = 'notes'::regclass and contype = 'c'
+      and pg_get_constraintdef(oid) like '%dispute_id IS NULL%correction_id IS NULL%' loop
+    execute format('alter table notes drop constraint %I', name);
+  end loop;
+end $$;
 alter table notes add constraint notes_one_source check (num_nonnulls(dispute_id, correction_id, deferral_id) = 1);
