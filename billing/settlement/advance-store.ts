@@ -63,7 +63,7 @@ export interface StoredAdvance {
 
 export type PrepareOutcome =
   | { readonly outcome: 'prepared'; readonly advance: StoredAdvance }
-  | { readonly outcome: 'refused'; readonly reason: 'advance_pending' | 'nothing_to_advance' | 'amount_exceeds_available'; readonly available_micros?: bigint };
+  | { readonly outcome: 'refused'; readonly reason: 'advance_pending' | 'nothing_to_advance' | 'amount_exceeds_available'; readonly available_micros?: bigint; readonly pending_id?: string };
 
 export type WebhookOutcome =
   | { readonly outcome: 'applied'; readonly carrier_id: string }
@@ -140,7 +140,8 @@ export class AdvanceStore {
       return await this.db.tx('advance-prepare', async (t) => {
         await lockCreditAccountRow(t, request.seller_id, request.currency);
         const open = await t.oneOrNone<{ id: string }>(`select id from advances where carrier_id = $1 and currency = $2 and status in ('requested', 'pending')`, [request.seller_id, request.currency]);
-        if (open !== null) throw new Refused('advance_pending');
+        // A retry while the node decides finds the advance it asked for.
+        if (open !== null) return { outcome: 'refused', reason: 'advance_pending', pending_id: open.id } as const;
         const most = await this.plan(t, request.seller_id, request.currency, null);
         if (most.advance_micros <= 0n) throw new Refused('nothing_to_advance');
         if (request.requested_micros !== null && request.requested_micros > most.advance_micros) {

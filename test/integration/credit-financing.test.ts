@@ -216,6 +216,20 @@ describe('credit financing: buyer deferrals and seller advances through the node
     }
   });
 
+  it('posts nothing when the node cannot be reached: the advance failed', async () => {
+    await node.stop();
+    try {
+      const before = await rowCounts(db, ['ledger_transactions', 'ledger_postings']);
+      const asked = await running.api<{ error: string; advance_id: string }>('POST', `/v1/carriers/${tango.id}/advances`, { currency: 'USD' });
+      expect(asked.status).to.equal(502);
+      expect(asked.body.error).to.equal('fsn_unreachable');
+      expect(await advanceOf(asked.body.advance_id)).to.include({ status: 'failed', refusal_reason: 'fsn_unreachable' });
+      expect(await rowCounts(db, ['ledger_transactions', 'ledger_postings'])).to.deep.equal(before);
+    } finally {
+      node = await startSandbox('fsn', FSN_URL, { MINUTEX_FSN_WEBHOOK_URL: `${running.system.apiUrl}/fsn/webhooks`, MINUTEX_FSN_WEBHOOK_SECRET: SECRET });
+    }
+  });
+
   it('advances a seller on its buyers\' grades once the node funds the pledge, and pays it less the fee', async () => {
     const sierraStatement = statementOf.get(sierra.id)!;
     expect((await asAtlas('POST', `/v1/carriers/${sierra.id}/advances`, { currency: 'USD' })).status).to.equal(404);
@@ -231,6 +245,11 @@ describe('credit financing: buyer deferrals and seller advances through the node
       ['A', '9.000000', '0.045000'], ['B', '4.000000', '0.040000'], ['D', '1.000000', '0.025000']]);
     // The seller sees its buyers' grades, never who they are.
     expect(asked.body.lines.every((line) => !('buyer_id' in line) && !('buyer_statement_id' in line))).to.equal(true);
+    // Asked again at once: the one waiting for the node (or, if the node was quick, nothing more to advance).
+    const retried = await asSierra<{ error: string; advance_id?: string }>('POST', `/v1/carriers/${sierra.id}/advances`, { currency: 'USD' });
+    expect(retried.status).to.equal(409);
+    if (retried.body.error === 'advance_pending') expect(retried.body.advance_id).to.equal(asked.body.id);
+    else expect(retried.body.error).to.equal('nothing_to_advance');
     sierraAdvance = await eventually(async () => {
       const advance = await advanceOf(asked.body.id);
       return advance.status === 'funded' ? advance : undefined;

@@ -105,8 +105,11 @@ export function registerFinancingRoutes(app: FastifyInstance, deps: RouteContext
     const actor = actorOf(request);
     const prepared = await advances.prepare({ seller_id: request.params.id, currency: request.body.currency, requested_micros, actor });
     if (prepared.outcome === 'refused') {
-      const available = prepared.available_micros === undefined ? {} : { available: formatMicros(prepared.available_micros, request.body.currency) };
-      throw new ApiError(ADVANCE_STATUS[prepared.reason] ?? 409, prepared.reason, `the advance is refused: ${prepared.reason.replaceAll('_', ' ')}; nothing was changed`, available);
+      const details = {
+        ...(prepared.available_micros === undefined ? {} : { available: formatMicros(prepared.available_micros, request.body.currency) }),
+        ...(prepared.pending_id === undefined ? {} : { advance_id: prepared.pending_id }),
+      };
+      throw new ApiError(ADVANCE_STATUS[prepared.reason] ?? 409, prepared.reason, `the advance is refused: ${prepared.reason.replaceAll('_', ' ')}; nothing was changed`, details);
     }
     const advance = prepared.advance;
     try {
