@@ -172,6 +172,12 @@ describe('credit financing: buyer deferrals and seller advances through the node
     expect(after.totals).to.include({ debited: '0.049345', amount_due: '10.006000' });
     expect(await position(atlas)).to.include({ payable: '10.055345', billed_unpaid: '10.055345', debit_notes: '0.049345', past_due: '0.000000' });
 
+    // PostgreSQL itself lets an issued statement's due date move once only, and only later.
+    for (const change of ['due_date = due_date + 1', 'deferred_from = null, due_date = deferred_from']) {
+      const refused = await db.none(`update statements set ${change} where id = $1`, [atlasStatement]).then(() => null, (error: Error) => error.message);
+      expect(refused).to.match(/its figures cannot change/);
+    }
+
     const again = await asAtlas<Deferral>('POST', `/v1/statements/${atlasStatement}/deferral`, { days: 30 });
     expect(again.status).to.equal(200);
     expect(again.body.id).to.equal(granted.body.id);
