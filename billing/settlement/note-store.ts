@@ -53,6 +53,8 @@ export interface StoredNote {
   readonly allocated_micros: bigint;
   readonly dispute_id: string | null;
   readonly correction_id: string | null;
+  /** Set on the debit note of a deferral's interest. */
+  readonly deferral_id?: string | null;
   readonly reason: string;
   readonly lines: readonly NoteLine[];
   readonly issued_by: string;
@@ -60,7 +62,7 @@ export interface StoredNote {
 }
 
 const SELECT = `select n.id, n.kind, n.number, n.carrier_id, c.name as carrier_name, trim(n.currency) as currency, n.section, n.statement_id,
-  s.number as statement_number, n.amount_micros, n.allocated_micros, n.dispute_id, n.correction_id, n.reason, n.lines, n.issued_by, n.issued_at
+  s.number as statement_number, n.amount_micros, n.allocated_micros, n.dispute_id, n.correction_id, n.deferral_id, n.reason, n.lines, n.issued_by, n.issued_at
   from notes n join carriers c on c.id = n.carrier_id join statements s on s.id = n.statement_id`;
 
 type NoteRow = Omit<StoredNote, 'number_text' | 'lines'> & { lines: Array<Omit<NoteLine, 'amount_micros'> & { amount_micros: string }> };

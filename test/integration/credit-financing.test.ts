@@ -167,6 +167,8 @@ describe('credit financing: buyer deferrals and seller advances through the node
     expect(granted.body).to.include({ days: 30, grade: 'A', amount_due: '10.006000', interest: '0.049345', due_date_before: due });
     expect(granted.body.due_date_after).to.equal(new Date(Date.parse(`${due}T00:00:00Z`) + 30 * DAY_MS).toISOString().slice(0, 10));
     expect(granted.body.debit_note!.number).to.match(/^DN-\d{6}$/);
+    const note = await asAtlas<{ kind: string; amount: string; source: Record<string, string> }>('GET', `/v1/notes/${granted.body.debit_note!.id}`);
+    expect(note.body).to.deep.include({ kind: 'debit', amount: '0.049345', source: { deferral_id: granted.body.id } });
     const after = await statement(atlasStatement);
     expect(after).to.include({ due_date: granted.body.due_date_after, deferred_from: due, status: 'issued' });
     expect(after.totals).to.include({ debited: '0.049345', amount_due: '10.006000' });
