@@ -120,7 +120,8 @@ describe('the live page with many calls in progress', function () {
     expect(await page.locator('#live-summary').textContent()).to.equal(`${CALLS} in progress · 10 answered`);
     const first = await page.locator('#live-rows tr').first().locator('td').allTextContents();
     expect(first.slice(4, 8)).to.deep.equal(['Many Calls Seller', 'answered', '1', first[7]]);
-    expect(first[7]).to.match(/^1:0[5-9]$/);
+    // Answered 65 s ago by this clock; the page counts by the server clock it learnt from the stream (within a second or so).
+    expect(first[7]).to.match(/^1:0[3-9]$/);
   });
 
   it('ticks the durations without making rows again', async () => {
