@@ -3,6 +3,8 @@
  * page knows at once, but the DOM is touched only by one draw per panel per animation frame.
  */
 /* global requestAnimationFrame */
+import { element } from './dom.js';
+import { splitTrailingZeros } from './format.js';
 
 /** @type {Map<string, () => void>} */
 const pending = new Map();
@@ -68,14 +70,14 @@ export function placeRows(parent, rows) {
 
 /**
  * @template T
- * @typedef {{ row: HTMLTableRowElement, update: (item: T) => void }} KeyedRow
+ * @typedef {{ row: HTMLElement, update: (item: T) => void }} KeyedRow
  */
 
 /**
  * Draws a list as rows kept by key: a row whose key stays keeps its element and is only written
  * where its values changed; rows come and go with their keys.
  * @template T
- * @param {HTMLElement} tbody
+ * @param {HTMLElement} tbody the table body (or any element whose children are the rows)
  * @param {Map<string, KeyedRow<T>>} kept the rows drawn last time, by key (updated here)
  * @param {T[]} items
  * @param {(item: T) => string} keyOf
@@ -98,4 +100,26 @@ export function drawKeyedRows(tbody, kept, items, keyOf, make) {
   }
   for (const key of [...kept.keys()]) if (!seen.has(key)) kept.delete(key);
   placeRows(tbody, rows);
+}
+
+/**
+ * Writes an amount into a money cell made by `moneyCell`, its trailing zeros dimmed, only where it changed.
+ * @param {HTMLTableCellElement} td
+ * @param {string | null} amount
+ * @param {string} [extraClass]
+ */
+export function setMoney(td, amount, extraClass = '') {
+  const [significant, zeros] = amount === null ? ['—', ''] : splitTrailingZeros(amount);
+  const className = amount === null ? `num dim ${extraClass}` : `num money${amount.startsWith('-') ? ' negative' : ''} ${extraClass}`;
+  setClass(td, className);
+  const title = amount ?? '';
+  if (td.title !== title) td.title = title;
+  const text = td.firstChild;
+  const dimmed = td.lastElementChild;
+  if (text?.nodeType === 3 && dimmed) {
+    setText(text, significant);
+    setText(dimmed, zeros);
+  } else {
+    td.replaceChildren(significant, element('span', { className: 'zeros' }, [zeros]));
+  }
 }

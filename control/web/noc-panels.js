@@ -28,6 +28,7 @@ const RED_BP = 9_000;
 /** @typedef {{ id: string, rule_id: string, scope_kind: string, scope_id: string, destination_id: string, state: string, message: string, raised_at: string, acknowledged_by: string | null }} Alarm */
 /** @typedef {{ id: string, kind: string, trunk_id: string | null, carrier_id: string | null, destination_id: string | null, trade_id: string | null, cps_limit: number | null, reason: string, source: string, created_at: string }} Control */
 
+/** @typedef {{ trunk_id: string, state: string, since: string | null }} Trunk */
 /** @typedef {{ carrier_id: string, name: string, currency: string, limit: string, reserved: string, leased: string, available: string, used_bp: number | null }} CreditBuyer */
 
 /** @typedef {{ setData(data: Array<Array<number | null>>): void }} Chart */
@@ -45,6 +46,7 @@ const routeRows = /** @type {Map<string, KeyedRow<RouteQuality>>} */ (new Map())
 const creditRows = /** @type {Map<string, KeyedRow<CreditBuyer>>} */ (new Map());
 const alarmRows = /** @type {Map<string, KeyedRow<Alarm>>} */ (new Map());
 const controlRows = /** @type {Map<string, KeyedRow<Control>>} */ (new Map());
+const trunkBadges = /** @type {Map<string, KeyedRow<Trunk>>} */ (new Map());
 
 /**
  * Writes texts and classes into cells, only where they changed.
@@ -214,12 +216,21 @@ async function refreshAlarms(session) {
 
 /** @param {Session} session */
 async function refreshTrunks(session) {
-  /** @type {{ trunks: Array<{ trunk_id: string, state: string, since: string | null }> }} */
+  /** @type {{ trunks: Trunk[] }} */
   const body = await api(session, '/v1/noc/trunks');
   const down = body.trunks.filter((trunk) => trunk.state === 'down');
   byId('trunks-summary').textContent = `${body.trunks.length - down.length} up, ${down.length} down`;
-  const list = byId('trunk-list');
-  list.replaceChildren(...body.trunks.map((trunk) => element('span', { className: `badge badge-${trunk.state === 'up' ? 'ok' : 'bad'}`, title: `since ${trunk.since ?? 'start'}` }, [trunk.trunk_id.slice(0, 8)])));
+  drawKeyedRows(byId('trunk-list'), trunkBadges, body.trunks, (trunk) => trunk.trunk_id, (trunk) => {
+    const badge = element('span', { className: 'badge' }, [trunk.trunk_id.slice(0, 8)]);
+    return {
+      row: badge,
+      update: (/** @type {Trunk} */ now) => {
+        setClass(badge, `badge badge-${now.state === 'up' ? 'ok' : 'bad'}`);
+        const title = `since ${now.since ?? 'start'}`;
+        if (badge.title !== title) badge.title = title;
+      },
+    };
+  });
 }
 
 /** @param {Session} session */

@@ -5,8 +5,8 @@
 /** @import { Session } from './session.js' */
 import { api } from './api.js';
 import { byId, cell, element, moneyCell, setBadge, showEmpty } from './dom.js';
-import { describe, splitTrailingZeros } from './format.js';
-import { drawNextFrame, placeRows, setClass, setText } from './frame.js';
+import { describe } from './format.js';
+import { drawNextFrame, placeRows, setClass, setMoney, setText } from './frame.js';
 import { state } from './state.js';
 
 /** Account kinds in the order a NOC reads them; any other kind follows in alphabetical order. */
@@ -25,27 +25,6 @@ function orderAccountKinds(kinds) {
 const balanceRows = /** @type {Map<string, BalanceRow>} */ (new Map());
 /** The account kinds the head and every row were made for: a new kind makes them again. */
 let shownKinds = '';
-
-/**
- * Writes an amount into a money cell made by `moneyCell`, its trailing zeros dimmed, only where it changed.
- * @param {HTMLTableCellElement} td
- * @param {string | null} amount
- */
-function setMoney(td, amount) {
-  const [significant, zeros] = amount === null ? ['—', ''] : splitTrailingZeros(amount);
-  const className = amount === null ? 'num dim ' : `num money${amount.startsWith('-') ? ' negative' : ''} `;
-  setClass(td, className);
-  const title = amount ?? '';
-  if (td.title !== title) td.title = title;
-  const text = td.firstChild;
-  const dimmed = td.lastElementChild;
-  if (text?.nodeType === 3 && dimmed) {
-    setText(text, significant);
-    setText(dimmed, zeros);
-  } else {
-    td.replaceChildren(significant, element('span', { className: 'zeros' }, [zeros]));
-  }
-}
 
 /**
  * @param {number} columns
