@@ -1,24 +1,18 @@
 /**
- * Starts the bureau sandbox beside minutex when MINUTEX_BUREAU_URL names this machine, so that
- * `npm start` can assess carriers out of the box; a bureau elsewhere is used as it is. A sandbox
- * already listening there (run by hand) is left to serve.
+ * `npm start` and `npm run demo` start the credit bureau sandbox as its own process when
+ * MINUTEX_BUREAU_URL names this machine, so that carriers can be assessed out of the box; a bureau
+ * elsewhere, or one already listening there, is used as it is.
  */
 import type { Config } from '../common/config.ts';
+import { startLocalService, type LocalService } from '../common/local-service.ts';
 import type { Logger } from '../common/logger.ts';
-import { startBureauSandbox, type RunningBureauSandbox } from './sandbox.ts';
 
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-export async function startLocalBureau(config: Config, log: Logger): Promise<RunningBureauSandbox | null> {
-  const url = new URL(config.bureauUrl);
-  if (!LOCAL_HOSTS.has(url.hostname) && !url.hostname.startsWith('127.')) return null;
-  try {
-    const sandbox = await startBureauSandbox({ host: url.hostname, port: Number(url.port || 80) });
-    log.info({ url: sandbox.url }, 'credit bureau sandbox started');
-    return sandbox;
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
-    log.info({ url: config.bureauUrl }, 'a credit bureau already listens there: using it');
-    return null;
-  }
+export function startLocalBureau(config: Config, log: Logger): Promise<LocalService | null> {
+  return startLocalService({
+    name: 'credit bureau sandbox',
+    url: config.bureauUrl,
+    script: 'bureau/main.ts',
+    // The sandbox reads the same settings: where it listens, and where and how it signs its alerts.
+    env: { MINUTEX_BUREAU_URL: config.bureauUrl, MINUTEX_BUREAU_WEBHOOK_URL: config.bureauWebhookUrl, MINUTEX_BUREAU_WEBHOOK_SECRET: config.bureauWebhookSecret },
+  }, log);
 }

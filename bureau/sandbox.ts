@@ -12,16 +12,38 @@
  *   `POST /v1/test/companies/{bureau_id}/report` with some of a report's fields changes that
  *   company's report (as a bureau's does when a filing lands). `POST /v1/test/reset` forgets every
  *   change and behaviour. `GET /v1/test/requests` counts the report requests served.
+ * - Monitoring alerts, as bureaus send their subscribers: when a report changes, the sandbox POSTs
+ *   a signed `report.changed` event (`{id, type, created_at, data: {bureau_id, report_version}}`,
+ *   header `minutex-signature`, common/webhook-signature.ts) to the webhook URL it was given,
+ *   trying again with backoff while the receiver does not answer 2xx. Without a URL and secret it
+ *   sends none. `GET /v1/test/alerts` lists what it sent and how each delivery ended.
  * State lives in memory: the sandbox forgets everything when it stops.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { signWebhook, SIGNATURE_HEADER } from '../common/webhook-signature.ts';
 import { TEST_COMPANIES, type CompanyReport } from './companies.ts';
 
 export interface BureauSandboxOptions {
   readonly host: string;
   /** 0: any free port. */
   readonly port: number;
+  /** Where monitoring alerts go, and the secret they are signed with; none: no alerts. */
+  readonly alerts?: { readonly url: string; readonly secret: string };
+}
+
+/** Attempts at delivering one alert, and the first pause between them (doubling), ms. */
+const ALERT_ATTEMPTS = 5;
+const ALERT_FIRST_RETRY_MS = 250;
+
+interface SentAlert {
+  readonly id: string;
+  readonly bureau_id: string;
+  readonly report_version: number;
+  attempts: number;
+  delivered: boolean;
+  last_status: number | null;
 }
 
 export interface RunningBureauSandbox {
@@ -115,6 +137,31 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
     return [200, { ...entry.report, report_version: entry.version, as_of: entry.as_of }];
   };
 
+  let alerts: SentAlert[] = [];
+  const deliver = async (alert: SentAlert): Promise<void> => {
+    const target = options.alerts;
+    if (target === undefined) return;
+    const body = JSON.stringify({ id: alert.id, type: 'report.changed', created_at: new Date().toISOString(), data: { bureau_id: alert.bureau_id, report_version: alert.report_version } });
+    for (let attempt = 0; attempt < ALERT_ATTEMPTS && !stopping; attempt += 1) {
+      if (attempt > 0) await sleep(ALERT_FIRST_RETRY_MS * 2 ** (attempt - 1));
+      alert.attempts += 1;
+      try {
+        const response = await fetch(target.url, {
+          method: 'POST', body, signal: AbortSignal.timeout(5_000),
+          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(target.secret, Math.floor(Date.now() / 1000), body) },
+        });
+        alert.last_status = response.status;
+        if (response.ok) {
+          alert.delivered = true;
+          return;
+        }
+      } catch {
+        alert.last_status = null;
+      }
+    }
+  };
+  let stopping = false;
+
   const change = (bureau_id: string, body: Record<string, unknown>): [number, unknown] => {
     const entry = companies.get(bureau_id);
     if (entry === undefined) throw new HttpError(404, 'unknown_company', 'the bureau knows no company with this id');
@@ -126,6 +173,11 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
     if (body['filings'] !== undefined && !Array.isArray(body['filings'])) throw new HttpError(400, 'invalid_request', 'filings must be an array');
     const changed: Entry = { report: { ...entry.report, ...body }, version: entry.version + 1, as_of: new Date().toISOString() };
     companies.set(bureau_id, changed);
+    if (options.alerts !== undefined) {
+      const alert: SentAlert = { id: `evt_${randomUUID()}`, bureau_id, report_version: changed.version, attempts: 0, delivered: false, last_status: null };
+      alerts.push(alert);
+      void deliver(alert);
+    }
     return [200, { ...changed.report, report_version: changed.version, as_of: changed.as_of }];
   };
 
@@ -147,6 +199,7 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
     const reportMatch = /^\/v1\/companies\/([\w-]{1,64})\/report$/.exec(pathname);
     if (request.method === 'GET' && reportMatch !== null) return report(reportMatch[1]!);
     if (request.method === 'GET' && pathname === '/v1/test/requests') return [200, { report_requests: requests }];
+    if (request.method === 'GET' && pathname === '/v1/test/alerts') return [200, { alerts }];
     if (request.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'not here');
     const body = await readJson(request);
     const changeMatch = /^\/v1\/test\/companies\/([\w-]{1,64})\/report$/.exec(pathname);
@@ -156,6 +209,7 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
       companies = fresh();
       behaviour = { ...quiet };
       requests = 0;
+      alerts = [];
       return [200, { reset: true }];
     }
     throw new HttpError(404, 'not_found', 'not found');
@@ -177,6 +231,7 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
   return {
     url: `http://${options.host}:${address.port}`,
     async stop() {
+      stopping = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       server.closeAllConnections();

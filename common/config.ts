@@ -81,6 +81,11 @@ export interface Config {
   readonly bureauCacheValidityS: number;
   /** How old a cached report may be and still be used when the bureau cannot answer, in s (0: never). */
   readonly bureauStaleUseS: number;
+  /** Where the bureau sends its monitoring alerts (a company's report changed): minutex's /bureau/webhooks. */
+  readonly bureauWebhookUrl: string;
+  /** Secret the bureau's alerts are signed with (HMAC-SHA256); unset, a random one made at start (for the sandbox npm start starts). */
+  readonly bureauWebhookSecret: string;
+  readonly bureauWebhookSecretGenerated: boolean;
   /** What pre-trading approval asks of a buyer: `assessment` (a passing credit assessment and a limit or collateral) or `manual` (a limit or collateral on file). */
   readonly creditApproval: 'assessment' | 'manual';
   /** How often every assessed carrier is reassessed, in s (0: never on a schedule). */
@@ -254,6 +259,9 @@ export function loadConfig(env: Env = process.env): Config {
     bureauRetries: read('MINUTEX_BUREAU_RETRIES', '2', (raw) => parseIntInRange(raw, 0, 10)),
     bureauCacheValidityS: read('MINUTEX_BUREAU_CACHE_VALIDITY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     bureauStaleUseS: read('MINUTEX_BUREAU_STALE_USE_S', '2592000', (raw) => parseIntInRange(raw, 0, 31_536_000)),
+    bureauWebhookUrl: read('MINUTEX_BUREAU_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/bureau/webhooks`, parseHttpUrl),
+    bureauWebhookSecret: read('MINUTEX_BUREAU_WEBHOOK_SECRET', randomBytes(32).toString('base64url'), nonEmpty),
+    bureauWebhookSecretGenerated: env['MINUTEX_BUREAU_WEBHOOK_SECRET'] === undefined,
     creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual']) as 'assessment' | 'manual'),
     creditWatchMs: read('MINUTEX_CREDIT_WATCH_MS', '30000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
     creditReassessEveryS: read('MINUTEX_CREDIT_REASSESS_EVERY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),

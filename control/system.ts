@@ -325,6 +325,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     const api = await buildApi({
       db, log: log.child({ part: 'api' }), operatorToken, members, ledger, calls, exchange, snapshots, credits, overdue, noc, assessor,
       fsn: { url: config.fsnUrl, webhookSecret: config.fsnWebhookSecret },
+      bureau: { webhookSecret: config.bureauWebhookSecret },
       ...(config.apiTls === undefined ? {} : { tls: { cert: readFileSync(config.apiTls.certFile), key: readFileSync(config.apiTls.keyFile) } }),
       limits: {
         rate: { perAddressPerMin: config.apiRatePerAddressPerMin, perKeyPerMin: config.apiRatePerKeyPerMin },

@@ -39,6 +39,8 @@ export interface ApiDependencies {
   readonly assessor?: Assessor;
   /** The financial services node: where to ask for money, and the secret its webhooks are signed with. */
   readonly fsn?: { readonly url: string; readonly webhookSecret: string };
+  /** The secret the credit bureau's monitoring alerts are signed with; absent: alerts are refused. */
+  readonly bureau?: { readonly webhookSecret: string };
   /** The overdue policy: re-evaluated after money moves, and the buyers it blocks. */
   readonly overdue?: OverdueService;
   /** How much one client may ask, and how many live streams one principal may hold (config defaults when absent). */

@@ -14,7 +14,8 @@ import { createCarrier, createDestination, type Carrier } from '../support/marke
 import { ratedCall } from '../support/rated-calls.ts';
 import { insertDestination, insertTrade } from '../support/rows.ts';
 import { startSandbox } from '../support/sandboxes.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { eventually, startTestSystem, TEST_BUREAU_WEBHOOK_SECRET, type RunningSystem } from '../support/system.ts';
+import { SIGNATURE_HEADER, signWebhook } from '../../common/webhook-signature.ts';
 
 const PORTS = { sip: 11401, evapi: 11402, jsonrpc: 11403, api: 11404 };
 const BUREAU_URL = 'http://127.0.0.1:11590';
@@ -51,7 +52,8 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
   const assessmentsOf = async (carrier: Carrier) => Number((await db.one<{ count: string }>('select count(*) from credit_assessments where carrier_id = $1', [carrier.id])).count);
 
   before(async () => {
-    child = await startSandbox('bureau', BUREAU_URL);
+    // The bureau's monitoring alerts reach this system's API.
+    child = await startSandbox('bureau', BUREAU_URL, { MINUTEX_BUREAU_WEBHOOK_URL: `http://127.0.0.1:${PORTS.api}/bureau/webhooks` });
     running = await startTestSystem(PORTS, {
       MINUTEX_BUREAU_URL: BUREAU_URL, MINUTEX_CREDIT_APPROVAL: 'assessment', MINUTEX_BUREAU_TIMEOUT_MS: '300', MINUTEX_BUREAU_RETRIES: '1',
       MINUTEX_CREDIT_WATCH_MS: '200',
@@ -180,16 +182,36 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
       ['missed_due_date', 'C', '5000.000000'], ['operator', 'A', '50000.000000']]);
   });
 
-  it('picks up a changed bureau report: a bankruptcy drops the grade to C and the limit with it', async () => {
+  it('reassesses at once when the bureau alerts a changed report: a bankruptcy drops the grade to C and the limit with it', async () => {
     const count = await assessmentsOf(atlas);
     await bureau('/v1/test/companies/MXB-100001/report', { filings: [{ kind: 'bankruptcy', filed_on: '2026-11-01', status: 'open' }] });
-    const response = await running.api<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-assessment`, { refresh_bureau: true });
+    // No operator and no schedule: the bureau's signed alert reassesses the carrier filed under that company.
+    const reassessed = await eventually(async () => {
+      const latest = await assessment(atlas);
+      return latest.trigger === 'bureau_change' ? latest : undefined;
+    }, 15_000, 'the reassessment the bureau alert asks for');
     // 250 + 80 + 70 - 40 (bankruptcy) + 40 (nothing past due) - 10 (paid 20 days late) + 10 + 10 + 20 + 40 + 40 (no exposure) + 30
-    expect(response.body).to.include({ score: 540, grade: 'C', decision: 'unsecured' });
-    expect(response.body.inputs['filings_severity']).to.equal(3);
-    expect(response.body.terms).to.include({ risk_premium_bps: 150 });
+    expect(reassessed).to.include({ score: 540, grade: 'C', decision: 'unsecured' });
+    expect(reassessed.bureau.source).to.equal('bureau');
+    expect(reassessed.inputs['filings_severity']).to.equal(3);
+    expect(reassessed.terms).to.include({ risk_premium_bps: 150 });
     expect(await limitOf(atlas)).to.equal('5000.000000');
     expect(await assessmentsOf(atlas)).to.equal(count + 1);
+
+    // The same alert again (a bureau delivers at least once) changes nothing; nor does a forged one.
+    const sent = (await (await fetch(`${BUREAU_URL}/v1/test/alerts`)).json()) as { alerts: Array<{ id: string; delivered: boolean; report_version: number }> };
+    expect(sent.alerts).to.have.length(1);
+    expect(sent.alerts[0]!.delivered).to.equal(true);
+    const body = JSON.stringify({ id: sent.alerts[0]!.id, type: 'report.changed', data: { bureau_id: 'MXB-100001', report_version: sent.alerts[0]!.report_version } });
+    const post = (signature: string) => fetch(`${running.system.apiUrl}/bureau/webhooks`, { method: 'POST', body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature } });
+    const again = await post(signWebhook(TEST_BUREAU_WEBHOOK_SECRET, Math.floor(Date.now() / 1000), body));
+    expect(again.status).to.equal(200);
+    expect(await again.json()).to.deep.equal({ status: 'duplicate' });
+    const forged = await post(signWebhook('not-the-bureau', Math.floor(Date.now() / 1000), body.replace(sent.alerts[0]!.id, 'evt_forged')));
+    expect(forged.status).to.equal(400);
+    expect(((await forged.json()) as { error: string }).error).to.equal('bad_signature');
+    expect(await assessmentsOf(atlas)).to.equal(count + 1);
+    expect(await db.one<{ count: string }>('select count(*)::text as count from bureau_alerts')).to.deep.equal({ count: '1' });
   });
 
   it('lets an operator override a term with a reason and an expiry, shown beside the computed terms, audited', async () => {

@@ -4,10 +4,10 @@
  */
 import { startLocalService, type LocalService } from '../../common/local-service.ts';
 import { createLogger } from '../../common/logger.ts';
-import { TEST_FSN_WEBHOOK_SECRET } from './system.ts';
+import { TEST_BUREAU_WEBHOOK_SECRET, TEST_FSN_WEBHOOK_SECRET } from './system.ts';
 
 const SANDBOXES = {
-  bureau: { name: 'credit bureau sandbox', script: 'bureau/main.ts', variable: 'MINUTEX_BUREAU_URL', defaults: {} },
+  bureau: { name: 'credit bureau sandbox', script: 'bureau/main.ts', variable: 'MINUTEX_BUREAU_URL', defaults: { MINUTEX_BUREAU_WEBHOOK_SECRET: TEST_BUREAU_WEBHOOK_SECRET } },
   fsn: { name: 'financial services node sandbox', script: 'fsn/main.ts', variable: 'MINUTEX_FSN_URL', defaults: { MINUTEX_FSN_WEBHOOK_SECRET: TEST_FSN_WEBHOOK_SECRET } },
 } as const;
 

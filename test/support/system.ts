@@ -14,6 +14,8 @@ import { STANDALONE_AGENT_SECRET } from './switch.ts';
 export const TEST_OPERATOR_TOKEN = 'integration-test-operator-token';
 /** What tests' financial services node sandboxes and systems sign and check webhooks with, unless a test sets its own. */
 export const TEST_FSN_WEBHOOK_SECRET = 'integration-test-fsn-webhook-secret';
+/** What tests' credit bureau sandboxes sign their alerts with, and systems check them with. */
+export const TEST_BUREAU_WEBHOOK_SECRET = 'integration-test-bureau-webhook-secret';
 
 export interface TestPorts {
   readonly sip: number;
@@ -60,6 +62,7 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_CREDIT_APPROVAL: 'manual',
     // The secret the test sandboxes sign webhooks with (test/support/sandboxes.ts).
     MINUTEX_FSN_WEBHOOK_SECRET: TEST_FSN_WEBHOOK_SECRET,
+    MINUTEX_BUREAU_WEBHOOK_SECRET: TEST_BUREAU_WEBHOOK_SECRET,
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,
