@@ -85,6 +85,15 @@ export class LedgerStore {
     );
   }
 
+  /** Every carrier's account balances at once (the NOC page's balances of 200 carriers in one query, not 200). */
+  async allCarrierBalances(): Promise<Array<AccountBalance & { carrier_id: string }>> {
+    return this.db.map(
+      'select carrier_id, kind, currency, balance_micros from ledger_accounts where carrier_id is not null order by carrier_id, kind, currency',
+      [],
+      (row: AccountBalance & { carrier_id: string }) => ({ carrier_id: row.carrier_id, kind: row.kind, currency: row.currency, balance_micros: row.balance_micros }),
+    );
+  }
+
   /** The balance of one account; 0 for an account that has never been used. */
   async accountBalance(account: AccountRef): Promise<bigint> {
     const row = await this.db.oneOrNone<{ balance_micros: bigint }>(

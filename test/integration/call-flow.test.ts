@@ -39,6 +39,9 @@ describe('a call through the switch, from trade to ledger', function () {
   const cdrs = async () => (await running.api<{ cdrs: CdrJson[] }>('GET', '/v1/cdrs?limit=100')).body.cdrs;
   const balance = async (carrier: Carrier, account: string) => {
     const { body } = await running.api<Balances>('GET', `/v1/carriers/${carrier.id}/balances`);
+    // The operators' view of every carrier's balances at once says the same.
+    const all = await running.api<{ carriers: Array<{ carrier_id: string; balances: Balances['balances'] }> }>('GET', '/v1/ledger/balances');
+    expect(all.body.carriers.find((entry) => entry.carrier_id === carrier.id)?.balances ?? []).to.deep.equal(body.balances);
     return body.balances.find((row) => row.account === account)?.balance ?? '0.000000';
   };
   const waitForCdr = (count: number) => eventually(async () => {

@@ -94,6 +94,7 @@ describe('carriers’ access to the exchange', function () {
     const operatorOnly: Array<[string, string, unknown?]> = [
       ['POST', '/v1/carriers', { name: 'Sneaky' }],
       ['GET', '/v1/carriers'],
+      ['GET', '/v1/ledger/balances'],
       ['PUT', `/v1/carriers/${other.id}/status`, { status: 'active' }],
       ['POST', `/v1/carriers/${other.id}/trunks`, { direction: 'ingress', address: '127.0.0.99', channels: 1, cps: 1 }],
       ['POST', '/v1/destinations', { name: 'Nowhere', prefixes: ['999'] }],

@@ -24,6 +24,18 @@ export function registerReportRoutes(app: FastifyInstance, deps: RouteContext): 
     };
   });
 
+  // Operators: every carrier's balances in one answer (the live page's balances panel), carriers with no account left out.
+  api.get('/v1/ledger/balances', { schema: { tags: ['billing'] } }, async (request) => {
+    requireOperator(request);
+    const perCarrier = new Map<string, Array<{ account: string; currency: string; balance: string }>>();
+    for (const balance of await deps.ledger.allCarrierBalances()) {
+      const balances = perCarrier.get(balance.carrier_id) ?? [];
+      balances.push({ account: balance.kind, currency: balance.currency, balance: formatMicros(balance.balance_micros, balance.currency) });
+      perCarrier.set(balance.carrier_id, balances);
+    }
+    return { carriers: [...perCarrier].map(([carrier_id, balances]) => ({ carrier_id, balances })) };
+  });
+
   api.get('/v1/ledger/trial-balance', { schema: { tags: ['billing'] } }, async (request) => {
     requireOperator(request);
     const totals = await deps.ledger.trialBalance();
