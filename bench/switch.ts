@@ -114,14 +114,14 @@ try {
     const directStep = direct === undefined || failedTwice('full_direct_media') ? undefined : await carry(rate, direct.sipTarget, BUYER_PORTS.direct);
     if (directStep) steps.push({ rate, path: 'full_direct_media', ...directStep });
     if (direct) await direct.system.billing.drain();
-    const p50 = running.system.agent.decisionLatency.percentile(50);
-    const p99 = running.system.agent.decisionLatency.percentile(99);
+    const decision = running.system.agent.decisionLatency.summaryMs();
     console.log(JSON.stringify({
       bench: 'switch', rate, calls: rate * STEP_S,
       bare_ok: bareStep?.ok ?? 'skipped', bare_failed: bareStep?.result.failedCalls ?? null,
       media: MEDIA === 'off' ? 'direct' : 'anchored',
       full_ok: fullStep?.ok ?? 'skipped', full_failed: fullStep?.result.failedCalls ?? null, full_successful: fullStep?.result.successfulCalls ?? null,
-      decision_ms_p50: fullStep && p50 !== undefined ? p50 / 1000 : null, decision_ms_p99: fullStep && p99 !== undefined ? p99 / 1000 : null,
+      decision_ms_p50: fullStep ? decision.p50 : null, decision_ms_p90: fullStep ? decision.p90 : null,
+      decision_ms_p99: fullStep ? decision.p99 : null, decision_ms_max: fullStep ? decision.max : null,
       db_transactions: fullStep ? transactions : null,
       db_transactions_per_call: fullStep ? Math.round((transactions / (rate * STEP_S)) * 1000) / 1000 : null,
       ...(direct ? { full_direct_media_ok: directStep?.ok ?? 'skipped', full_direct_media_failed: directStep?.result.failedCalls ?? null } : {}),
