@@ -4,7 +4,7 @@ import { createLogger } from '../common/logger.ts';
 import { startBureauSandbox } from './sandbox.ts';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
 const url = new URL(config.bureauUrl);
 const sandbox = await startBureauSandbox({ host: url.hostname, port: Number(url.port || 80) });
 log.info({ url: sandbox.url }, 'credit bureau sandbox listening');

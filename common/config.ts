@@ -6,6 +6,7 @@
  * deployment in one pass instead of one crash per setting.
  */
 import os from 'node:os';
+import { LOG_FORMAT_SETTINGS, type LogFormatSetting } from './logger.ts';
 import { parseDecimalToMicros } from './money.ts';
 
 export interface HostPort {
@@ -173,6 +174,8 @@ export interface Config {
   readonly watchListPrefixes: readonly string[];
   /** pino log level. */
   readonly logLevel: string;
+  /** Log lines as JSON, human-readable (pino-pretty), or `auto`: readable on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormatSetting;
 }
 
 export class ConfigError extends Error {
@@ -307,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
       return prefixes;
     }),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+    logFormat: read('MINUTEX_LOG_FORMAT', 'auto', (raw) => oneOf(raw, LOG_FORMAT_SETTINGS)),
   };
   if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {
     problems.push('MINUTEX_AGENT_SECRET must be set with MINUTEX_EXTERNAL_SWITCH=true (the same one rendered into the switch config)');
@@ -385,9 +389,9 @@ function nonEmpty(raw: string): string {
   return raw;
 }
 
-function oneOf(raw: string, allowed: readonly string[]): string {
-  if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
-  return raw;
+function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
+  return raw as T;
 }
 
 function optional(raw: string | undefined): string | undefined {

@@ -4,7 +4,7 @@ import { createLogger } from '../common/logger.ts';
 import { startFsnSandbox } from './sandbox.ts';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
 const url = new URL(config.fsnUrl);
 const sandbox = await startFsnSandbox({
   host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret,
