@@ -34,7 +34,7 @@ describe('log format', () => {
     const prettyText = prettyLines.join('');
     expect(prettyText).to.match(/INFO.*call routed/);
     expect(prettyText).to.include('c-1').and.not.include('mto_secret');
-    expect(() => JSON.parse(prettyText)).to.throw();
+    expect(() => void JSON.parse(prettyText)).to.throw();
 
     const jsonLines: string[] = [];
     createLogger('info', 'test', { write: (line: string) => void jsonLines.push(line) }).info({ call_id: 'c-1' }, 'call routed');
