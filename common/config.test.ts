@@ -13,3 +13,21 @@ describe('configuration of the exchange across nodes', () => {
     expect(() => loadConfig({ MINUTEX_EXCHANGE_LEADER_POLL_MS: '10' })).to.throw(ConfigError, 'MINUTEX_EXCHANGE_LEADER_POLL_MS');
   });
 });
+
+describe('webhook secrets in the configuration', () => {
+  it('ships no financial services node secret: unset, each start makes its own and says so', () => {
+    const first = loadConfig({});
+    const second = loadConfig({});
+    expect(first.fsnWebhookSecretGenerated).to.equal(true);
+    expect(first.fsnWebhookSecret).to.have.length.greaterThan(30);
+    expect(first.fsnWebhookSecret).to.not.equal(second.fsnWebhookSecret);
+    const given = loadConfig({ MINUTEX_FSN_WEBHOOK_SECRET: 'the-providers-secret' });
+    expect(given.fsnWebhookSecret).to.equal('the-providers-secret');
+    expect(given.fsnWebhookSecretGenerated).to.equal(false);
+  });
+
+  it('refuses an alarm webhook URL without a secret to sign with', () => {
+    expect(() => loadConfig({ MINUTEX_ALARM_WEBHOOK_URL: 'https://noc.example.net/hooks' })).to.throw(ConfigError, 'MINUTEX_ALARM_WEBHOOK_SECRET');
+    expect(loadConfig({ MINUTEX_ALARM_WEBHOOK_URL: 'https://noc.example.net/hooks', MINUTEX_ALARM_WEBHOOK_SECRET: 's3cret' }).alarmWebhookSecret).to.equal('s3cret');
+  });
+});

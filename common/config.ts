@@ -5,6 +5,7 @@
  * checks everything at start and reports every problem at once, so an operator fixes a bad
  * deployment in one pass instead of one crash per setting.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { LOG_FORMAT_SETTINGS, type LogFormatSetting } from './logger.ts';
 import { parseDecimalToMicros } from './money.ts';
@@ -43,8 +44,13 @@ export interface Config {
   readonly fsnUrl: string;
   /** Where the financial services node delivers its webhooks (minutex's /fsn/webhooks). */
   readonly fsnWebhookUrl: string;
-  /** Secret both sides sign webhooks with (HMAC-SHA256); the default is for the sandbox only. */
+  /**
+   * Secret both sides sign webhooks with (HMAC-SHA256). Unset, a random one is made at start: good
+   * for the sandbox `npm start` starts (it is handed the same one), useless for any other node.
+   */
   readonly fsnWebhookSecret: string;
+  /** True when MINUTEX_FSN_WEBHOOK_SECRET was not set and `fsnWebhookSecret` was made at start. */
+  readonly fsnWebhookSecretGenerated: boolean;
   /** How often the statement schedule looks for billing periods that are over and not run yet, in ms; 0: only by hand. */
   readonly statementScheduleIntervalMs: number;
   /** The sandbox's stand-in for "a few business days": how long its bank takes to honour or refuse a draw, in ms. */
@@ -168,7 +174,7 @@ export interface Config {
   readonly alarmEvaluateMs: number;
   /** Where raised, acknowledged and cleared alarms are POSTed, signed (empty: no webhook). */
   readonly alarmWebhookUrl: string | undefined;
-  /** Secret alarm webhooks are signed with (HMAC-SHA256, minutex-signature header). */
+  /** Secret alarm webhooks are signed with (HMAC-SHA256, minutex-signature header); required with a webhook URL. */
   readonly alarmWebhookSecret: string;
   /** High-risk number prefixes (E.164 digits, comma-separated): calls to them raise the watch-list alarm. */
   readonly watchListPrefixes: readonly string[];
@@ -230,7 +236,8 @@ export function loadConfig(env: Env = process.env): Config {
     fsnUrl: read('MINUTEX_FSN_URL', 'http://127.0.0.1:8091', parseHttpUrl),
     // By default the webhooks reach this node's own API.
     fsnWebhookUrl: read('MINUTEX_FSN_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/fsn/webhooks`, parseHttpUrl),
-    fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', 'minutex-sandbox-webhook-secret', nonEmpty),
+    fsnWebhookSecret: read('MINUTEX_FSN_WEBHOOK_SECRET', randomBytes(32).toString('base64url'), nonEmpty),
+    fsnWebhookSecretGenerated: env['MINUTEX_FSN_WEBHOOK_SECRET'] === undefined,
     statementScheduleIntervalMs: read('MINUTEX_STATEMENT_SCHEDULE_INTERVAL_S', '3600', (raw) => parseIntInRange(raw, 0, 86400) * 1000),
     fsnDrawDecisionMs: read('MINUTEX_FSN_DRAW_DECISION_MS', '5000', (raw) => parseIntInRange(raw, 0, 86_400_000)),
     overdueEvaluateEveryMs: read('MINUTEX_OVERDUE_EVALUATE_EVERY_MS', '3600000', (raw) => parseIntInRange(raw, 1000, 86_400_000)),
@@ -303,7 +310,8 @@ export function loadConfig(env: Env = process.env): Config {
     qualitySuspendFlagged: read('MINUTEX_QUALITY_SUSPEND_FLAGGED', 'false', parseBoolean),
     alarmEvaluateMs: read('MINUTEX_ALARM_EVALUATE_MS', '5000', (raw) => parseIntInRange(raw, 100, 600000)),
     alarmWebhookUrl: read('MINUTEX_ALARM_WEBHOOK_URL', '', (raw) => (raw === '' ? undefined : parseHttpUrl(raw))),
-    alarmWebhookSecret: read('MINUTEX_ALARM_WEBHOOK_SECRET', 'minutex-alarm-webhook-secret', nonEmpty),
+    // No secret is shipped: without a webhook URL nothing is signed and a random one stands in.
+    alarmWebhookSecret: read('MINUTEX_ALARM_WEBHOOK_SECRET', randomBytes(32).toString('base64url'), nonEmpty),
     watchListPrefixes: read('MINUTEX_WATCH_LIST_PREFIXES', '', (raw) => {
       const prefixes = raw.split(',').map((prefix) => prefix.trim()).filter((prefix) => prefix !== '');
       if (prefixes.some((prefix) => !/^\d{1,15}$/.test(prefix))) throw new Error('expected comma-separated digit prefixes');
@@ -314,6 +322,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {
     problems.push('MINUTEX_AGENT_SECRET must be set with MINUTEX_EXTERNAL_SWITCH=true (the same one rendered into the switch config)');
+  }
+  if (config.alarmWebhookUrl !== undefined && env['MINUTEX_ALARM_WEBHOOK_SECRET'] === undefined) {
+    problems.push('MINUTEX_ALARM_WEBHOOK_SECRET must be set with MINUTEX_ALARM_WEBHOOK_URL (the receiver checks signatures with it)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

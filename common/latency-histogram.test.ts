@@ -35,6 +35,14 @@ describe('LatencyHistogram', () => {
     expect(histogram.percentileMs(100)).to.equal(3_600_000);
   });
 
+  it('never shows a percentile above the max', () => {
+    const histogram = LatencyHistogram.create();
+    for (let index = 0; index < 50; index += 1) histogram.recordMs(10 + index / 100);
+    histogram.recordMs(67.43);
+    expect(histogram.percentileMs(99)).to.be.at.most(histogram.percentileMs(100)!);
+    expect(histogram.percentileMs(100)).to.equal(67.43);
+  });
+
   it('answers null when empty, and after a reset', () => {
     const histogram = LatencyHistogram.create();
     expect(histogram.summaryMs()).to.deep.equal({ count: 0, p50: null, p90: null, p99: null, max: null });

@@ -72,7 +72,9 @@ export class LatencyHistogram {
   /** The p-th percentile (0..100) in ns; at 100 the largest value recorded here (exact; within 0.1% when added from another histogram); null when empty. */
   percentileNs(p: number): number | null {
     if (this.count === 0) return null;
-    return p >= 100 ? this.histogram.maxValue : this.histogram.getValueAtPercentile(p);
+    // A percentile reads its bucket's highest value: capped at the max, so p99 never shows above it.
+    const max = this.histogram.maxValue;
+    return p >= 100 ? max : Math.min(this.histogram.getValueAtPercentile(p), max);
   }
 
   percentileUs(p: number): number | null {

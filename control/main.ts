@@ -26,6 +26,11 @@ export async function runUntilSignal(onStarted?: (system: System, config: Config
   const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
   const system = await startSystem(config, log);
   const sandbox = await startLocalSandbox(config, log);
+  if (sandbox === null && config.fsnWebhookSecretGenerated) {
+    // Only a sandbox this process starts knows a secret made at start: any other node's webhooks
+    // (payments received, draws honoured) would fail their signature check.
+    log.warn({ fsn: config.fsnUrl }, 'MINUTEX_FSN_WEBHOOK_SECRET is not set: webhooks from the financial services node will be refused until it is');
+  }
   const bureau = await startLocalBureau(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {

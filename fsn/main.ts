@@ -4,6 +4,11 @@ import { createLogger } from '../common/logger.ts';
 import { startFsnSandbox } from './sandbox.ts';
 
 const config = loadConfig();
+if (config.fsnWebhookSecretGenerated) {
+  // The sandbox signs its webhooks with the secret minutex checks them with: it must be given.
+  console.error('MINUTEX_FSN_WEBHOOK_SECRET must be set: the same secret minutex checks the webhooks with');
+  process.exit(2);
+}
 const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
 const url = new URL(config.fsnUrl);
 const sandbox = await startFsnSandbox({

@@ -11,6 +11,12 @@ describe('rtpengine command line', () => {
     expect(args.some((arg) => arg.startsWith('--b2b-url'))).to.equal(false);
   });
 
+  it('frees a deleted call\'s ports within seconds, not rtpengine\'s default 30 s that ran the port range dry at a few hundred calls per second', () => {
+    const delay = rtpengineArguments(options).find((arg) => arg.startsWith('--delete-delay='));
+    expect(delay).to.not.equal(undefined);
+    expect(Number(delay?.slice('--delete-delay='.length))).to.be.within(0, 5);
+  });
+
   it('reports calls whose media stopped to the callback in Kamailio\'s XML-RPC format', () => {
     const args = rtpengineArguments({ ...options, timeoutCallbackUrl: 'http://127.0.0.1:5071/RPC/media-timeout/t' });
     expect(args).to.include.members(['--b2b-url=http://127.0.0.1:5071/RPC/media-timeout/t', '--xmlrpc-format=2']);

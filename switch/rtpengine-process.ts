@@ -43,6 +43,9 @@ export function writeRtpengineConfig(options: RtpengineOptions): string | undefi
   return file;
 }
 
+/** Seconds rtpengine keeps a deleted call's media ports before freeing them. */
+export const RTPENGINE_DELETE_DELAY_S = 3;
+
 /** How long rtpengine gets to stop after SIGTERM before SIGKILL, ms. */
 const STOP_GRACE_MS = 3000;
 
@@ -53,6 +56,10 @@ export function rtpengineArguments(options: RtpengineOptions, configFile?: strin
     `--listen-ng=${formatHostPort(options.controlAddr)}`,
     `--port-min=${options.portMin}`, `--port-max=${options.portMax}`,
     `--timeout=${options.rtpTimeoutS}`,
+    // rtpengine keeps a deleted call, and its media ports, for 30 s by default (to absorb late
+    // packets). At hundreds of calls per second that holds tens of thousands of ports: the range
+    // ran dry and new calls failed. A few seconds absorb a late BYE's retransmission just as well.
+    `--delete-delay=${RTPENGINE_DELETE_DELAY_S}`,
     ...(options.timeoutCallbackUrl === undefined || configFile !== undefined ? [] : [`--b2b-url=${options.timeoutCallbackUrl}`, '--xmlrpc-format=2']),
     // Warnings and worse: rtpengine logs every offer and answer at its default level.
     '--log-level=4',

@@ -15,6 +15,11 @@ describe('operator roles', () => {
     }
     expect(operatorMay('noc', 'POST', '/v1/calls/:call_id/hangup')).to.equal(true);
     expect(operatorMay('noc', 'PUT', '/v1/carriers/:id/credit-limit')).to.equal(false);
+    expect(operatorMay('noc', 'PUT', '/v1/carriers/:id/status')).to.equal(true);
+    expect(operatorMay('noc', 'DELETE', '/v1/orders/:id')).to.equal(true);
+    expect(operatorMay('finance', 'DELETE', '/v1/orders/:id')).to.equal(false);
+    // One hang-up route: the NOC's old duplicate is gone, so no role is given it.
+    expect(operatorMay('noc', 'POST', '/v1/noc/calls/:call_id/hangup')).to.equal(false);
     expect(operatorMay('finance', 'PUT', '/v1/carriers/:id/credit-limit')).to.equal(true);
     expect(operatorMay('finance', 'POST', '/v1/calls/:call_id/hangup')).to.equal(false);
   });

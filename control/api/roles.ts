@@ -4,7 +4,8 @@
  *
  * - viewer: nothing.
  * - noc: the network's day-to-day: ending a live call, sending a CDR again, suspending or
- *   reinstating a carrier, trunks and destinations.
+ *   reinstating a carrier, cancelling an order (one that harms the network cannot wait for the
+ *   carrier), trunks and destinations.
  * - finance: money: credit limits, collateral, billing terms, statements, collections and payouts.
  * - admin: everything, operators and API keys included.
  *
@@ -16,9 +17,9 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 
 const NOC_ROUTES = new Set([
   'POST /v1/calls/:call_id/hangup',
-  'POST /v1/noc/calls/:call_id/hangup',
   'POST /v1/cdrs/:call_id/requeue',
   'PUT /v1/carriers/:id/status',
+  'DELETE /v1/orders/:id',
   'POST /v1/carriers/:id/trunks',
   'POST /v1/destinations',
   'POST /v1/destinations/import',

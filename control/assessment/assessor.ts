@@ -18,7 +18,7 @@ import { HistoryStore } from './history-store.ts';
 import type { ScorecardStore } from './scorecard-store.ts';
 
 export type AssessmentTrigger =
-  | 'application' | 'operator' | 'payment' | 'missed_due_date' | 'exposure' | 'net_position' | 'bureau_change' | 'schedule' | 'override' | 'override_expired';
+  | 'application' | 'operator' | 'payment' | 'missed_due_date' | 'exposure' | 'net_position' | 'traffic' | 'bureau_change' | 'schedule' | 'override' | 'override_expired';
 
 interface OverrideRow {
   id: string;

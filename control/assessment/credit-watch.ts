@@ -8,6 +8,10 @@
  * - `override_expired`: an operator's override of its terms expired since then;
  * - `exposure`: the share of their credit line in use moved by EXPOSURE_JUMP_POINTS or more;
  * - `net_position`: its net position (receivable − payable) moved by NET_POSITION_JUMP_UNITS or more;
+ * - `traffic`: a jump in traffic: the minutes it bought and sold since the assessment, within the
+ *   last 24 hours, reach TRAFFIC_JUMP_FACTOR times its daily average over the 30 days before those
+ *   24 hours, and at least TRAFFIC_JUMP_MIN_MINUTES (so a quiet carrier's first calls are no jump).
+ *   Counting only since the assessment means one jump triggers one reassessment, not one per pass;
  * - `schedule`: the assessment is older than the schedule's period (the bureau is asked afresh,
  *   so a changed bureau report is picked up; the assessment's audit entry says whether it changed).
  * One node at a time runs a pass (a PostgreSQL advisory lock), so several nodes on one database do
@@ -27,6 +31,10 @@ export interface CreditWatchOptions {
 export const EXPOSURE_JUMP_POINTS = 25;
 /** Whole currency units the net position must move by to count as a change of position. */
 export const NET_POSITION_JUMP_UNITS = 10_000;
+/** How many times its usual daily minutes a carrier must bill within a day for a jump in traffic. */
+export const TRAFFIC_JUMP_FACTOR = 3;
+/** The fewest minutes within a day that count as a jump, whatever the carrier's usual traffic. */
+export const TRAFFIC_JUMP_MIN_MINUTES = 1_000;
 /** Most carriers one pass reassesses; the rest wait for the next pass. */
 const MAX_PER_PASS = 100;
 /** Advisory lock key of the watch ("credit watch" in ASCII, truncated). */
@@ -55,6 +63,15 @@ const DUE_SQL = `
       when abs(-coalesce((select sum(la.balance_micros) from ledger_accounts la
                           where la.carrier_id = n.carrier_id and la.currency = n.currency and la.kind in ('receivable', 'payable')), 0) / 1000000
                - coalesce(n.net_position_units, 0)) >= $3 then 'net_position'
+      -- The day's minutes first (a short index range); the month before is read only when they reach the minimum.
+      when case when (select coalesce(sum(c.billed_s), 0) from cdrs c where (c.buyer_id = n.carrier_id or c.seller_id = n.carrier_id)
+                        and c.billing_status = 'rated' and c.end_at > greatest(n.created_at, now() - interval '1 day')) >= $5::bigint * 60
+             then (select coalesce(sum(c.billed_s) filter (where c.end_at > greatest(n.created_at, now() - interval '1 day')), 0) * 30
+                            >= $4::bigint * coalesce(sum(c.billed_s) filter (where c.end_at <= now() - interval '1 day'), 0)
+                   from cdrs c where (c.buyer_id = n.carrier_id or c.seller_id = n.carrier_id) and c.billing_status = 'rated'
+                     and c.end_at > now() - interval '31 days')
+             else false end
+        then 'traffic'
       when $2::int > 0 and n.created_at < now() - make_interval(secs => $2::int) then 'schedule'
     end as trigger
   from now_exposure n`;
@@ -89,7 +106,7 @@ export class CreditWatch {
       const { locked } = await t.one<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [WATCH_LOCK_KEY.toString()]);
       if (!locked) return;
       try {
-        const due = await t.any<{ carrier_id: string; trigger: AssessmentTrigger | null }>(DUE_SQL, [EXPOSURE_JUMP_POINTS, this.options.reassess_every_s, NET_POSITION_JUMP_UNITS]);
+        const due = await t.any<{ carrier_id: string; trigger: AssessmentTrigger | null }>(DUE_SQL, [EXPOSURE_JUMP_POINTS, this.options.reassess_every_s, NET_POSITION_JUMP_UNITS, TRAFFIC_JUMP_FACTOR, TRAFFIC_JUMP_MIN_MINUTES]);
         for (const { carrier_id, trigger } of due.filter((row) => row.trigger !== null).slice(0, MAX_PER_PASS)) {
           const outcome = await this.assessor.assess({ carrier_id, trigger: trigger!, actor: 'system:credit-watch', refresh_bureau: trigger === 'schedule' });
           if (!outcome.ok) this.log.warn({ carrier_id, trigger, reason: outcome.reason }, 'reassessment could not run');

@@ -1,7 +1,8 @@
 /**
- * Carriers, their trunks and credit limits from the operator CLI, over the API: list, show,
- * suspend and reinstate carriers; list and add trunks; show and set a credit limit (a decimal
- * string, never a float, as the API takes it). Each change is audited by the API.
+ * Carriers, their trunks, credit limits and orders from the operator CLI, over the API: list,
+ * show, suspend and reinstate carriers; list and add trunks; show and set a credit limit (a
+ * decimal string, never a float, as the API takes it); cancel an order. Each change is audited by
+ * the API, which also checks the operator's role.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { commandGroup, printRows, type CliContext } from './context.ts';
@@ -47,7 +48,8 @@ export function registerMemberCommands(program: Command, context: CliContext): v
   const print = (body: unknown, rows: readonly Row[], columns: readonly string[]) => printRows(context, body, rows, columns);
   const carrierPath = (id: string) => `/v1/carriers/${encodeURIComponent(id)}`;
 
-  const carriers = program.command('carriers').description('carriers: list, show, suspend, reinstate');
+  // `carrier` (singular) is the name the page's guide first gave these commands; both work.
+  const carriers = program.command('carriers').alias('carrier').description('carriers: list, show, suspend, reinstate, credit limit');
   carriers.command('list').description('every carrier, by name').action(async () => {
     const body = await context.api().request<{ carriers: Row[] }>('GET', '/v1/carriers');
     print(body, body.carriers, ['id', 'name', 'status', 'created_at']);
@@ -103,10 +105,18 @@ export function registerMemberCommands(program: Command, context: CliContext): v
       const body = await context.api().request<Row>('GET', `${carrierPath(carrier_id)}/credit?currency=${options.currency}`);
       print(body, [body], CREDIT_COLUMNS);
     });
+  const setLimit = async (carrier_id: string, amount: string, options: { currency: string }) => {
+    const body = await context.api().request<Row>('PUT', `${carrierPath(carrier_id)}/credit-limit`, { amount, currency: options.currency });
+    print(body, [body], CREDIT_COLUMNS);
+  };
   limits.command('set').description('set the credit limit').argument('<carrier_id>').argument('<amount>', 'a decimal amount, e.g. 5000.00', parseAmount)
-    .option('--currency <code>', 'the currency', parseCurrency, 'USD')
-    .action(async (carrier_id: string, amount: string, options: { currency: string }) => {
-      const body = await context.api().request<Row>('PUT', `${carrierPath(carrier_id)}/credit-limit`, { amount, currency: options.currency });
-      print(body, [body], CREDIT_COLUMNS);
-    });
+    .option('--currency <code>', 'the currency', parseCurrency, 'USD').action(setLimit);
+  carriers.command('limit').description('set the credit limit (as `limits set`)').argument('<carrier_id>').argument('<amount>', 'a decimal amount, e.g. 25000.00', parseAmount)
+    .option('--currency <code>', 'the currency', parseCurrency, 'USD').action(setLimit);
+
+  const order = program.command('order').description("carriers' orders");
+  order.command('cancel <order_id>').description('take an order off the book (a filled one: end its trades)').action(async (order_id: string) => {
+    const body = await context.api().request<Row>('DELETE', `/v1/orders/${encodeURIComponent(order_id)}`);
+    print(body, [body], ['id', 'status']);
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * The NOC's commands of the operator CLI, over the API with the operator token: live calls,
- * measured quality, trunks' health, alarms (list, acknowledge, clear), and routing controls (block
+ * The NOC's commands of the operator CLI, over the API with the operator token: live calls (and
+ * hanging one up), measured quality, trunks' health, alarms (list, acknowledge, clear), and routing controls (block
  * or unblock a buyer's trunk, take a seller out of routing and back, lower a call rate). Tables for
  * people; `--json` for scripts. Every change is audited by the API with the operator as actor.
  */
@@ -19,10 +19,13 @@ export function registerNocCommands(program: Command, context: CliContext): void
   };
   const calls = program.command('calls').description('calls in progress (`calls` alone lists them)').action(listCalls);
   calls.command('list').description('calls in progress').action(listCalls);
-  calls.command('hangup <call_id>').description('hang up a call: BYE to both legs, audited').action(async (call_id: string) => {
-    const body = await context.api().request<Row>('POST', `/v1/noc/calls/${encodeURIComponent(call_id)}/hangup`);
-    print(body, [body], Object.keys(body));
-  });
+  // The one hang-up route: POST /v1/calls/{call_id}/hangup (docs/noc.md says why it is not under /v1/noc).
+  const hangup = async (call_id: string) => {
+    const body = await context.api().request<Row>('POST', `/v1/calls/${encodeURIComponent(call_id)}/hangup`);
+    print(body, [body], ['call_id', 'status']);
+  };
+  calls.command('hangup <call_id>').description('end an answered call in progress: a BYE to both legs, audited').action(hangup);
+  program.command('hangup <call_id>').description('the same as `calls hangup`').action(hangup);
 
   program.command('quality').description('measured quality per scope over 5 minutes and the hour')
     .option('--kind <kind>', 'seller_destination, buyer_destination or trunk', 'seller_destination')

@@ -42,7 +42,7 @@ const MAX_PROBLEMS_SHOWN = 20;
 /** An error as the operator reads it on stderr: for the API's refusals, its reason code first. */
 export function formatFailure(error: unknown): string {
   if (!(error instanceof ApiFailure)) return `error: ${error instanceof Error ? error.message : String(error)}`;
-  const lines = [`error: ${error.reason} (HTTP ${error.status} from ${error.method} ${error.path})${error.apiMessage === '' ? '' : `: ${error.apiMessage}`}`];
+  const lines = [`error: ${error.status} ${error.reason} from ${error.method} ${error.path}${error.apiMessage === '' ? '' : `: ${error.apiMessage}`}`];
   const problems = error.body['problems'];
   if (Array.isArray(problems)) {
     for (const problem of problems.slice(0, MAX_PROBLEMS_SHOWN) as Row[]) {

@@ -71,10 +71,10 @@ describe('operator CLI commands', () => {
     expect(sent.map((one) => one.body)).to.deep.equal([{ status: 'suspended' }, { status: 'active' }]);
   });
 
-  it('hangs up through the NOC route, the Call-ID escaped', async () => {
+  it('hangs up through the one hang-up route, the Call-ID escaped', async () => {
     const { sent, printed, run } = harness(() => ({ call_id: 'a b@host', status: 'ending' }));
     await run('calls', 'hangup', 'a b@host');
-    expect(sent).to.deep.equal([{ method: 'POST', path: '/v1/noc/calls/a%20b%40host/hangup' }]);
+    expect(sent).to.deep.equal([{ method: 'POST', path: '/v1/calls/a%20b%40host/hangup' }]);
     expect(printed[0]).to.match(/^call_id\s+status\n-+\s+-+\na b@host\s+ending$/);
   });
 
@@ -83,6 +83,20 @@ describe('operator CLI commands', () => {
     await run('calls');
     await run('trunk', 'health');
     expect(sent.map((one) => one.path)).to.deep.equal(['/v1/calls/live', '/v1/noc/trunks']);
+  });
+
+  it('keeps the names the page guide gives: carrier suspend/limit, order cancel, hangup', async () => {
+    const { sent, run } = harness(() => ({}));
+    await run('carrier', 'suspend', CARRIER);
+    await run('carrier', 'limit', CARRIER, '75.5');
+    await run('order', 'cancel', 'o-1');
+    await run('hangup', 'c-1');
+    expect(sent).to.deep.equal([
+      { method: 'PUT', path: `/v1/carriers/${CARRIER}/status`, body: { status: 'suspended' } },
+      { method: 'PUT', path: `/v1/carriers/${CARRIER}/credit-limit`, body: { amount: '75.5', currency: 'USD' } },
+      { method: 'DELETE', path: '/v1/orders/o-1' },
+      { method: 'POST', path: '/v1/calls/c-1/hangup' },
+    ]);
   });
 
   it('imports a rate deck for a carrier in its currency', async () => {
@@ -119,7 +133,7 @@ describe('CLI output', () => {
     const problems = Array.from({ length: 22 }, (_, index) => ({ line: index + 2, reason: 'invalid_prefix', message: 'not digits' }));
     const text = formatFailure(new ApiFailure('POST', '/v1/destinations/import', 400, 'invalid_csv', 'the table has bad lines', { error: 'invalid_csv', problems }));
     const lines = text.split('\n');
-    expect(lines[0]).to.equal('error: invalid_csv (HTTP 400 from POST /v1/destinations/import): the table has bad lines');
+    expect(lines[0]).to.equal('error: 400 invalid_csv from POST /v1/destinations/import: the table has bad lines');
     expect(lines[1]).to.equal('  line 2: invalid_prefix: not digits');
     expect(lines).to.have.length(22);
     expect(lines[21]).to.equal('  ... and 2 more');

@@ -55,7 +55,7 @@ async function search() {
 async function hangUp(call_id) {
   const session = state.session;
   if (!session || !window.confirm(`Hang up call ${call_id}? Both sides get a BYE.`)) return;
-  const response = await fetch(`/v1/noc/calls/${encodeURIComponent(call_id)}/hangup`, { method: 'POST', headers: { authorization: `Bearer ${session.token}` } });
+  const response = await fetch(`/v1/calls/${encodeURIComponent(call_id)}/hangup`, { method: 'POST', headers: { authorization: `Bearer ${session.token}` } });
   if (!response.ok) window.alert(`hang-up refused: ${response.status} ${await response.text()}`);
   await search();
 }

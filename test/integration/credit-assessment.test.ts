@@ -3,13 +3,16 @@
  * decided from the bureau's report and the scorecard, the limit applied to credit control,
  * pre-trading approval refusing buyers without a passing assessment, the bureau client's cache
  * when the bureau is slow or failing, a changed bureau report, and reassessment on a missed due
- * date and on a payment, all kept in the assessment history.
+ * date, on a payment (scorecard 2 gives the grade back), on the net position and on a jump in
+ * traffic, all kept in the assessment history.
  */
 import { expect } from 'chai';
 import type { LocalService } from '../../common/local-service.ts';
 import type { Db } from '../../common/db/database.ts';
 import { carrierClient, rowCounts, type CarrierClient } from '../support/exchange-api.ts';
 import { createCarrier, createDestination, type Carrier } from '../support/market.ts';
+import { ratedCall } from '../support/rated-calls.ts';
+import { insertDestination, insertTrade } from '../support/rows.ts';
 import { startSandbox } from '../support/sandboxes.ts';
 import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
 
@@ -78,9 +81,10 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     const decided = response.body;
     expect(decided).to.include({ trigger: 'application', score: 645, grade: 'A', decision: 'unsecured' });
     expect(decided.bureau.source).to.equal('bureau');
-    expect(decided.inputs).to.include({ payment_index: 82, delinquency_score: 92, filings_severity: 0, days_beyond_terms: null });
-    expect(decided.points.map((point) => point.points)).to.deep.equal([80, 70, 60, 45, 10, 10, 20, 40, 30, 30]);
-    expect(decided.reasons.map((reason) => reason.reason_code)).to.deep.equal(['R05', 'R06', 'R04', 'R07']);
+    expect(decided.inputs).to.include({ payment_index: 82, delinquency_score: 92, filings_severity: 0, days_past_due_now: 0, days_paid_late: null });
+    // Scorecard 2: nothing past due (40), no statement paid yet (5).
+    expect(decided.points.map((point) => point.points)).to.deep.equal([80, 70, 60, 40, 5, 10, 10, 20, 40, 30, 30]);
+    expect(decided.reasons.map((reason) => reason.reason_code)).to.deep.equal(['R05', 'R06', 'R11', 'R07']);
     expect(decided.terms).to.include({ unsecured_limit: '50000.000000', secured_limit: '250000.000000', collateral_required: '200000.000000', risk_premium_bps: 0 });
     expect(decided.credit_limit).to.deep.equal({ applied: '50000.000000', previous: '0.000000', operator_override: false });
     expect(await limitOf(atlas)).to.equal('50000.000000');
@@ -142,7 +146,7 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect(unknown.body.error).to.equal('unknown_company');
   });
 
-  it('reassesses on a missed due date (grade and limit down) and on the payment, all in the history', async () => {
+  it('reassesses on a missed due date (grade and limit down) and on the payment (grade and limit back), all in the history', async () => {
     // A statement of 1,000 USD that fell due 20 days ago, unpaid.
     const statement = await db.one<{ id: string }>(
       `insert into statements (id, number, carrier_id, currency, period_kind, time_zone, period_start, period_end, period_start_at, period_end_at, status,
@@ -153,11 +157,12 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
       const latest = await assessment(atlas);
       return latest.trigger === 'missed_due_date' ? latest : undefined;
     }, 15_000, 'a reassessment on the missed due date');
-    expect(lowered.inputs['days_beyond_terms']).to.equal(20);
-    // 645, +10 now that a line exists and none of it is used, −35 for 20 days beyond terms.
-    expect(lowered).to.include({ grade: 'B', score: 620 });
-    expect(lowered.credit_limit).to.include({ applied: '20000.000000', previous: '50000.000000' });
-    expect(await limitOf(atlas)).to.equal('20000.000000');
+    expect(lowered.inputs['days_past_due_now']).to.equal(20);
+    // 645, +10 now that a line exists and none of it is used, −90 for 20 days past due now (40 → −50).
+    expect(lowered).to.include({ grade: 'C', score: 565 });
+    expect(lowered.reasons[0]).to.include({ reason_code: 'R04', points_lost: 90 });
+    expect(lowered.credit_limit).to.include({ applied: '5000.000000', previous: '50000.000000' });
+    expect(await limitOf(atlas)).to.equal('5000.000000');
     // The payment arrives (as the financial services node's confirmation records it).
     await db.none(`update statements set paid_micros = balance_micros, status = 'paid' where id = $1`, [statement.id]);
     await db.none(`insert into fsn_events (event_id, type, statement_id, amount_micros, currency) values ('evt_test_paid', 'collection.payment_received', $1, 1000000000, 'USD')`, [statement.id]);
@@ -165,20 +170,25 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
       const latest = await assessment(atlas);
       return latest.trigger === 'payment' ? latest : undefined;
     }, 15_000, 'a reassessment on the payment');
-    // Paid 20 days late: still late, so still B; the history keeps every step.
-    expect(paid.inputs['days_beyond_terms']).to.equal(20);
-    expect(paid.history.map((entry) => entry.trigger).slice(0, 2)).to.deep.equal(['missed_due_date', 'operator']);
+    // Paid 20 days late: nothing past due now (40) and a late payment on record (−10): 640, which
+    // clears A's floor by the upgrade margin, so A and its limit again; the history keeps every step.
+    expect(paid.inputs).to.include({ days_past_due_now: 0, days_paid_late: 20 });
+    expect(paid).to.include({ grade: 'A', score: 640 });
+    expect(paid.credit_limit).to.include({ applied: '50000.000000', previous: '5000.000000' });
+    expect(await limitOf(atlas)).to.equal('50000.000000');
+    expect(paid.history.map((entry) => [entry.trigger, entry.grade, entry.credit_limit]).slice(0, 2)).to.deep.equal([
+      ['missed_due_date', 'C', '5000.000000'], ['operator', 'A', '50000.000000']]);
   });
 
-  it('picks up a changed bureau report: a bankruptcy drops the grade to D and the limit with it', async () => {
+  it('picks up a changed bureau report: a bankruptcy drops the grade to C and the limit with it', async () => {
     const count = await assessmentsOf(atlas);
     await bureau('/v1/test/companies/MXB-100001/report', { filings: [{ kind: 'bankruptcy', filed_on: '2026-11-01', status: 'open' }] });
     const response = await running.api<Assessment>('POST', `/v1/carriers/${atlas.id}/credit-assessment`, { refresh_bureau: true });
-    // 250 + 80 + 70 - 40 (bankruptcy) + 10 (20 days beyond terms) + 10 + 10 + 20 + 40 + 40 (no exposure) + 30
-    expect(response.body).to.include({ score: 520, grade: 'D', decision: 'unsecured' });
+    // 250 + 80 + 70 - 40 (bankruptcy) + 40 (nothing past due) - 10 (paid 20 days late) + 10 + 10 + 20 + 40 + 40 (no exposure) + 30
+    expect(response.body).to.include({ score: 540, grade: 'C', decision: 'unsecured' });
     expect(response.body.inputs['filings_severity']).to.equal(3);
-    expect(response.body.terms).to.include({ risk_premium_bps: 300 });
-    expect(await limitOf(atlas)).to.equal('1000.000000');
+    expect(response.body.terms).to.include({ risk_premium_bps: 150 });
+    expect(await limitOf(atlas)).to.equal('5000.000000');
     expect(await assessmentsOf(atlas)).to.equal(count + 1);
   });
 
@@ -249,9 +259,52 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect(moved.inputs['net_position_units']).to.equal(20_000);
   });
 
+  it('reassesses on a jump in traffic: 3 times the daily average and at least 1,000 minutes within a day, once per jump', async () => {
+    const MINUTE_MS = 60_000;
+    const DAY_MS = 86_400_000;
+    const destination = await insertDestination(db, 'Surgeland');
+    const termination = await createCarrier(running, 'Surge Termination');
+    const terms = { price_per_minute_micros: 1_000n, first_increment_s: 60, next_increment_s: 60, connect_fee_micros: 0n };
+    /** A rated call of `minutes` that ended `ago_ms` ago. */
+    const call = (trade: string, minutes: number, ago_ms: number) => ratedCall(running, trade, new Date(Date.now() - ago_ms - minutes * MINUTE_MS).toISOString(), minutes * MINUTE_MS);
+    const quietly = async (carrier: Carrier) => {
+      const count = await assessmentsOf(carrier);
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // five passes of the watch
+      expect(await assessmentsOf(carrier), 'no reassessment').to.equal(count);
+    };
+
+    // Surge: 300 minutes over the month before (10 a day on average), then a day of 900 and 200 more.
+    const surge = await createCarrier(running, 'Surge Buyer');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${surge.id}/credit-applications`, { bureau_id: 'MXB-100002' })).status).to.equal(201);
+    const surgeTrade = await insertTrade(db, { buyer: surge.id, seller: termination.id, destination }, terms);
+    for (const days of [5, 10, 20]) await call(surgeTrade, 100, days * DAY_MS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await call(surgeTrade, 900, 100);
+    // 900 minutes is 90 times its average, but fewer than 1,000: no jump yet.
+    await quietly(surge);
+    await call(surgeTrade, 200, 100);
+    const jumped = await eventually(async () => {
+      const latest = await assessment(surge);
+      return latest.trigger === 'traffic' ? latest : undefined;
+    }, 15_000, 'a reassessment on the jump in traffic');
+    expect(jumped.inputs['traffic_minutes_30d']).to.equal(1_400);
+    // The jump was assessed: counted from this assessment on, it triggers nothing more.
+    await quietly(surge);
+
+    // Steady: 15,400 minutes over the month before (513 a day), then 1,200 in a day: more than 1,000, less than 3 times its average.
+    const steady = await createCarrier(running, 'Steady Buyer');
+    expect((await running.api<Assessment>('POST', `/v1/carriers/${steady.id}/credit-applications`, { bureau_id: 'MXB-100002' })).status).to.equal(201);
+    const steadyTrade = await insertTrade(db, { buyer: steady.id, seller: termination.id, destination }, terms);
+    for (let day = 2; day <= 12; day += 1) await call(steadyTrade, 1_400, day * DAY_MS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await call(steadyTrade, 1_200, 100);
+    await quietly(steady);
+    expect((await assessment(steady)).trigger).to.equal('application');
+  });
+
   it('keeps scorecards and assessments as history that cannot change', async () => {
     const versions = await db.map('select version from credit_scorecards', [], (row: { version: number }) => row.version);
-    expect(versions).to.deep.equal([1]);
+    expect(versions).to.deep.equal([1, 2]);
     let refused = '';
     await db.none(`update credit_scorecards set sha256 = repeat('0', 64)`).catch((error: Error) => { refused = error.message; });
     expect(refused).to.match(/cannot change/);

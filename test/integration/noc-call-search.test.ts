@@ -94,7 +94,7 @@ describe('the NOC call search and hang-up', function () {
     expect(live.legs.map((leg) => leg.sip_code)).to.deep.equal([200]);
 
     const audited = async () => Number((await running.system.db.one<{ count: string }>("select count(*) from audit_log where action = 'call.hangup' and subject = $1", [`call:${live.call_id}`])).count);
-    const url = `/v1/noc/calls/${encodeURIComponent(live.call_id)}/hangup`;
+    const url = `/v1/calls/${encodeURIComponent(live.call_id)}/hangup`;
     expect((await as('viewer', 'POST', url)).status).to.equal(403);
     expect(await audited()).to.equal(0);
     expect(running.system.calls.liveCall(live.call_id)?.state, 'the viewer changed nothing').to.equal('answered');
@@ -116,7 +116,7 @@ describe('the NOC call search and hang-up', function () {
     expect(ended).to.include({ final_sip_code: 200, ended_by: 'switch', cut_off_reason: 'ended by operator' });
     // Ended now: hanging it up again is a 404, and nothing more is audited.
     expect((await as('noc', 'POST', url)).status).to.equal(404);
-    expect((await as('noc', 'POST', '/v1/noc/calls/no-such-call/hangup')).status).to.equal(404);
+    expect((await as('noc', 'POST', '/v1/calls/no-such-call/hangup')).status).to.equal(404);
     expect(await audited()).to.equal(1);
   });
   it('finds a call on the live page and hangs it up from there after a confirmation', async () => {

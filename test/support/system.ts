@@ -12,6 +12,8 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 import { STANDALONE_AGENT_SECRET } from './switch.ts';
 
 export const TEST_OPERATOR_TOKEN = 'integration-test-operator-token';
+/** What tests' financial services node sandboxes and systems sign and check webhooks with, unless a test sets its own. */
+export const TEST_FSN_WEBHOOK_SECRET = 'integration-test-fsn-webhook-secret';
 
 export interface TestPorts {
   readonly sip: number;
@@ -58,6 +60,8 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     MINUTEX_RTP_PORT_MAX: process.env['MINUTEX_TEST_RTP_PORT_MAX'] ?? '40000',
     // Buyers approved by the limit an operator sets; tests of credit assessments ask for `assessment`.
     MINUTEX_CREDIT_APPROVAL: 'manual',
+    // The secret the test sandboxes sign webhooks with (test/support/sandboxes.ts).
+    MINUTEX_FSN_WEBHOOK_SECRET: TEST_FSN_WEBHOOK_SECRET,
     // A switch started on its own (test/support/switch.ts) was rendered with this secret.
     ...(env['MINUTEX_EXTERNAL_SWITCH'] === 'true' ? { MINUTEX_AGENT_SECRET: STANDALONE_AGENT_SECRET } : {}),
     ...env,

@@ -9,9 +9,14 @@ import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../../../com
 import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
-import { CurrencyCode, DecimalAmount, IdParams } from '../schemas.ts';
+import { CurrencyCode, DecimalAmount, IdParams, moneyString } from '../schemas.ts';
 
-const LimitBody = Type.Object({ amount: DecimalAmount, currency: CurrencyCode }, { additionalProperties: false });
+// The amount is checked by amountMicros rather than by the schema, so that a bad one gets its own
+// reason (invalid_amount) rather than the schema's invalid_request.
+const LimitBody = Type.Object({
+  amount: moneyString({ maxLength: 40, description: 'the new unsecured limit, a decimal string with at most 6 decimals, e.g. "25000.00"' }),
+  currency: CurrencyCode,
+}, { additionalProperties: false });
 const CollateralBody = Type.Object(
   {
     kind: Type.Union([Type.Literal('deposit'), Type.Literal('letter_of_credit')]),

@@ -34,6 +34,9 @@ export function registerLiveRoutes(app: FastifyInstance, deps: RouteContext): vo
     return { calls: calls.map((call) => carrierLiveCallJson(call, principal.carrier_id, deps.aliases)).filter((call) => call !== null) };
   });
 
+  // The one hang-up route, beside the list of live calls it acts on (the page's call search uses
+  // it too). noc and admin operators (roles.ts); a viewer or finance operator is refused before
+  // this runs. Ends an answered call through the switch's one path for ending calls: a BYE to both legs.
   app.post<{ Params: { call_id: string } }>('/v1/calls/:call_id/hangup', { schema: { tags: ['live'], params: CallIdParams } }, async (request) => {
     requireOperator(request);
     const call_id = request.params.call_id;

@@ -1,24 +1,19 @@
 /**
- * The NOC's call search and hang-up (operators only). The search finds calls by Call-ID, number or
- * carrier name among the live calls and the recent CDRs, and tells what happened and why (core in
- * noc/call-search.ts). Hanging up goes through the switch's one path for ending a call (a BYE to
- * both legs) and is audited.
+ * The NOC's call search (operators only): finds calls by Call-ID, number or carrier name among the
+ * live calls and the recent CDRs, and tells what happened and why (core in noc/call-search.ts).
+ * Hanging up a call found here is `POST /v1/calls/{call_id}/hangup` (live.ts).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { audit } from '../../store/audit.ts';
 import { cdrStory, liveCallMatches, liveCallStory, type CdrRow } from '../../noc/call-search.ts';
-import { actorOf, requireOperator } from '../access.ts';
-import { notFound } from '../errors.ts';
+import { requireOperator } from '../access.ts';
 import type { RouteContext } from '../route-context.ts';
 
 const SearchQuery = Type.Object({
   q: Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~ ]+$' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 }, { additionalProperties: false });
-// A SIP Call-ID is printable ASCII without spaces (RFC 3261 section 25.1, `word`).
-const CallIdParams = Type.Object({ call_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[!-~]+$' }) });
 const DEFAULT_LIMIT = 50;
 
 export function registerNocCallRoutes(app: FastifyInstance, deps: RouteContext): void {
@@ -42,14 +37,5 @@ export function registerNocCallRoutes(app: FastifyInstance, deps: RouteContext):
       { query, byNumber, carrierIds: [...carrierIds], limit });
     const liveIds = new Set(live.map((call) => call.call_id));
     return { calls: [...live, ...rows.filter((row) => !liveIds.has(row.call_id)).map(cdrStory)].slice(0, limit) };
-  });
-
-  // noc and admin (roles.ts); a viewer or finance operator is refused before this runs.
-  api.post('/v1/noc/calls/:call_id/hangup', { schema: { tags: ['noc'], params: CallIdParams } }, async (request) => {
-    requireOperator(request);
-    const call_id = request.params.call_id;
-    if (!deps.switchControl.endCall(call_id, 'ended by operator')) throw notFound('no answered live call with this Call-ID');
-    await audit(deps.db, actorOf(request), 'call.hangup', `call:${call_id}`, { from: 'noc' });
-    return { call_id, status: 'ending' };
   });
 }

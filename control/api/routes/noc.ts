@@ -236,10 +236,12 @@ export function registerNocRoutes(app: FastifyInstance, deps: RouteContext): voi
     return { flags: await deps.db.any('select id::text, trade_id, seller_id, destination_id, broken, measured, committed, below_since, flagged_at, suspended, cleared_at from trade_quality_flags order by id desc limit 200') };
   });
 
-  api.get('/v1/noc/credit', { schema: { tags: ['noc'] } }, async (request) => {
+  // `carrier_id` narrows it to one carrier's accounts (the page's carrier panel), one query per currency.
+  api.get('/v1/noc/credit', { schema: { tags: ['noc'], querystring: Type.Object({ carrier_id: Type.Optional(Uuid) }, { additionalProperties: false }) } }, async (request) => {
     requireOperator(request);
     const accounts = await deps.db.any<{ carrier_id: string; name: string; currency: string }>(
-      'select a.carrier_id, c.name, a.currency from credit_accounts a join carriers c on c.id = a.carrier_id order by c.name, a.currency');
+      `select a.carrier_id, c.name, a.currency from credit_accounts a join carriers c on c.id = a.carrier_id
+        where $1::uuid is null or a.carrier_id = $1 order by c.name, a.currency`, [request.query.carrier_id ?? null]);
     const buyers = await Promise.all(accounts.map(async ({ carrier_id, name, currency }) => {
       const view = await deps.credits.creditView(carrier_id, currency.trim());
       const pool = view.limit_micros + view.collateral_micros + view.balance_micros;

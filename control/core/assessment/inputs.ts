@@ -73,6 +73,36 @@ export function daysBeyondTerms(statements: readonly OwedStatement[], today: str
   return weight_micros === 0n ? null : Number(weighted_days / weight_micros);
 }
 
+/**
+ * Days past due now: how many days the oldest statement still (partly) unpaid is past its due
+ * date; 0 when nothing is past due. Paying what is past due takes it back to 0 at once, which is
+ * what lets a carrier that pays recover its grade (scorecard version 2).
+ */
+export function daysPastDueNow(statements: readonly OwedStatement[], today: string): number {
+  let days = 0;
+  for (const statement of statements) {
+    if (statement.balance_micros <= 0n || statement.paid_on !== null || statement.outstanding_micros <= 0n) continue;
+    days = Math.max(days, daysPastDue(statement.due_date, today));
+  }
+  return days;
+}
+
+/**
+ * Days paid late: of the statements paid in full (within the history read, 12 months), the days
+ * from due date to payment (0 when on time), averaged weighted by amount and rounded down. Null
+ * when none has been paid yet. Statements still unpaid are days_past_due_now's business.
+ */
+export function daysPaidLate(statements: readonly OwedStatement[]): number | null {
+  let weight_micros = 0n;
+  let weighted_days = 0n;
+  for (const statement of statements) {
+    if (statement.balance_micros <= 0n || statement.paid_on === null) continue;
+    weight_micros += statement.balance_micros;
+    weighted_days += statement.balance_micros * BigInt(Math.max(0, daysPastDue(statement.due_date, statement.paid_on)));
+  }
+  return weight_micros === 0n ? null : Number(weighted_days / weight_micros);
+}
+
 function floorDiv(value: bigint, divisor: bigint): bigint {
   const quotient = value / divisor;
   return value < 0n && quotient * divisor !== value ? quotient - 1n : quotient;
@@ -86,6 +116,8 @@ export function scoreInputsFrom(report: ReportFacts | null, history: CarrierHist
     delinquency_score: report?.delinquency_score ?? null,
     filings_severity: report === null ? null : filingsSeverity(report.filings, history.today),
     days_beyond_terms: daysBeyondTerms(history.statements, history.today),
+    days_past_due_now: daysPastDueNow(history.statements, history.today),
+    days_paid_late: daysPaidLate(history.statements),
     // Whole months of 30 days.
     tenure_months: Math.floor(history.tenure_days / 30),
     traffic_minutes_30d: Math.floor(history.billed_s_30d / 60),

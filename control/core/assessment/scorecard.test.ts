@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import scorecardFile from '../../assessment/scorecards/scorecard-1.json' with { type: 'json' };
-import { bandPoints, gradeOf, gradeWithHysteresis, parseScorecard, scoreInputs, ScorecardError, type ScoreInputs } from './scorecard.ts';
+import scorecard2File from '../../assessment/scorecards/scorecard-2.json' with { type: 'json' };
+import { bandPoints, gradeOf, gradeWithHysteresis, parseScorecard, scoreInputs, ScorecardError, type Scorecard, type ScoreInputs } from './scorecard.ts';
 import { limitToApply, termsFor } from './terms.ts';
 
 const card = parseScorecard(scorecardFile);
@@ -9,7 +10,7 @@ const table = (name: string) => card.attributes.find((attribute) => attribute.at
 
 /** A carrier new to the exchange with Atlas Voice's bureau report (bureau/companies.ts). */
 const NEW_GOOD: ScoreInputs = {
-  payment_index: 82, delinquency_score: 92, filings_severity: 0, days_beyond_terms: null, tenure_months: 0,
+  payment_index: 82, delinquency_score: 92, filings_severity: 0, days_beyond_terms: null, days_past_due_now: 0, days_paid_late: null, tenure_months: 0,
   traffic_minutes_30d: 0, traffic_trend_percent: null, net_position_units: 0, exposure_percent: null, open_disputes: 0,
 };
 
@@ -85,27 +86,7 @@ describe('credit scorecard (version 1)', () => {
   });
 
   it('never gives better terms for a worse input (property)', () => {
-    const order = ['A', 'B', 'C', 'D', 'E'];
-    const value = (min: number, max: number) => fc.option(fc.integer({ min, max }), { nil: null });
-    const inputs = fc.record({
-      payment_index: value(1, 100), delinquency_score: value(1, 100), filings_severity: fc.integer({ min: 0, max: 3 }),
-      days_beyond_terms: value(0, 400), tenure_months: fc.integer({ min: 0, max: 300 }), traffic_minutes_30d: fc.integer({ min: 0, max: 5_000_000 }),
-      traffic_trend_percent: value(-100, 500), net_position_units: fc.integer({ min: -1_000_000, max: 1_000_000 }), exposure_percent: value(0, 300),
-      open_disputes: fc.integer({ min: 0, max: 10 }),
-    });
-    // Attributes where a larger value is worse; the others are better when larger.
-    const worseWhenLarger = new Set(['filings_severity', 'days_beyond_terms', 'exposure_percent', 'open_disputes']);
-    fc.assert(fc.property(inputs, fc.constantFrom(...card.attributes.map((attribute) => attribute.attribute)), fc.integer({ min: 1, max: 100 }), (base, attribute, step) => {
-      const current = base[attribute];
-      if (current === null) return;
-      const worse = { ...base, [attribute]: worseWhenLarger.has(attribute) ? current + step : current - step };
-      const good = termsFor(card, { score: scoreInputs(card, base).score, previous_grade: null, collateral_micros: 0n });
-      const bad = termsFor(card, { score: scoreInputs(card, worse).score, previous_grade: null, collateral_micros: 0n });
-      expect(scoreInputs(card, worse).score).to.be.at.most(scoreInputs(card, base).score);
-      expect(order.indexOf(bad.grade)).to.be.at.least(order.indexOf(good.grade));
-      expect(bad.unsecured_limit_micros <= good.unsecured_limit_micros).to.equal(true);
-      expect(bad.premium_bps).to.be.at.least(good.premium_bps);
-    }), { numRuns: 500 });
+    worseNeverBetter(card);
   });
 
   it('refuses a malformed card with a reason', () => {
@@ -113,6 +94,131 @@ describe('credit scorecard (version 1)', () => {
     broken.attributes[0]!.bands[1]!.min = 0;
     expect(() => parseScorecard(broken)).to.throw(ScorecardError, /ascend/);
     expect(() => parseScorecard({ ...card, grades: card.grades.slice(1) })).to.throw(ScorecardError, /grades/);
+  });
+});
+
+/**
+ * The property over every attribute a card scores: a worse value of one input (larger where larger
+ * is worse, smaller otherwise) never gives a higher score, a better grade, a larger limit or a
+ * smaller premium.
+ */
+function worseNeverBetter(scorecard: Scorecard): void {
+  const order = ['A', 'B', 'C', 'D', 'E'];
+  const value = (min: number, max: number) => fc.option(fc.integer({ min, max }), { nil: null });
+  const inputs = fc.record({
+    payment_index: value(1, 100), delinquency_score: value(1, 100), filings_severity: fc.integer({ min: 0, max: 3 }),
+    days_beyond_terms: value(0, 400), days_past_due_now: fc.integer({ min: 0, max: 400 }), days_paid_late: value(0, 400),
+    tenure_months: fc.integer({ min: 0, max: 300 }), traffic_minutes_30d: fc.integer({ min: 0, max: 5_000_000 }),
+    traffic_trend_percent: value(-100, 500), net_position_units: fc.integer({ min: -1_000_000, max: 1_000_000 }), exposure_percent: value(0, 300),
+    open_disputes: fc.integer({ min: 0, max: 10 }),
+  });
+  // Attributes where a larger value is worse; the others are better when larger.
+  const worseWhenLarger = new Set(['filings_severity', 'days_beyond_terms', 'days_past_due_now', 'days_paid_late', 'exposure_percent', 'open_disputes']);
+  fc.assert(fc.property(inputs, fc.constantFrom(...scorecard.attributes.map((attribute) => attribute.attribute)), fc.integer({ min: 1, max: 100 }), (base, attribute, step) => {
+    const current = base[attribute];
+    if (current === null) return;
+    const worse = { ...base, [attribute]: worseWhenLarger.has(attribute) ? current + step : current - step };
+    const good = termsFor(scorecard, { score: scoreInputs(scorecard, base).score, previous_grade: null, collateral_micros: 0n });
+    const bad = termsFor(scorecard, { score: scoreInputs(scorecard, worse).score, previous_grade: null, collateral_micros: 0n });
+    expect(scoreInputs(scorecard, worse).score).to.be.at.most(scoreInputs(scorecard, base).score);
+    expect(order.indexOf(bad.grade)).to.be.at.least(order.indexOf(good.grade));
+    expect(bad.unsecured_limit_micros <= good.unsecured_limit_micros).to.equal(true);
+    expect(bad.premium_bps).to.be.at.least(good.premium_bps);
+  }), { numRuns: 1000 });
+}
+
+describe('credit scorecard (version 2): past due now apart from paid late', () => {
+  const card2 = parseScorecard(scorecard2File);
+  const table2 = (name: string) => card2.attributes.find((attribute) => attribute.attribute === name)!;
+  /** Delta Minutes' bureau report (bureau/companies.ts), new to the exchange. */
+  const DELTA: ScoreInputs = { ...NEW_GOOD, payment_index: 52, delinquency_score: 24, filings_severity: 2 };
+
+  it('scores what is past due now and what was paid late at every band edge', () => {
+    const now = table2('days_past_due_now');
+    expect([0, 1, 7, 8, 15, 16, 30, 31, 60, 61, 400].map((value) => bandPoints(now, value))).to.deep.equal([40, -10, -10, -30, -30, -50, -50, -80, -80, -120, -120]);
+    const late = table2('days_paid_late');
+    expect([0, 1, 7, 8, 15, 16, 30, 31, 60, 61, 400].map((value) => bandPoints(late, value))).to.deep.equal([30, 10, 10, 0, 0, -10, -10, -20, -20, -30, -30]);
+    expect(bandPoints(late, null)).to.equal(5);
+    // The unscored attribute of version 1 is not on the card: its value changes nothing.
+    expect(card2.attributes.map((attribute) => attribute.attribute)).to.not.include('days_beyond_terms');
+    expect(scoreInputs(card2, { ...NEW_GOOD, days_beyond_terms: 400 }).score).to.equal(scoreInputs(card2, NEW_GOOD).score);
+  });
+
+  it('gives a new carrier the score version 1 gave it: 40 + 5 for the two stand in for 45', () => {
+    // 250 + 80 + 70 + 60 + 40 + 5 + 10 + 10 + 20 + 40 + 30 + 30
+    const scored = scoreInputs(card2, NEW_GOOD);
+    expect(scored.score).to.equal(645);
+    expect(scored.attributes.map((attribute) => attribute.points)).to.deep.equal([80, 70, 60, 40, 5, 10, 10, 20, 40, 30, 30]);
+    // Lost: tenure 40, traffic 40, paid late (no history) 25, trend 10, exposure 10.
+    expect(scored.reasons.map((reason) => [reason.reason_code, reason.points_lost])).to.deep.equal([['R05', 40], ['R06', 40], ['R11', 25], ['R07', 10]]);
+  });
+
+  it('orders the reasons of a carrier past due now: R04 first, ties in file order', () => {
+    // 20 days past due (loses 90), never paid a statement (25), owes the exchange (15), no tenure or traffic (40 each).
+    const scored = scoreInputs(card2, { ...NEW_GOOD, days_past_due_now: 20, net_position_units: -1 });
+    expect(scored.reasons.map((reason) => [reason.reason_code, reason.points_lost])).to.deep.equal([['R04', 90], ['R05', 40], ['R06', 40], ['R11', 25]]);
+  });
+
+  it('lowers a grade on a missed payment and restores it on the payment (docs/credit.md, by hand)', () => {
+    // New: 250 + 30 + 15 + 15 + 40 + 5 + 10 + 10 + 20 + 40 + 30 + 30 = 495, grade D, limit 1,000.
+    const applied = scoreInputs(card2, DELTA).score;
+    expect(applied).to.equal(495);
+    const d = termsFor(card2, { score: applied, previous_grade: null, collateral_micros: 0n });
+    expect(d).to.include({ grade: 'D', decision: 'unsecured', unsecured_limit_micros: 1_000_000_000n, collateral_required_micros: 19_000_000_000n });
+    // Trading: a line now exists and little of it is used (exposure 0: +10), it owes a statement (net -1: -15): 490.
+    const trading: ScoreInputs = { ...DELTA, exposure_percent: 0, net_position_units: -1 };
+    expect(scoreInputs(card2, trading).score).to.equal(490);
+    // The statement is 3 days past due: 40 -> -10, so 440, below the cut-off of 450: refused (grade E), limit 0.
+    const missed = scoreInputs(card2, { ...trading, days_past_due_now: 3 }).score;
+    expect(missed).to.equal(440);
+    const refused = termsFor(card2, { score: missed, previous_grade: 'D', collateral_micros: 4_000_000_000n });
+    expect(refused).to.include({ grade: 'E', decision: 'refused', unsecured_limit_micros: 0n });
+    expect(limitToApply(card2, 1_000_000_000n, refused)).to.equal(0n);
+    // Paid, 3 days late: nothing past due (40), paid late 1-7 days (10), owes nothing (40): 510, which clears D's floor + margin (500).
+    const paid = scoreInputs(card2, { ...trading, net_position_units: 0, days_past_due_now: 0, days_paid_late: 3 }).score;
+    expect(paid).to.equal(510);
+    const restored = termsFor(card2, { score: paid, previous_grade: 'E', collateral_micros: 4_000_000_000n });
+    expect(restored).to.include({ grade: 'D', decision: 'unsecured', unsecured_limit_micros: 1_000_000_000n });
+    expect(limitToApply(card2, 0n, restored)).to.equal(1_000_000_000n);
+    // Version 1 would not have moved: 3 days beyond terms (50) scores more than none (45).
+    expect(scoreInputs(card, trading).score).to.equal(490);
+    expect(scoreInputs(card, { ...trading, days_beyond_terms: 3 }).score).to.equal(495);
+  });
+
+  it('restores an A carrier 20 days late to A once it pays (the version-1 card kept it at B)', () => {
+    const lined: ScoreInputs = { ...NEW_GOOD, exposure_percent: 0 };
+    // 655 - 90 = 565: C, limit 5,000.
+    const late = scoreInputs(card2, { ...lined, days_past_due_now: 20 }).score;
+    expect(late).to.equal(565);
+    expect(termsFor(card2, { score: late, previous_grade: 'A', collateral_micros: 0n }).grade).to.equal('C');
+    // Paid 20 days late: 40 + (-10) = 30 for the two, 640: exactly A's floor + margin.
+    const paid = scoreInputs(card2, { ...lined, days_past_due_now: 0, days_paid_late: 20 }).score;
+    expect(paid).to.equal(640);
+    expect(termsFor(card2, { score: paid, previous_grade: 'C', collateral_micros: 0n }).grade).to.equal('A');
+    expect(termsFor(card2, { score: paid - 1, previous_grade: 'C', collateral_micros: 0n }).grade).to.equal('B');
+    const v1 = scoreInputs(card, { ...lined, days_beyond_terms: 20 }).score;
+    expect(v1).to.equal(620);
+  });
+
+  it('never gives better terms for a worse input, the new attributes included (property)', () => {
+    worseNeverBetter(card2);
+  });
+
+  it('always scores a carrier higher once it pays what is past due, however late (property)', () => {
+    // Paying a statement d days past due takes days_past_due_now to 0 and moves days_paid_late, an
+    // average weighted by amount, to somewhere between what it was and d (d itself without a record).
+    fc.assert(fc.property(fc.integer({ min: 1, max: 400 }), fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }), fc.double({ min: 0, max: 1, noNaN: true }),
+      (days, history, share) => {
+        const before = scoreInputs(card2, { ...NEW_GOOD, days_past_due_now: days, days_paid_late: history }).score;
+        const after_days = history === null ? days : Math.floor(history + (days - history) * share);
+        const after = scoreInputs(card2, { ...NEW_GOOD, days_past_due_now: 0, days_paid_late: after_days }).score;
+        expect(after, `${days} days past due, ${history} paid late before, ${after_days} after`).to.be.above(before);
+      }), { numRuns: 1000 });
+  });
+
+  it('is refused when it scores no attribute or one twice', () => {
+    expect(() => parseScorecard({ ...card2, attributes: [] })).to.throw(ScorecardError, /at least one/);
+    expect(() => parseScorecard({ ...card2, attributes: [card2.attributes[0], card2.attributes[0]] })).to.throw(ScorecardError, /twice/);
   });
 });
 

@@ -14,10 +14,14 @@
  * file, no statements yet) scores the attribute's `missing_points`. Every attribute also has a
  * reason code: the reasons of an assessment are the attributes that lost the most points against
  * that attribute's best band (ties in file order), at most four, as lenders must give them.
+ *
+ * A card scores the attributes it lists, each once; the inputs of an assessment hold every known
+ * attribute, so a newer card may score attributes an older one did not (version 2 splits version
+ * 1's days beyond terms into what is past due now and what was paid late).
  */
 
 export const ATTRIBUTES = [
-  'payment_index', 'delinquency_score', 'filings_severity', 'days_beyond_terms', 'tenure_months',
+  'payment_index', 'delinquency_score', 'filings_severity', 'days_beyond_terms', 'days_past_due_now', 'days_paid_late', 'tenure_months',
   'traffic_minutes_30d', 'traffic_trend_percent', 'net_position_units', 'exposure_percent', 'open_disputes',
 ] as const;
 
@@ -156,7 +160,7 @@ export function parseScorecard(value: unknown): Scorecard {
       previous = min;
     }
   }
-  for (const name of ATTRIBUTES) if (!seen.has(name)) fail(`attribute ${name} is missing`);
+  if (seen.size === 0) fail('a scorecard scores at least one attribute');
   const grades = card['grades'];
   if (!Array.isArray(grades) || grades.length !== GRADES.length) fail(`grades must list ${GRADES.join(', ')}`);
   let floor = Infinity;
