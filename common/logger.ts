@@ -31,7 +31,8 @@ export function createLogger(level: string, name = 'minutex', destination?: Dest
   if (format === 'pretty') {
     // Formatted in this thread as each line is written (not in a transport's worker): lines keep
     // their order with console output, and the last ones are not lost at exit.
-    const prettify = prettyFactory({ colorize: destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    // One line per entry, its fields after the message: a terminal scrolls by line.
+    const prettify = prettyFactory({ colorize: destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
     const target = destination ?? process.stdout;
     return pino(options, { write: (line: string) => void target.write(prettify(line)) });
   }
