@@ -2,15 +2,18 @@
  * The operator CLI (`npm run cli`) as an operator runs it, against a started control plane on real
  * PostgreSQL (no switch: these commands go through the API alone): carriers, trunks and a credit
  * limit changed and audited, a destination table imported from a file (with its progress bar on
- * a terminal), and refusals that exit 1 with the API's reason code.
+ * a terminal), a day's statements run and downloaded, and refusals that exit 1 with the API's
+ * reason code.
  */
 import { execFile, type ExecFileException } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createCarrier, type Carrier } from '../support/market.ts';
 import { rowCounts } from '../support/exchange-api.ts';
+import { ratedCall } from '../support/rated-calls.ts';
+import { insertDestination, insertTrade } from '../support/rows.ts';
 import { startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 interface CliRun { code: number; stdout: string; stderr: string }
@@ -126,5 +129,33 @@ describe('operator CLI', function () {
     expect(listed.code, listed.stderr).to.equal(0);
     expect(JSON.parse(listed.stdout)).to.deep.equal({ statements: [] });
     expect((await cli('statements', 'list')).stdout.trim()).to.equal('(none)');
+  });
+
+  it('runs a day\'s statements, lists them and downloads one as PDF and CSV; a second run is refused', async () => {
+    // A statement needs something to state: a call bought from another carrier that day.
+    const seller = await createCarrier(running, 'Cli Seller');
+    const destination = await insertDestination(running.system.db, 'Cli Statement Land');
+    const trade = await insertTrade(running.system.db, { buyer: carrier.id, seller: seller.id, destination },
+      { price_per_minute_micros: 12_000n, first_increment_s: 60, next_increment_s: 60, connect_fee_micros: 0n });
+    await ratedCall(running, trade, '2026-11-01T09:00:00Z', 90_000);
+    for (const one of [carrier.id, seller.id]) {
+      const terms = await running.api('PUT', `/v1/carriers/${one}/billing-terms`, { period: 'daily', time_zone: 'UTC', payment_terms_days: 10, currency: 'USD' });
+      expect(terms.status).to.equal(200);
+    }
+    const run = await cli('--json', 'statements', 'run', '2026-11-01');
+    expect(run.code, run.stderr).to.equal(0);
+    const statement = (JSON.parse(run.stdout) as { statements: Array<{ id: string; carrier_id: string }> }).statements.find((one) => one.carrier_id === carrier.id);
+    expect(statement).to.not.equal(undefined);
+    const listed = await cli('statements', 'list', '--carrier', carrier.id);
+    expect(listed.stdout).to.match(new RegExp(`^${statement!.id}\\s+\\S+\\s+Cli Carrier\\s+USD\\s+\\w+\\s+2026-11-01\\s+2026-11-01\\s`, 'm'));
+    const pdf = path.join(workDir, 'statement.pdf');
+    expect((await cli('statements', 'download', statement!.id, '--format', 'pdf', '-o', pdf)).code).to.equal(0);
+    expect(readFileSync(pdf).subarray(0, 5).toString('latin1')).to.equal('%PDF-');
+    const csv = await cli('--json', 'statements', 'download', statement!.id, '--format', 'csv', '-o', path.join(workDir, 'statement.csv'));
+    expect(JSON.parse(csv.stdout)).to.include({ format: 'csv', file: path.join(workDir, 'statement.csv') });
+    expect(readFileSync(path.join(workDir, 'statement.csv'), 'utf8').length).to.be.greaterThan(20);
+    const again = await cli('statements', 'run', '2026-11-01');
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/^error: 409 period_already_run from POST \/v1\/statements\/run/);
   });
 });
