@@ -102,6 +102,18 @@ describe('operator CLI', function () {
     expect(again.replaceAll('\r', ''), 'the answer after the bar: all 20,000 unchanged').to.match(/^20000\s+0\s+0\s+0\s+20000$/m);
   });
 
+  it("imports a seller's rate deck: its lines become sell orders", async () => {
+    // Prefixes of two destinations the import above made (Cli Land 0 and Cli Land 1).
+    const seller = await createCarrier(running, 'Cli Deck Seller');
+    const file = path.join(workDir, 'deck.csv');
+    writeFileSync(file, 'prefix,price_per_minute,increments,connect_fee,effective_date,channels\n9000001,0.015000,60/60,,,10\n9000101,0.008,30/6,0.001,,5\n');
+    const imported = await cli('--json', 'import', 'rate-deck', seller.id, file, '--currency', 'USD');
+    expect(imported.code, imported.stderr).to.equal(0);
+    expect(JSON.parse(imported.stdout)).to.include({ currency: 'USD', orders_submitted: 2 });
+    const orders = await running.system.db.one<{ n: number }>("select count(*)::int as n from orders where carrier_id = $1 and side = 'sell'", [seller.id]);
+    expect(orders.n).to.equal(2);
+  });
+
   it('exits 1 with the reason code and the bad lines when the API refuses a file, changing nothing', async () => {
     const file = path.join(workDir, 'bad.csv');
     writeFileSync(file, 'prefix,name\n4477,Fine\nnot-a-prefix,Broken\n');
