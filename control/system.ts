@@ -198,6 +198,9 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     }, log.child({ part: 'leases' }));
     leases.start();
     stops.push(() => leases.stop());
+    // A carrier's limit, collateral or standing changed (here or on another node): credit this node
+    // set aside under the old terms goes back, so the new terms apply from the next call.
+    snapshots.onCarriersChanged((ids) => leases.recall(ids));
     // Decisions of a previous run that had not reached PostgreSQL when it stopped are written now,
     // before its leases are closed (so what they hold stays held until reconciliation settles them).
     const writeAheadPath = path.resolve(config.runDir, 'write-ahead', `${config.nodeId.replace(/[^\w.-]/g, '_')}.jsonl`);
@@ -310,7 +313,10 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     stops.push(() => premiums.stop());
     // Under assessment-based approval a refused buyer's calls are refused at setup (403 "credit refused").
     credit.setPremiums((buyer_id) => premiums.of(buyer_id), config.creditApproval === 'assessment' ? (buyer_id) => premiums.refused(buyer_id) : undefined);
-    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), () => premiums.refresh());
+    // Another node's assessment reaches this one's premiums and refusals at once, not at the next period.
+    snapshots.onCarriersChanged(() => premiums.refresh());
+    // After an assessment, every node learns of it (premiums, refusals, and the limit its leases were taken under).
+    const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), (carrier_id) => snapshots.changed({ kind: 'carriers', ids: [carrier_id] }));
     const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
     creditWatch.start();
     stops.push(() => creditWatch.stop());

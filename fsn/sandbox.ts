@@ -15,7 +15,8 @@
  * `POST /v1/test/events/{id}/redeliver` delivers an event again, as a provider may.
  * `POST /v1/test/payments/{payment_id}/bounce` reverses a payment after it was confirmed
  * (`collection.payment_reversed`), as a bounced direct debit or a chargeback would.
- * Deposits, letters of credit and draws: fsn/sandbox-collateral.ts.
+ * Deposits, letters of credit and draws: fsn/sandbox-collateral.ts. Pledges of buyers'
+ * receivables for a seller's advance, repaid from the buyers' payments: fsn/sandbox-pledges.ts.
  * Payouts: `POST /v1/payouts` pays a seller; the bank confirms it a moment later with a
  * `payout.paid` event (or `payout.failed`, with `"test_outcome": "failed"`).
  * State lives in memory: the sandbox forgets everything when it stops.
@@ -25,6 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { formatMicros, isCurrencyCode } from '../common/money.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../common/webhook-signature.ts';
+import { pledgeSandbox } from './sandbox-pledges.ts';
 import { collateralSandbox, positiveAmount, SandboxHttpError as HttpError, webhookDelay, type MoneyRoute } from './sandbox-collateral.ts';
 
 export interface SandboxOptions {
@@ -164,8 +166,10 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
 
   /** The routes that move money; each answers [status, body]. */
   const collateral = collateralSandbox(emit, later, options.drawDecisionMs ?? 5_000);
+  const pledges = pledgeSandbox(emit, later);
   const moneyRoutes: MoneyRoute[] = [
     ...collateral.routes,
+    ...pledges.routes,
     [/^\/v1\/collections$/, (_match, body) => {
       const { reference, currency, amount_micros } = moneyRequest(body);
       const collection: Collection = { id: `col_${randomUUID()}`, reference, currency, amount_micros, received_micros: 0n };
@@ -190,6 +194,8 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
       const data = { collection_id: collection.id, reference: collection.reference, payment_id, amount: formatMicros(amount_micros, collection.currency), currency: collection.currency };
       if (body['outcome'] === 'bounced') return [202, { payment_id, event_id: emit('collection.payment_bounced', data, delay_ms).id }];
       collection.received_micros += amount_micros;
+      // A payment on a pledged statement repays the node's advance on it first.
+      pledges.sweep(collection.reference, amount_micros);
       payments.set(payment_id, { collection, data, amount_micros, reversed: false });
       return [202, { payment_id, event_id: emit('collection.payment_received', data, delay_ms).id, collection: collectionView(collection) }];
     }],
@@ -217,6 +223,12 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
       if (lc !== null) {
         const found = collateral.letter(lc[1]!);
         if (found === undefined) throw new HttpError(404, 'not_found', 'unknown letter of credit');
+        return [200, found];
+      }
+      const pledge = /^\/v1\/pledges\/([\w-]+)$/.exec(url.pathname);
+      if (pledge !== null) {
+        const found = pledges.pledge(pledge[1]!);
+        if (found === undefined) throw new HttpError(404, 'not_found', 'unknown pledge');
         return [200, found];
       }
       const match = /^\/v1\/collections\/([\w-]+)$/.exec(url.pathname);

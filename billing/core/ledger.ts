@@ -15,7 +15,9 @@
  */
 import type { RatedCall } from './rating.ts';
 
-export type AccountKind = 'receivable' | 'payable' | 'cash' | 'deposit' | 'letter_of_credit' | 'revenue' | 'risk_premium' | 'clearing';
+export type AccountKind = 'receivable' | 'payable' | 'cash' | 'deposit' | 'letter_of_credit' | 'revenue' | 'risk_premium' | 'clearing'
+  // What the exchange owes the financial services node for advances (a liability), and what it earns by financing.
+  | 'financing' | 'financing_income';
 
 export interface AccountRef {
   /** The carrier that owns the account; null for the exchange's own accounts. */

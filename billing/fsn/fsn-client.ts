@@ -34,6 +34,22 @@ export interface Draw {
   readonly status: string;
 }
 
+export interface Pledge {
+  readonly id: string;
+  readonly reference: string;
+  readonly amount: string;
+  readonly currency: string;
+  /** pending, then funded or refused (reported by webhook), then repaid. */
+  readonly status: string;
+}
+
+/** One buyer statement pledged behind an advance: what it is worth and what the node lends on it. */
+export interface PledgedReceivable {
+  readonly buyer_statement_id: string;
+  readonly pledged_micros: bigint;
+  readonly advanced_micros: bigint;
+}
+
 /** The node answered with an error, or could not be reached. */
 export class FsnError extends Error {
   override name = 'FsnError';
@@ -66,6 +82,23 @@ export class FsnClient {
   presentDraw(letter_of_credit_id: string, draw_id: string, amount_micros: bigint, currency: string): Promise<Draw> {
     return this.post<Draw>(`/v1/letters-of-credit/${encodeURIComponent(letter_of_credit_id)}/draws`, `draw:${draw_id}`, {
       reference: draw_id, amount: formatMicros(amount_micros, currency), currency,
+    });
+  }
+
+  /**
+   * Pledges buyers' receivables to the node for a seller's advance (the advance id is the
+   * reference): the node lends the advance, pays the seller the advance less the fee on the
+   * exchange's behalf, and is repaid from the buyers' payments on the pledged statements. Its
+   * answer comes later as `pledge.funded` or `pledge.refused`.
+   */
+  createPledge(pledge: { advance_id: string; seller_id: string; currency: string; advance_micros: bigint; fee_micros: bigint; receivables: readonly PledgedReceivable[] }): Promise<Pledge> {
+    const money = (micros: bigint) => formatMicros(micros, pledge.currency);
+    return this.post<Pledge>('/v1/pledges', `pledge:${pledge.advance_id}`, {
+      reference: pledge.advance_id, payee: pledge.seller_id, currency: pledge.currency,
+      amount: money(pledge.advance_micros), fee: money(pledge.fee_micros), payee_amount: money(pledge.advance_micros - pledge.fee_micros),
+      receivables: pledge.receivables.map((receivable) => ({
+        reference: receivable.buyer_statement_id, pledged: money(receivable.pledged_micros), advanced: money(receivable.advanced_micros),
+      })),
     });
   }
 

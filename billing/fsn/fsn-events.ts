@@ -5,10 +5,12 @@
  * - payout.paid: a seller was paid (posted once);
  * - deposit.received / letter_of_credit.issued: collateral for a buyer;
  * - draw.honoured / draw.refused: the bank's answer to a draw on a letter of credit;
+ * - pledge.funded / pledge.refused: the node's answer to a pledge for a seller's advance;
  * - anything else (a bounce before confirmation, a failed payout) moves no money: acknowledged.
  * A payload that cannot be placed is refused whole (4xx) and changes nothing.
  */
 import { isCurrencyCode, parseDecimalToMicros } from '../../common/money.ts';
+import type { AdvanceStore } from '../settlement/advance-store.ts';
 import type { CollateralStore } from '../settlement/collateral-store.ts';
 import type { PaymentStore } from '../settlement/payment-store.ts';
 
@@ -51,7 +53,7 @@ function money(data: Record<string, unknown>): { amount_micros: bigint; currency
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function applyFsnEvent(event: FsnEvent, payments: PaymentStore, collateral: CollateralStore): Promise<FsnEventResult> {
+export async function applyFsnEvent(event: FsnEvent, payments: PaymentStore, collateral: CollateralStore, advances?: AdvanceStore): Promise<FsnEventResult> {
   try {
     const { data } = event;
     switch (event.type) {
@@ -84,6 +86,16 @@ export async function applyFsnEvent(event: FsnEvent, payments: PaymentStore, col
       }
       case 'draw.refused':
         return outcomeOf(await collateral.refused(drawId(data), typeof data['reason'] === 'string' ? data['reason'] : 'refused by the bank', { event_id: event.id, type: event.type }));
+      case 'pledge.funded':
+      case 'pledge.refused': {
+        if (advances === undefined) return { status: 'ignored' };
+        const advance_id = text(data, 'reference');
+        const result = event.type === 'pledge.funded'
+          ? await advances.funded({ event_id: event.id, event_type: event.type, advance_id, pledge_id: text(data, 'pledge_id'), ...money(data) })
+          : await advances.refused({ event_id: event.id, event_type: event.type, advance_id, reason: typeof data['reason'] === 'string' ? data['reason'].slice(0, 200) : 'refused by the node' });
+        if (result.outcome === 'applied') return { status: 'applied', carrier_id: result.carrier_id };
+        return result.outcome === 'duplicate' ? { status: 'duplicate' } : { status: 'refused', reason: result.reason };
+      }
       default:
         return { status: 'ignored' };
     }

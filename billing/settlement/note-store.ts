@@ -31,6 +31,8 @@ export interface NoteDraft {
   readonly amount_micros: bigint;
   readonly dispute_id: string | null;
   readonly correction_id: string | null;
+  /** The deferral whose interest the note charges (billing/settlement/deferral-store.ts). */
+  readonly deferral_id?: string | null;
   readonly reason: string;
   readonly lines: readonly NoteLine[];
   readonly ledger_transaction_id: bigint;
@@ -51,6 +53,8 @@ export interface StoredNote {
   readonly allocated_micros: bigint;
   readonly dispute_id: string | null;
   readonly correction_id: string | null;
+  /** Set on the debit note of a deferral's interest. */
+  readonly deferral_id?: string | null;
   readonly reason: string;
   readonly lines: readonly NoteLine[];
   readonly issued_by: string;
@@ -58,7 +62,7 @@ export interface StoredNote {
 }
 
 const SELECT = `select n.id, n.kind, n.number, n.carrier_id, c.name as carrier_name, trim(n.currency) as currency, n.section, n.statement_id,
-  s.number as statement_number, n.amount_micros, n.allocated_micros, n.dispute_id, n.correction_id, n.reason, n.lines, n.issued_by, n.issued_at
+  s.number as statement_number, n.amount_micros, n.allocated_micros, n.dispute_id, n.correction_id, n.deferral_id, n.reason, n.lines, n.issued_by, n.issued_at
   from notes n join carriers c on c.id = n.carrier_id join statements s on s.id = n.statement_id`;
 
 type NoteRow = Omit<StoredNote, 'number_text' | 'lines'> & { lines: Array<Omit<NoteLine, 'amount_micros'> & { amount_micros: string }> };
@@ -95,11 +99,12 @@ export async function issueNote(t: ITask<object>, draft: NoteDraft, actor: strin
   const id = randomUUID();
   await t.none(
     `insert into notes (id, kind, number, carrier_id, currency, section, statement_id, amount_micros, allocated_micros, dispute_id, correction_id,
-       reason, lines, ledger_transaction_id, issued_by)
+       deferral_id, reason, lines, ledger_transaction_id, issued_by)
      values ($<id>, $<kind>, $<number>, $<carrier_id>, $<currency>, $<section>, $<statement_id>, $<amount>, $<allocated>, $<dispute_id>, $<correction_id>,
+       $<deferral_id>,
        $<reason>, $<lines>::jsonb, $<ledger_transaction_id>, $<actor>)`,
     {
-      ...draft, id, number: number.toString(), amount: draft.amount_micros.toString(), allocated: allocated_micros.toString(),
+      ...draft, deferral_id: draft.deferral_id ?? null, id, number: number.toString(), amount: draft.amount_micros.toString(), allocated: allocated_micros.toString(),
       lines: JSON.stringify(draft.lines.map((line) => ({ ...line, amount_micros: line.amount_micros.toString() }))),
       ledger_transaction_id: draft.ledger_transaction_id.toString(), actor,
     });

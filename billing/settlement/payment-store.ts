@@ -13,6 +13,7 @@ import type { LedgerStore } from '../ledger-store.ts';
 import { paymentReversalTransaction } from '../core/collateral-draw.ts';
 import { lockCreditAccountRow, refreshCachedBalances } from '../../control/credit/credit-account-lock.ts';
 import { lockStatement, SettleRefused, unpayOnStatement } from './statement-settling.ts';
+import { repayFromPayment } from './advance-store.ts';
 
 export interface PaymentConfirmation {
   /** A buyer's payment collected, or a payout made to a seller. */
@@ -80,6 +81,10 @@ export class PaymentStore {
         await t.none(
           'update fsn_events set statement_id = $2, amount_micros = $3, currency = $4, ledger_transaction_id = $5, payment_id = $6 where event_id = $1',
           [payment.event_id, payment.statement_id, payment.amount_micros.toString(), payment.currency, posted!.transaction_id.toString(), payment.payment_id ?? null]);
+        // A buyer statement pledged for a seller's advance repays the node first, with the payment.
+        if (payment.direction === 'collected') {
+          await repayFromPayment(t, this.ledger, { event_id: payment.event_id, statement_id: payment.statement_id, currency: payment.currency, amount_micros: payment.amount_micros });
+        }
         // Credit control's cached ledger balance follows the payment in the same commit.
         await refreshCachedBalances(t, [statement.carrier_id]);
         return { outcome: 'applied', status, paid_micros, carrier_id: statement.carrier_id } as const;

@@ -5,7 +5,10 @@
  * statements, to the micro-unit. It shares no code with the paths that post: only their
  * definitions (a rated call posts its buyer and seller amounts; netting offsets both accounts; a
  * payment or an honoured draw on collateral reduces the receivable, a reversed payment grows it
- * back, a payout reduces the payable).
+ * back, a payout reduces the payable, a funded advance reduces the seller's payable and counts as
+ * paid on its statements; a deferral's interest is a debit note). It also checks the exchange's
+ * financing accounts: what it owes the node (advances funded less repayments) and what it earned
+ * (advance fees and deferral interest).
  */
 import type { Db } from '../../common/db/database.ts';
 
@@ -48,6 +51,9 @@ const ACCOUNTS = `
     union all
     select carrier_id, trim(currency), 'receivable', -amount_micros from collateral_draws where status = 'honoured'
     union all
+    -- A funded advance was paid to the seller: what the exchange owes it is down by the advance.
+    select carrier_id, trim(currency), 'payable', advance_micros from advances where status in ('funded', 'repaid')
+    union all
     -- A credit note credits the account of the side it corrects, a debit note debits it.
     select carrier_id, trim(currency), case section when 'bought' then 'receivable' else 'payable' end,
            case kind when 'credit' then -amount_micros else amount_micros end
@@ -71,10 +77,28 @@ const STATEMENTS = `
          coalesce((select sum(seller_amount_micros) from cdrs where seller_statement_id = s.id), 0) as sold,
          coalesce((select sum(case when type = 'collection.payment_reversed' then -amount_micros else amount_micros end)
                    from fsn_events where statement_id = s.id and ledger_transaction_id is not null), 0)
-         + coalesce((select sum(amount_micros) from collateral_draws where statement_id = s.id and status = 'honoured'), 0) as paid,
+         + coalesce((select sum(amount_micros) from collateral_draws where statement_id = s.id and status = 'honoured'), 0)
+         + coalesce((select sum(l.advance_micros) from advance_lines l join advances a on a.id = l.advance_id
+                     where l.seller_statement_id = s.id and a.status in ('funded', 'repaid')), 0) as paid,
          s.credited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'credit'), 0) as credited,
          s.debited_micros, coalesce((select sum(allocated_micros) from notes where statement_id = s.id and kind = 'debit'), 0) as debited
   from statements s where s.status <> 'draft'`;
+
+/** The exchange's financing accounts (credit balances, so negative): owed to the node, and earned. */
+const FINANCING = `
+  with expected as (
+    select trim(currency) as currency, 'financing' as kind, -sum(advance_micros) as amount from advances where status in ('funded', 'repaid') group by 1
+    union all
+    select trim(a.currency), 'financing', sum(r.repaid_micros) from advance_repayments r join advances a on a.id = r.advance_id group by 1
+    union all
+    select trim(currency), 'financing_income', -sum(fee_micros) from advances where status in ('funded', 'repaid') group by 1
+    union all
+    select trim(currency), 'financing_income', -sum(interest_micros) from deferrals group by 1
+  ),
+  summed as (select currency, kind, sum(amount) as expected from expected group by 1, 2),
+  actual as (select trim(currency) as currency, kind, balance_micros as actual from ledger_accounts where carrier_id is null and kind in ('financing', 'financing_income'))
+  select coalesce(e.currency, a.currency) as currency, coalesce(e.kind, a.kind) as kind, coalesce(e.expected, 0) as expected_micros, coalesce(a.actual, 0) as actual_micros
+  from summed e full join actual a on a.currency = e.currency and a.kind = e.kind`;
 
 interface StatementRow {
   id: string;
@@ -103,6 +127,12 @@ export async function auditSettlement(db: Db): Promise<AuditReport> {
         mismatches.push({ subject: `account:${account.carrier_id}/${account.kind}/${account.currency}`, expected_micros: account.expected_micros, actual_micros: account.actual_micros });
       }
     }
+    const financing = await t.any<{ currency: string; kind: string; expected_micros: bigint; actual_micros: bigint }>(FINANCING);
+    for (const account of financing) {
+      if (account.expected_micros !== account.actual_micros) {
+        mismatches.push({ subject: `account:exchange/${account.kind}/${account.currency}`, expected_micros: account.expected_micros, actual_micros: account.actual_micros });
+      }
+    }
     const statements = await t.any<StatementRow>(STATEMENTS);
     for (const row of statements) {
       const figures: Array<[string, bigint, bigint]> = [
@@ -116,6 +146,6 @@ export async function auditSettlement(db: Db): Promise<AuditReport> {
     }
     const totals = await t.any<{ currency: string; total: bigint }>('select trim(currency) as currency, sum(amount_micros) as total from ledger_postings group by 1 having sum(amount_micros) <> 0');
     for (const total of totals) mismatches.push({ subject: `trial_balance/${total.currency}`, expected_micros: 0n, actual_micros: total.total });
-    return { accounts_checked: accounts.length, statements_checked: statements.length, mismatches };
+    return { accounts_checked: accounts.length + financing.length, statements_checked: statements.length, mismatches };
   });
 }

@@ -28,6 +28,8 @@ export interface StoredStatement {
   readonly debited_micros: bigint;
   readonly issued_at: Date;
   readonly due_date: string;
+  /** The due date it had before a deferral moved it; null when never deferred. */
+  readonly deferred_from?: string | null;
 }
 
 export interface StatementWithLines extends StoredStatement {
@@ -43,7 +45,8 @@ export interface StatementFilter {
 const SELECT_STATEMENT = `
   select s.id, s.number, s.carrier_id, c.name as carrier_name, trim(s.currency) as currency, s.period_kind, s.time_zone,
          s.period_start::text as period_start, s.period_end::text as period_end, s.period_start_at, s.period_end_at, s.status,
-         s.bought_micros, s.fees_micros, s.sold_micros, s.netting_micros, s.balance_micros, s.paid_micros, s.credited_micros, s.debited_micros, s.issued_at, s.due_date::text as due_date
+         s.bought_micros, s.fees_micros, s.sold_micros, s.netting_micros, s.balance_micros, s.paid_micros, s.credited_micros, s.debited_micros, s.issued_at, s.due_date::text as due_date,
+         s.deferred_from::text as deferred_from
   from statements s join carriers c on c.id = s.carrier_id`;
 
 export class StatementStore {

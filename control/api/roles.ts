@@ -6,7 +6,8 @@
  * - noc: the network's day-to-day: ending a live call, sending a CDR again, suspending or
  *   reinstating a carrier, cancelling an order (one that harms the network cannot wait for the
  *   carrier), trunks and destinations.
- * - finance: money: credit limits, collateral, billing terms, statements, collections and payouts.
+ * - finance: money: credit limits, collateral, billing terms, statements, collections, payouts,
+ *   deferrals and advances asked for on a carrier's behalf.
  * - admin: everything, operators and API keys included.
  *
  * A route not listed is an admin's, so a new route is closed until someone decides otherwise.
@@ -33,6 +34,8 @@ const FINANCE_ROUTES = new Set([
   'POST /v1/statements/run',
   'POST /v1/statements/:id/collect',
   'POST /v1/statements/:id/payout',
+  'POST /v1/statements/:id/deferral',
+  'POST /v1/carriers/:id/advances',
 ]);
 
 export function operatorMay(role: OperatorRole, method: string, routeUrl: string): boolean {

@@ -39,6 +39,7 @@ import { registerCreditAssessmentRoutes, registerCreditOverrideRoutes } from './
 import { registerTradeRoutes } from './routes/trades.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerFsnRoutes } from './routes/fsn.ts';
+import { registerFinancingRoutes } from './routes/financing.ts';
 import { registerOverdueRoutes } from './routes/overdue.ts';
 import { registerDisputeRoutes } from './routes/disputes.ts';
 import { registerNocRoutes } from './routes/noc.ts';
@@ -167,6 +168,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerCreditOverrideRoutes(app, context);
   registerSettlementRoutes(app, context);
   registerFsnRoutes(app, context);
+  registerFinancingRoutes(app, context);
   registerOverdueRoutes(app, context);
   registerDisputeRoutes(app, context);
   registerNocRoutes(app, context);

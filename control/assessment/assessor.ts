@@ -63,7 +63,7 @@ export class Assessor {
     private readonly reports: BureauReports,
     private readonly log: Logger,
     /** Called after each assessment commits (the premiums this node prices calls with). */
-    private readonly onAssessed: () => Promise<void> = () => Promise.resolve(),
+    private readonly onAssessed: (carrier_id: string) => Promise<void> = () => Promise.resolve(),
   ) {
     this.history = new HistoryStore(db);
   }
@@ -148,7 +148,7 @@ export class Assessor {
       }
       return id;
     });
-    await this.onAssessed().catch((error: unknown) => this.log.warn({ err: error }, 'after an assessment'));
+    await this.onAssessed(carrier_id).catch((error: unknown) => this.log.warn({ err: error }, 'after an assessment'));
     return { ok: true, assessment_id, bureau_changed: sourced.changed };
   }
 }

@@ -117,6 +117,19 @@ export class CreditLeases {
     this.timer.unref();
   }
 
+  /**
+   * Gives back what this node's leases of these carriers (null: every carrier) do not hold: their
+   * limit or collateral changed, so credit set aside under the old terms must not serve new calls.
+   * The next call takes a slice afresh, which PostgreSQL grants only from what the new terms leave.
+   */
+  async recall(carrier_ids: readonly string[] | null): Promise<void> {
+    const wanted = carrier_ids === null ? null : new Set(carrier_ids);
+    for (const buyer of this.buyers.values()) {
+      if (buyer.lease_id === null || (wanted !== null && !wanted.has(buyer.carrier_id))) continue;
+      await this.giveBack(buyer, 0n).catch((error: unknown) => this.log.error({ err: error, carrier_id: buyer.carrier_id }, 'giving a recalled lease back failed'));
+    }
+  }
+
   /** Stops maintenance and gives back everything calls do not hold. */
   async stop(): Promise<void> {
     clearInterval(this.timer);

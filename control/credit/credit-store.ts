@@ -196,7 +196,7 @@ export class CreditStore {
    * `collateral_in_use` when what the carrier owes or holds for calls would then exceed what it
    * has left: the collateral is still backing it.
    */
-  async releaseCollateral(id: string, actor: string): Promise<{ ok: true } | { ok: false; reason: ReleaseRefusal }> {
+  async releaseCollateral(id: string, actor: string): Promise<{ ok: true; carrier_id: string } | { ok: false; reason: ReleaseRefusal }> {
     return this.db.tx('credit-release-collateral', async (t) => {
       const found = await t.oneOrNone<{ carrier_id: string; currency: string }>('select carrier_id, currency from collateral where id = $1', [id]);
       if (found === null) return { ok: false, reason: 'not_found' };
@@ -223,7 +223,7 @@ export class CreditStore {
         currency: collateral.currency,
         amount_micros: collateral.amount_micros.toString(),
       });
-      return { ok: true };
+      return { ok: true, carrier_id: collateral.carrier_id };
     });
   }
 

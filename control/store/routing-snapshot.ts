@@ -74,6 +74,7 @@ export class RoutingSnapshotCache {
   private tradesToTell: string[] = [];
   private stopped = false;
   private readonly trunkListeners: Array<() => Promise<void>> = [];
+  private readonly carrierListeners: Array<(ids: readonly string[] | null) => Promise<void>> = [];
 
   constructor(private readonly source: RoutingSource, private readonly log?: Logger, private readonly clock: () => number = Date.now) {
     this.ready = new Promise((resolve) => {
@@ -154,6 +155,18 @@ export class RoutingSnapshotCache {
     this.trunkListeners.push(listener);
   }
 
+  /**
+   * Called after carriers changed here or on another node (their ids; null when everything was
+   * loaded again): what a node keeps of a carrier outside the routing data (its credit leases) follows.
+   */
+  onCarriersChanged(listener: (ids: readonly string[] | null) => Promise<void>): void {
+    this.carrierListeners.push(listener);
+  }
+
+  private async tellCarriersChanged(ids: readonly string[] | null): Promise<void> {
+    for (const listener of this.carrierListeners) await listener(ids);
+  }
+
   private async tellTrunksChanged(): Promise<void> {
     for (const listener of this.trunkListeners) await listener();
   }
@@ -214,6 +227,7 @@ export class RoutingSnapshotCache {
           if (job.all) await this.loadAll();
           else await this.readAgain(job);
           if (job.all || job.ids.trunks.size > 0) await this.tellTrunksChanged();
+          if (job.all || job.ids.carriers.size > 0) await this.tellCarriersChanged(job.all ? null : [...job.ids.carriers]);
         } catch (error) {
           // What could not be read is not lost: everything is loaded again after a pause.
           this.log?.error({ err: error }, 'routing data not updated; reloading it whole');

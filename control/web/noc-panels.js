@@ -5,13 +5,16 @@
  * controls. Everything here polls the NOC API every few seconds while a session is signed in.
  * Every action is confirmed first, sent with the operator's token, and audited by the API.
  *
- * Rows are updated in place by key (no full re-render), and values reach the page through
+ * Rows are kept by key from one poll to the next and written in place, only where a value changed
+ * (200 carriers' credit bars are not made again every two seconds); values reach the page through
  * text nodes only.
  */
 /* global fetch, window, document, console */
 /** @import { Session } from './session.js' */
+/** @import { KeyedRow } from './frame.js' */
 import { api } from './api.js';
 import { byId, cell, element, showEmpty } from './dom.js';
+import { drawKeyedRows, setClass, setText } from './frame.js';
 import { carrierName, destinationName, state } from './state.js';
 
 const POLL_MS = 2_000;
@@ -25,6 +28,9 @@ const RED_BP = 9_000;
 /** @typedef {{ id: string, rule_id: string, scope_kind: string, scope_id: string, destination_id: string, state: string, message: string, raised_at: string, acknowledged_by: string | null }} Alarm */
 /** @typedef {{ id: string, kind: string, trunk_id: string | null, carrier_id: string | null, destination_id: string | null, trade_id: string | null, cps_limit: number | null, reason: string, source: string, created_at: string }} Control */
 
+/** @typedef {{ trunk_id: string, state: string, since: string | null }} Trunk */
+/** @typedef {{ carrier_id: string, name: string, currency: string, limit: string, reserved: string, leased: string, available: string, used_bp: number | null }} CreditBuyer */
+
 /** @typedef {{ setData(data: Array<Array<number | null>>): void }} Chart */
 /** uPlot, loaded by its own script tag from /vendor/uplot (absent if it failed to load). */
 const uPlot = /** @type {{ uPlot?: new (options: object, data: unknown[], host: HTMLElement) => Chart }} */ (/** @type {unknown} */ (window)).uPlot;
@@ -35,6 +41,28 @@ const series = { t: [], cps: [], live: [], asr: [], acd: [] };
 const charts = {};
 /** @type {{ kind: string, id: string, destination_id: string } | null} */
 let pickedRoute = null;
+/** Rows kept from one poll to the next, by key, and written in place. */
+const routeRows = /** @type {Map<string, KeyedRow<RouteQuality>>} */ (new Map());
+const creditRows = /** @type {Map<string, KeyedRow<CreditBuyer>>} */ (new Map());
+const alarmRows = /** @type {Map<string, KeyedRow<Alarm>>} */ (new Map());
+const controlRows = /** @type {Map<string, KeyedRow<Control>>} */ (new Map());
+const trunkBadges = /** @type {Map<string, KeyedRow<Trunk>>} */ (new Map());
+
+/**
+ * Writes texts and classes into cells, only where they changed.
+ * @param {HTMLTableCellElement[]} cells
+ * @param {Array<[string, string]>} values text and class name, cell by cell
+ */
+function writeCells(cells, values) {
+  values.forEach(([text, className], index) => {
+    const td = cells[index];
+    if (!td) return;
+    setText(td, text);
+    setClass(td, className);
+    const title = text.length > 14 ? text : '';
+    if (td.title !== title) td.title = title;
+  });
+}
 
 /**
  * @param {Session} session
@@ -111,27 +139,31 @@ async function refreshRoutes(session) {
   const body = await api(session, '/v1/noc/quality?kind=seller_destination');
   const tbody = byId('route-rows');
   if (body.scopes.length === 0) {
+    routeRows.clear();
     showEmpty(tbody, 10, 'No calls measured in the last hour.');
     return;
   }
   body.scopes.sort((a, b) => b.short.attempts - a.short.attempts || b.long.attempts - a.long.attempts);
-  tbody.replaceChildren(...body.scopes.map((route) => {
+  drawKeyedRows(tbody, routeRows, body.scopes, (route) => `${route.id} ${route.destination_id}`, (route) => {
     const out = element('button', { className: 'quiet-button', title: 'take this seller out of routing for this destination' }, ['Take out']);
     out.addEventListener('click', () => void act(`Take ${carrierName(route.id)} out of routing for ${destinationName(route.destination_id)}?`,
       (session) => send(session, 'POST', '/v1/noc/controls', { kind: 'seller_out_of_routing', carrier_id: route.id, destination_id: route.destination_id, reason: 'taken out from the live page' })));
-    const row = element('tr', { className: 'clickable', title: 'show this route on the route chart' }, [
-      cell(carrierName(route.id)), cell(destinationName(route.destination_id)), cell(String(route.short.attempts), 'num'),
-      cell(percent(route.short.asr), `num ${route.short.asr !== null && route.short.asr < 0.2 ? 'bad' : ''}`), cell(seconds(route.short.acd_s), 'num'),
-      cell(percent(route.short.ner), 'num'), cell(pdd(route.short.pdd_ms), 'num'), cell(percent(route.short.short_call_ratio), 'num'),
-      cell(String(route.concurrent), 'num'), element('td', {}, [out]),
-    ]);
+    const cells = Array.from({ length: 9 }, () => cell(''));
+    const row = element('tr', { className: 'clickable', title: 'show this route on the route chart' }, [...cells, element('td', {}, [out])]);
     row.addEventListener('click', (event) => {
       if (event.target === out) return;
       pickedRoute = { kind: 'seller_destination', id: route.id, destination_id: route.destination_id };
-      void refreshRouteChart(session);
+      if (state.session) void refreshRouteChart(state.session);
     });
-    return row;
-  }));
+    return {
+      row,
+      update: (/** @type {RouteQuality} */ now) => writeCells(cells, [
+        [carrierName(now.id), ''], [destinationName(now.destination_id), ''], [String(now.short.attempts), 'num'],
+        [percent(now.short.asr), `num ${now.short.asr !== null && now.short.asr < 0.2 ? 'bad' : ''}`], [seconds(now.short.acd_s), 'num'],
+        [percent(now.short.ner), 'num'], [pdd(now.short.pdd_ms), 'num'], [percent(now.short.short_call_ratio), 'num'], [String(now.concurrent), 'num'],
+      ]),
+    };
+  });
 }
 
 /** @param {Session} session */
@@ -155,10 +187,12 @@ async function refreshAlarms(session) {
   const tbody = byId('alarm-rows');
   byId('alarms-summary').textContent = `${body.alarms.length} open`;
   if (body.alarms.length === 0) {
+    alarmRows.clear();
     showEmpty(tbody, 6, 'No open alarm.');
     return;
   }
-  tbody.replaceChildren(...body.alarms.map((alarm) => {
+  // An alarm's buttons depend on its state: a new state makes its row again.
+  drawKeyedRows(tbody, alarmRows, body.alarms, (alarm) => `${alarm.id} ${alarm.state} ${alarm.acknowledged_by ?? ''}`, (alarm) => {
     const buttons = element('td', {}, []);
     if (alarm.state === 'raised') {
       const ack = element('button', { className: 'quiet-button' }, ['Ack']);
@@ -168,36 +202,58 @@ async function refreshAlarms(session) {
     const clear = element('button', { className: 'quiet-button' }, ['Clear']);
     clear.addEventListener('click', () => void act(`Clear alarm ${alarm.id} (and lift its action)?`, (session) => send(session, 'POST', `/v1/noc/alarms/${alarm.id}/clear`)));
     buttons.append(clear);
-    const scope = alarm.scope_kind === 'trunk' ? `trunk ${alarm.scope_id.slice(0, 8)}`
-      : `${carrierName(alarm.scope_id)}${alarm.destination_id ? ` → ${destinationName(alarm.destination_id)}` : ''}`;
-    return element('tr', { className: `alarm-${alarm.state}` }, [
-      cell(alarm.raised_at.slice(11, 19)), cell(alarm.rule_id), cell(scope), cell(alarm.message), cell(alarm.state + (alarm.acknowledged_by ? ` (${alarm.acknowledged_by})` : '')), buttons,
-    ]);
-  }));
+    const cells = Array.from({ length: 5 }, () => cell(''));
+    return {
+      row: element('tr', { className: `alarm-${alarm.state}` }, [...cells, buttons]),
+      update: (/** @type {Alarm} */ now) => {
+        const scope = now.scope_kind === 'trunk' ? `trunk ${now.scope_id.slice(0, 8)}`
+          : `${carrierName(now.scope_id)}${now.destination_id ? ` → ${destinationName(now.destination_id)}` : ''}`;
+        writeCells(cells, [[now.raised_at.slice(11, 19), ''], [now.rule_id, ''], [scope, ''], [now.message, ''], [now.state + (now.acknowledged_by ? ` (${now.acknowledged_by})` : ''), '']]);
+      },
+    };
+  });
 }
 
 /** @param {Session} session */
 async function refreshTrunks(session) {
-  /** @type {{ trunks: Array<{ trunk_id: string, state: string, since: string | null }> }} */
+  /** @type {{ trunks: Trunk[] }} */
   const body = await api(session, '/v1/noc/trunks');
   const down = body.trunks.filter((trunk) => trunk.state === 'down');
   byId('trunks-summary').textContent = `${body.trunks.length - down.length} up, ${down.length} down`;
-  const list = byId('trunk-list');
-  list.replaceChildren(...body.trunks.map((trunk) => element('span', { className: `badge badge-${trunk.state === 'up' ? 'ok' : 'bad'}`, title: `since ${trunk.since ?? 'start'}` }, [trunk.trunk_id.slice(0, 8)])));
+  drawKeyedRows(byId('trunk-list'), trunkBadges, body.trunks, (trunk) => trunk.trunk_id, (trunk) => {
+    const badge = element('span', { className: 'badge' }, [trunk.trunk_id.slice(0, 8)]);
+    return {
+      row: badge,
+      update: (/** @type {Trunk} */ now) => {
+        setClass(badge, `badge badge-${now.state === 'up' ? 'ok' : 'bad'}`);
+        const title = `since ${now.since ?? 'start'}`;
+        if (badge.title !== title) badge.title = title;
+      },
+    };
+  });
 }
 
 /** @param {Session} session */
 async function refreshCredit(session) {
-  /** @type {{ buyers: Array<{ carrier_id: string, name: string, currency: string, limit: string, reserved: string, leased: string, available: string, used_bp: number | null }> }} */
+  /** @type {{ buyers: CreditBuyer[] }} */
   const body = await api(session, '/v1/noc/credit');
-  const rows = byId('credit-rows');
-  rows.replaceChildren(...body.buyers.map((buyer) => {
-    const used = buyer.used_bp ?? 0;
-    const bar = element('div', { className: `credit-bar ${used >= RED_BP ? 'red' : used >= AMBER_BP ? 'amber' : 'green'}` }, []);
-    bar.style.width = `${Math.min(100, used / 100)}%`;
-    return element('tr', {}, [cell(buyer.name), cell(buyer.currency), cell(buyer.limit, 'num'), cell(buyer.reserved, 'num'), cell(buyer.available, 'num'),
-      element('td', { className: 'credit-cell', title: `${(used / 100).toFixed(1)}% of the pool reserved or leased` }, [element('div', { className: 'credit-track' }, [bar])])]);
-  }));
+  drawKeyedRows(byId('credit-rows'), creditRows, body.buyers, (buyer) => `${buyer.carrier_id} ${buyer.currency}`, () => {
+    const cells = Array.from({ length: 5 }, () => cell(''));
+    const bar = element('div', { className: 'credit-bar' }, []);
+    const barCell = element('td', { className: 'credit-cell' }, [element('div', { className: 'credit-track' }, [bar])]);
+    return {
+      row: element('tr', {}, [...cells, barCell]),
+      update: (/** @type {CreditBuyer} */ buyer) => {
+        writeCells(cells, [[buyer.name, ''], [buyer.currency, ''], [buyer.limit, 'num'], [buyer.reserved, 'num'], [buyer.available, 'num']]);
+        const used = buyer.used_bp ?? 0;
+        setClass(bar, `credit-bar ${used >= RED_BP ? 'red' : used >= AMBER_BP ? 'amber' : 'green'}`);
+        const width = `${Math.min(100, used / 100)}%`;
+        if (bar.style.width !== width) bar.style.width = width;
+        const title = `${(used / 100).toFixed(1)}% of the pool reserved or leased`;
+        if (barCell.title !== title) barCell.title = title;
+      },
+    };
+  });
 }
 
 /** @param {Session} session */
@@ -206,17 +262,25 @@ async function refreshControls(session) {
   const body = await api(session, '/v1/noc/controls');
   const tbody = byId('control-rows');
   if (body.controls.length === 0) {
+    controlRows.clear();
     showEmpty(tbody, 4, 'Nothing blocked or taken out.');
     return;
   }
-  tbody.replaceChildren(...body.controls.map((control) => {
+  // A control never changes (it is lifted, and a new one placed): its row is kept as made.
+  drawKeyedRows(tbody, controlRows, body.controls, (control) => control.id, (control) => {
     const lift = element('button', { className: 'quiet-button' }, ['Lift']);
     lift.addEventListener('click', () => void act(`Lift this ${control.kind.replace(/_/g, ' ')}?`, (session) => send(session, 'DELETE', `/v1/noc/controls/${control.id}`)));
-    const subject = control.trunk_id ? `trunk ${control.trunk_id.slice(0, 8)}${control.cps_limit ? ` ≤ ${control.cps_limit} cps` : ''}`
-      : control.trade_id ? `trade ${control.trade_id.slice(0, 8)}`
-        : `${carrierName(control.carrier_id)}${control.destination_id ? ` → ${destinationName(control.destination_id)}` : ' (all destinations)'}`;
-    return element('tr', {}, [cell(control.kind.replace(/_/g, ' ')), cell(subject), cell(`${control.reason} (${control.source})`), element('td', {}, [lift])]);
-  }));
+    const cells = Array.from({ length: 3 }, () => cell(''));
+    return {
+      row: element('tr', {}, [...cells, element('td', {}, [lift])]),
+      update: (/** @type {Control} */ now) => {
+        const subject = now.trunk_id ? `trunk ${now.trunk_id.slice(0, 8)}${now.cps_limit ? ` ≤ ${now.cps_limit} cps` : ''}`
+          : now.trade_id ? `trade ${now.trade_id.slice(0, 8)}`
+            : `${carrierName(now.carrier_id)}${now.destination_id ? ` → ${destinationName(now.destination_id)}` : ' (all destinations)'}`;
+        writeCells(cells, [[now.kind.replace(/_/g, ' '), ''], [subject, ''], [`${now.reason} (${now.source})`, '']]);
+      },
+    };
+  });
 }
 
 /** @param {Session} session */

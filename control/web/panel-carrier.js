@@ -247,7 +247,7 @@ function setStatus(status) {
   if (id === null) return;
   const name = byId('carrier-name').textContent ?? id;
   const question = status === 'suspended'
-    ? `Suspend ${name}? Its new calls are refused at setup (403, Reason: carrier suspended), it is not routed to as a seller, and its new orders are refused.`
+    ? `Suspend ${name}? Its new calls are refused at setup (403, Reason: carrier suspended), it is not routed to as a seller, its orders resting on the book are cancelled and its new orders are refused.`
     : `Reinstate ${name}? It may call, be routed to and trade again.`;
   void act(question, status === 'suspended' ? 'Suspend' : 'Reinstate',
     (session) => send(session, 'PUT', `/v1/carriers/${id}/status`, { status }), `${name} is ${status === 'suspended' ? 'suspended' : 'active again'}.`);

@@ -1,11 +1,14 @@
 /**
- * Last CDRs, with the answer-seizure ratio and the average call duration over them.
+ * Last CDRs, with the answer-seizure ratio and the average call duration over them. Each refresh
+ * writes its rows in place by Call-ID (a row changes only as its CDR is rated and posted).
  */
 /** @import { Cdr } from './types.js' */
 /** @import { Session } from './session.js' */
+/** @import { KeyedRow } from './frame.js' */
 import { api } from './api.js';
 import { byId, cell, element, moneyCell, showEmpty } from './dom.js';
 import { formatDuration, formatTime, sipClass } from './format.js';
+import { drawKeyedRows, drawNextFrame, setClass, setMoney, setText } from './frame.js';
 import { carrierName, state } from './state.js';
 
 const CDR_LIMIT = 50;
@@ -23,28 +26,50 @@ function ledgerFlag(cdr) {
   return ['pending', 'flag-warn', 'waiting to be rated'];
 }
 
-/**
- * @param {Cdr} cdr
- * @param {boolean} fresh
- */
-function cdrRow(cdr, fresh) {
-  const ledger = ledgerFlag(cdr);
-  return element('tr', { className: fresh ? 'fresh' : '', title: `Call-ID ${cdr.call_id}` }, [
-    cell(formatTime(cdr.end_at), 'num time'),
-    cell(carrierName(cdr.buyer_id)),
-    cell(carrierName(cdr.seller_id), cdr.seller_id === null ? 'dim' : ''),
-    cell(cdr.dialled_number, 'mono'),
-    cell(cdr.destination ?? '—', cdr.destination === null ? 'dim' : ''),
-    cell(String(cdr.final_sip_code), `num sip ${sipClass(cdr.final_sip_code)}`),
-    cell(cdr.final_reason, 'reason', `${cdr.final_reason} (ended by ${cdr.ended_by})`),
-    cell(formatDuration(cdr.duration_ms), 'num'),
-    cell(cdr.billed_s === null ? '—' : String(cdr.billed_s), cdr.billed_s === null ? 'num dim' : 'num'),
-    moneyCell(cdr.buyer_amount),
-    moneyCell(cdr.seller_amount),
-    moneyCell(cdr.fee_amount),
-    cell(cdr.currency ?? '', 'currency dim'),
-    cell(ledger[0], ledger[1], ledger[2]),
-  ]);
+/** Rows kept from one refresh to the next by Call-ID: a CDR's row changes only as it is rated and posted. */
+const cdrRows = /** @type {Map<string, KeyedRow<{ cdr: Cdr, fresh: boolean }>>} */ (new Map());
+
+/** @returns {KeyedRow<{ cdr: Cdr, fresh: boolean }>} */
+function cdrRow() {
+  const texts = Array.from({ length: 9 }, () => cell(''));
+  const money = [moneyCell(null), moneyCell(null), moneyCell(null)];
+  const currency = cell('', 'currency dim');
+  const ledgerCell = cell('');
+  const row = element('tr', {}, [...texts, ...money, currency, ledgerCell]);
+  return {
+    row,
+    update: ({ cdr, fresh }) => {
+      const ledger = ledgerFlag(cdr);
+      setClass(row, fresh ? 'fresh' : '');
+      if (!row.title) row.title = `Call-ID ${cdr.call_id}`;
+      /** @type {Array<[string, string, string?]>} */
+      const values = [
+        [formatTime(cdr.end_at), 'num time'],
+        [carrierName(cdr.buyer_id), ''],
+        [carrierName(cdr.seller_id), cdr.seller_id === null ? 'dim' : ''],
+        [cdr.dialled_number, 'mono'],
+        [cdr.destination ?? '—', cdr.destination === null ? 'dim' : ''],
+        [String(cdr.final_sip_code), `num sip ${sipClass(cdr.final_sip_code)}`],
+        [cdr.final_reason, 'reason', `${cdr.final_reason} (ended by ${cdr.ended_by})`],
+        [formatDuration(cdr.duration_ms), 'num'],
+        [cdr.billed_s === null ? '—' : String(cdr.billed_s), cdr.billed_s === null ? 'num dim' : 'num'],
+      ];
+      values.forEach(([text, className, title], index) => {
+        const td = /** @type {HTMLTableCellElement} */ (texts[index]);
+        setText(td, text);
+        setClass(td, className);
+        const shownTitle = title ?? (text.length > 14 ? text : '');
+        if (td.title !== shownTitle) td.title = shownTitle;
+      });
+      setMoney(money[0], cdr.buyer_amount);
+      setMoney(money[1], cdr.seller_amount);
+      setMoney(money[2], cdr.fee_amount);
+      setText(currency, cdr.currency ?? '');
+      setText(ledgerCell, ledger[0]);
+      setClass(ledgerCell, ledger[1]);
+      if (ledgerCell.title !== ledger[2]) ledgerCell.title = ledger[2];
+    },
+  };
 }
 
 /**
@@ -64,10 +89,16 @@ function cdrSummary(cdrs) {
 export async function refreshCdrs(session) {
   const body = /** @type {{ cdrs: Cdr[] }} */ (await api(session, `/v1/cdrs?limit=${CDR_LIMIT}`));
   const firstLoad = state.seenCdrs.size === 0;
-  const rows = body.cdrs.map((cdr) => cdrRow(cdr, !firstLoad && !state.seenCdrs.has(cdr.call_id)));
+  const shown = body.cdrs.map((cdr) => ({ cdr, fresh: !firstLoad && !state.seenCdrs.has(cdr.call_id) }));
   state.seenCdrs = new Set(body.cdrs.map((cdr) => cdr.call_id));
-  const tbody = byId('cdr-rows');
-  if (rows.length === 0) showEmpty(tbody, 14, 'No CDRs yet.');
-  else tbody.replaceChildren(...rows);
-  byId('cdrs-summary').textContent = cdrSummary(body.cdrs);
+  drawNextFrame('cdrs', () => {
+    const tbody = byId('cdr-rows');
+    if (shown.length === 0) {
+      cdrRows.clear();
+      showEmpty(tbody, 14, 'No CDRs yet.');
+    } else {
+      drawKeyedRows(tbody, cdrRows, shown, ({ cdr }) => cdr.call_id, cdrRow);
+    }
+    setText(byId('cdrs-summary'), cdrSummary(body.cdrs));
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * What the page knows: the names behind the ids, the rows on show, and the signed-in session.
+ * What the page knows: the names behind the ids, the calls in progress, and the signed-in session.
+ * Stream events change what is here at once; the tables are drawn from it at most once a frame.
  */
 /** @import { Carrier, Destination, LiveRow } from './types.js' */
 /** @import { Session } from './session.js' */
@@ -9,6 +10,7 @@ export const state = {
   carriers: new Map(),
   /** @type {Map<string, Destination>} */
   destinations: new Map(),
+  /** Every call in progress by Call-ID, with its row while the row is on show (one page of them). */
   /** @type {Map<string, LiveRow>} */
   liveRows: new Map(),
   /** @type {Set<string>} */

@@ -16,7 +16,10 @@
  * @typedef {{ id: string, buyer_id: string, seller_id: string, destination_id: string, price_per_minute: string,
  *   currency: string, increments: string, channels: number, status: string, created_at: string }} Trade
  * @typedef {{ event: string, data: string }} StreamFrame
- * @typedef {{ call: LiveCall, row: HTMLTableRowElement, duration: HTMLTableCellElement }} LiveRow
+ * @typedef {{ setup: HTMLTableCellElement, buyer: HTMLTableCellElement, number: HTMLTableCellElement, destination: HTMLTableCellElement,
+ *   seller: HTMLTableCellElement, state: HTMLSpanElement, legs: HTMLTableCellElement, duration: HTMLTableCellElement }} LiveCells
+ * @typedef {{ call: LiveCall, row: HTMLTableRowElement | null, cells: LiveCells | null, drawn: LiveCall | null }} LiveRow
+ *   a call in progress; `row` and `cells` while it is on show, `drawn` the state its row shows
  * @typedef {'live' | 'error' | 'stale'} PanelCondition
  */
 

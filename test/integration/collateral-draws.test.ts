@@ -66,7 +66,7 @@ describe('collateral and draws in PostgreSQL', function () {
     expect(await statement(statement_id)).to.deep.equal({ status: 'paid', paid_micros: 300_000n });
     expect((await new CreditStore(db, ledger).creditView(buyer, 'USD')).collateral_micros).to.equal(700_000n);
 
-    expect(await new CreditStore(db, ledger).releaseCollateral(id, 'operator:test')).to.deep.equal({ ok: true });
+    expect(await new CreditStore(db, ledger).releaseCollateral(id, 'operator:test')).to.deep.equal({ ok: true, carrier_id: buyer });
     // Received 1.000000, drawn 0.300000, paid back 0.700000: nothing owed back, the draw in cash.
     expect([await balance(buyer, 'deposit'), await balance(null, 'clearing'), await balance(null, 'cash'), await balance(buyer, 'receivable')])
       .to.deep.equal([0n, 0n, 300_000n, -300_000n]);

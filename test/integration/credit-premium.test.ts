@@ -108,6 +108,14 @@ describe('risk premium priced into the buyer\'s rate', function () {
     });
     expect(refused.status).to.equal(403);
     expect(refused.body.error).to.equal('credit_limit_reached');
+    // Its next call too, at once: the credit this node had set aside for its calls (a lease slice
+    // taken for the first call) went back to the pool when the limit was lowered.
+    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 30_000 }, workDir);
+    await uas.ready;
+    const call = await runSipp({ scenario: 'uac-call-expect-402.xml', localAddress: BUYER_ADDRESS, localPort: 11573, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 15_000 }, workDir);
+    const sellerCalls = (await uas.stop()).totalCalls;
+    expect(call.successfulCalls, call.stderr).to.equal(1);
+    expect(sellerCalls, 'the seller never saw the call').to.equal(0);
   });
 
   it('refuses the calls of a buyer its reassessment refuses: 403 "credit refused" at setup', async () => {

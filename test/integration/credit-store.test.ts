@@ -281,7 +281,7 @@ describe('credit control in PostgreSQL', function () {
     expect(await store.releaseCollateral(id, ACTOR)).to.deep.equal({ ok: false, reason: 'collateral_in_use' });
     expect(await store.expire(call.call_id, 'call not found on the switch')).to.equal(true);
     expect(await store.expire(call.call_id, 'again')).to.equal(false);
-    expect(await store.releaseCollateral(id, ACTOR)).to.deep.equal({ ok: true });
+    expect(await store.releaseCollateral(id, ACTOR)).to.deep.equal({ ok: true, carrier_id: buyer });
     expect(await store.releaseCollateral(id, ACTOR)).to.deep.equal({ ok: false, reason: 'not_active' });
     expect(await ledger.accountBalance({ carrier_id: buyer, kind: 'deposit', currency: 'USD' })).to.equal(0n);
     expect((await store.creditView(buyer, 'USD')).available_micros).to.equal(0n);

@@ -36,6 +36,7 @@ describe('operator actions on a carrier from the live page', function () {
   let browser: Browser;
   let suspendable: Carrier, watched: Carrier;
   let spareOrderId: string;
+  let restingAtSuspension: string;
   let answerer: SippProcess;
   const tokens: Record<string, string> = {};
   const pageErrors: string[] = [];
@@ -89,8 +90,8 @@ describe('operator actions on a carrier from the live page', function () {
       await setCreditLimit(running, buyer, '100.000000');
       await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '49', price_per_minute: '0.020000', increments: '60/60', channels: 20 });
     }
-    // An order with no seller to meet it: it rests on the book until someone cancels it.
-    spareOrderId = (await placeOrder(running, { carrier_id: suspendable.id, side: 'buy', prefix: '34', price_per_minute: '0.030000', increments: '60/60', channels: 7 })).order.id;
+    // An order with no seller to meet it: it rests on the book until a suspension or someone cancels it.
+    restingAtSuspension = (await placeOrder(running, { carrier_id: suspendable.id, side: 'buy', prefix: '34', price_per_minute: '0.025000', increments: '60/60', channels: 3 })).order.id;
     // The credit buyer has no credit left before any call: its calls are refused until it gets some.
     await setCreditLimit(running, watched, '0');
     for (const [name, role] of [['nora', 'noc'], ['fiona', 'finance']] as const) {
@@ -138,6 +139,12 @@ describe('operator actions on a carrier from the live page', function () {
     });
     expect(order.status).to.equal(403);
     expect(order.body.error).to.equal('carrier_suspended');
+    // Its order resting on the book went with the suspension (no one else trades with a suspended
+    // carrier), as the operator's cancel; its filled order's trade stands.
+    const resting = await running.system.db.one<{ status: string }>('select status from orders where id = $1', [restingAtSuspension]);
+    expect(resting.status).to.equal('cancelled');
+    expect((await auditRows('order.cancel', `order:${restingAtSuspension}`)).map((row) => row.actor)).to.deep.equal(['operator:nora']);
+    expect((await running.api<{ bids: unknown[] }>('GET', '/v1/market/34')).body.bids).to.deep.equal([]);
 
     await page.click('#carrier-reinstate');
     await confirm(page, /Reinstate Suspendable Telecom\?/);
@@ -146,6 +153,8 @@ describe('operator actions on a carrier from the live page', function () {
     const answered = await call(SUSPENDED_IP, 'uac-call-expect-200.xml');
     expect(answered.successfulCalls, answered.stderr).to.equal(1);
     await page.close();
+    // Reinstated, it trades again: an order with no seller to meet it rests on the book until someone cancels it.
+    spareOrderId = (await placeOrder(running, { carrier_id: suspendable.id, side: 'buy', prefix: '34', price_per_minute: '0.030000', increments: '60/60', channels: 7 })).order.id;
   });
 
   it("changes a buyer's credit limit from the page: a refused limit shows the API's reason and changes nothing; a good one is held by credit control at once", async () => {

@@ -70,6 +70,8 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
     const carrier = await requireCarrier(request.params.id);
     const currency = currencyOf(request.body.currency);
     await deps.credits.setCreditLimit(carrier.id, currency, amountMicros(request.body.amount, true), actorOf(request));
+    // Every node gives back credit it set aside under the old limit: a lower one holds from the next call.
+    await deps.snapshots.changed({ kind: 'carriers', ids: [carrier.id] });
     return view(carrier.id, currency);
   });
 
@@ -92,6 +94,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
     const result = await deps.credits.releaseCollateral(request.params.id, actorOf(request));
     if (!result.ok && result.reason === 'not_found') throw notFound('unknown collateral');
     if (!result.ok) throw new ApiError(409, result.reason, result.reason === 'collateral_in_use' ? 'the collateral backs calls in progress' : 'the collateral is not active');
+    await deps.snapshots.changed({ kind: 'carriers', ids: [result.carrier_id] });
     return { id: request.params.id, status: 'released' };
   });
 

@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
 import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
 import { applyFsnEvent } from '../../../billing/fsn/fsn-events.ts';
+import { AdvanceStore } from '../../../billing/settlement/advance-store.ts';
 import { CollateralStore } from '../../../billing/settlement/collateral-store.ts';
 import { PaymentStore } from '../../../billing/settlement/payment-store.ts';
 import { StatementStore } from '../../../billing/settlement/statement-store.ts';
@@ -35,6 +36,7 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
   const statements = new StatementStore(deps.db);
   const payments = new PaymentStore(deps.db, deps.ledger);
   const collateral = new CollateralStore(deps.db, deps.ledger);
+  const advances = new AdvanceStore(deps.db, deps.ledger);
   const fsn = deps.fsn;
 
   /**
@@ -48,7 +50,9 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
     if (statement === null) throw notFound('unknown statement');
     // Credit and debit notes allocated to the statement count with it.
     const balance = effectiveBalance(statement);
-    const owed = (action === 'collect' ? balance : -balance) - statement.paid_micros;
+    // A seller's advance waiting for the node holds its part back: it is paid through the advance, never twice.
+    const held = action === 'payout' ? await advances.heldOnStatement(statement.id) : 0n;
+    const owed = (action === 'collect' ? balance : -balance) - statement.paid_micros - held;
     if (!isOpenStatementState(statement.status) || owed <= 0n) {
       throw action === 'collect'
         ? new ApiError(409, 'nothing_to_collect', 'the carrier owes nothing on this statement')
@@ -88,7 +92,7 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
       }
       const data = typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data as Record<string, unknown> : {};
       // Only confirmed money is posted: a bounce before confirmation or a failed payout moves nothing.
-      const result = await applyFsnEvent({ id: event.id, type: event.type, data }, payments, collateral);
+      const result = await applyFsnEvent({ id: event.id, type: event.type, data }, payments, collateral, advances);
       if (result.status === 'invalid') throw badRequest(result.reason, result.message);
       if (result.status === 'refused') throw new ApiError(422, result.reason, `the event cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
       if (result.status !== 'applied') return { status: result.status };

@@ -72,7 +72,17 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     const changed = await deps.members.setCarrierStatus(request.params.id, request.body.status, actorOf(request));
     if (!changed) throw notFound('unknown carrier');
     await deps.snapshots.changed({ kind: 'carriers', ids: [request.params.id] });
-    return { id: request.params.id, status: request.body.status };
+    // A suspended carrier stops trading: its orders resting on the book are cancelled (each
+    // audited as the operator's), or other carriers' new orders would still trade with them. Its
+    // trades stand; routing skips a suspended carrier until it is reinstated.
+    const orders_cancelled: string[] = [];
+    if (request.body.status === 'suspended') {
+      const resting = await deps.db.any<{ id: string }>("select id from orders where carrier_id = $1 and status = 'open' order by created_at", [request.params.id]);
+      for (const { id } of resting) {
+        if ((await deps.exchange.cancel(id, null, actorOf(request))).ok) orders_cancelled.push(id);
+      }
+    }
+    return { id: request.params.id, status: request.body.status, orders_cancelled };
   });
 
   api.post('/v1/carriers/:id/trunks', { schema: { tags: ['carriers'], params: IdParams, body: TrunkBody, response: { 201: Created, 400: ErrorBody } } }, async (request, reply) => {

@@ -100,7 +100,7 @@ export function noteView(note: StoredNote) {
     statement: { id: note.statement_id, number: statementNumberText(note.statement_number) },
     amount: money(note.amount_micros),
     allocated_to_statement: money(note.allocated_micros),
-    source: note.dispute_id !== null ? { dispute_id: note.dispute_id } : { rate_correction_id: note.correction_id },
+    source: note.dispute_id !== null ? { dispute_id: note.dispute_id } : note.correction_id !== null ? { rate_correction_id: note.correction_id } : { deferral_id: note.deferral_id ?? null },
     reason: note.reason,
     issued_at: note.issued_at.toISOString(),
     lines: note.lines.map((line) => ({ destination: line.destination_name, destination_id: line.destination_id, calls: line.calls, billed_seconds: line.billed_s, amount: money(line.amount_micros) })),

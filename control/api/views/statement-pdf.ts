@@ -28,7 +28,7 @@ export function statementPdf(statement: StatementWithLines): Promise<Buffer> {
   doc.text(`Carrier: ${view.carrier.name}`);
   doc.text(`Period: ${view.period.first_day} to ${view.period.last_day} (${view.period.kind.replace('_', '-')}, ${view.period.time_zone})`);
   doc.text(`Currency: ${view.currency}`);
-  doc.text(`Issued: ${view.issued_at.slice(0, 10)}    Due: ${view.due_date}    Status: ${view.status}`);
+  doc.text(`Issued: ${view.issued_at.slice(0, 10)}    Due: ${view.due_date}${view.deferred_from === null ? '' : ` (deferred from ${view.deferred_from})`}    Status: ${view.status}`);
 
   const row = (cells: readonly string[], bold = false) => {
     const y = doc.y;

@@ -24,6 +24,8 @@ export function statementSummaryView(statement: StoredStatement) {
     },
     issued_at: statement.issued_at.toISOString(),
     due_date: statement.due_date,
+    // Set when the buyer deferred the statement: the due date it had before (its interest is a debit note, in `debited`).
+    deferred_from: statement.deferred_from ?? null,
     totals: {
       bought: money(statement.bought_micros),
       fees: money(statement.fees_micros),
