@@ -22,7 +22,7 @@ import { BureauClient } from '../control/assessment/bureau-client.ts';
 import { BureauReports } from '../control/assessment/bureau-reports.ts';
 import { ScorecardStore } from '../control/assessment/scorecard-store.ts';
 import { createTestDatabase } from '../test/support/database.ts';
-import { percentile } from './percentile.ts';
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 
 const CARRIERS = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -49,10 +49,14 @@ try {
     return performance.now() - started;
   };
 
-  const fromBureau: number[] = [];
-  for (let index = 0; index < SAMPLE; index += 1) fromBureau.push(await assess(ids[index]!, index, true));
-  const fromCache: number[] = [];
-  for (let index = 0; index < SAMPLE; index += 1) fromCache.push(await assess(ids[index]!, index, false));
+  const fromBureau = LatencyHistogram.create();
+  for (let index = 0; index < SAMPLE; index += 1) fromBureau.recordMs(await assess(ids[index]!, index, true));
+  const fromCache = LatencyHistogram.create();
+  for (let index = 0; index < SAMPLE; index += 1) fromCache.recordMs(await assess(ids[index]!, index, false));
+  const percentiles = (histogram: LatencyHistogram) => {
+    const summary = histogram.summaryMs();
+    return { p50: summary.p50, p90: summary.p90, p99: summary.p99, max: summary.max };
+  };
 
   let next = 0;
   const started = performance.now();
@@ -66,8 +70,8 @@ try {
   const all_ms = performance.now() - started;
   console.log(JSON.stringify({
     bench: 'credit-assessment', carriers: CARRIERS, concurrency: CONCURRENCY, sample: SAMPLE,
-    one_by_one_from_bureau_ms: { p50: percentile(fromBureau, 50), p99: percentile(fromBureau, 99) },
-    one_by_one_from_cache_ms: { p50: percentile(fromCache, 50), p99: percentile(fromCache, 99) },
+    one_by_one_from_bureau_ms: percentiles(fromBureau),
+    one_by_one_from_cache_ms: percentiles(fromCache),
     all_at_once: { total_s: Math.round(all_ms / 10) / 100, per_second: Math.round((CARRIERS / all_ms) * 1000) },
   }));
 } finally {

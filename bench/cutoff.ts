@@ -15,7 +15,7 @@ import type { Cutoff } from '../control/credit/credit-controller.ts';
 import { runSipp, startSipp, stopAllSipp } from '../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit } from '../test/support/market.ts';
 import { eventually, startTestSystem } from '../test/support/system.ts';
-import { percentile } from './percentile.ts';
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 
 const BATCHES = Number(process.argv[2] ?? 10);
 const CALLS_PER_BATCH = 20;
@@ -81,7 +81,7 @@ try {
   const buyerByes = batches.reduce((sum, batch) => sum + batch.byes, 0);
   const sellerResult = await uas.stop();
 
-  const latencies_ms: number[] = [];
+  const latencies = LatencyHistogram.create();
   let both = 0;
   let oneSided = 0;
   for (const [call_id, cutoff] of cutoffs) {
@@ -91,14 +91,14 @@ try {
     const times = byeTimes.get(call_id) ?? [];
     if (times.length > 0) {
       const last_us = times.reduce((a, b) => (a > b ? a : b));
-      latencies_ms.push(Number(last_us - cutoff.reserved_end_ms * 1000n) / 1000);
+      latencies.recordUs(Number(last_us - cutoff.reserved_end_ms * 1000n));
     }
   }
   console.log(JSON.stringify({
     bench: 'cutoff', summary: true, cutoffs: cutoffs.size, both_legs: both, one_sided: oneSided,
     buyer_byes_received: buyerByes, seller_byes_received: sellerResult.receivedByeCallIds.length,
-    overshoot_micros: Number(overshoot_micros), latency_ms_p50: percentile(latencies_ms, 50), latency_ms_p99: percentile(latencies_ms, 99),
-    latency_ms_max: percentile(latencies_ms, 100), date: new Date().toISOString(), node: process.version,
+    overshoot_micros: Number(overshoot_micros), latency_ms_p50: latencies.percentileMs(50), latency_ms_p90: latencies.percentileMs(90),
+    latency_ms_p99: latencies.percentileMs(99), latency_ms_max: latencies.percentileMs(100), date: new Date().toISOString(), node: process.version,
   }));
 } finally {
   await stopAllSipp();

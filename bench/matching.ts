@@ -7,6 +7,7 @@
  * `orders_per_s` is commands per second of wall time over the timed run, including the time this
  * file spends choosing the next command and reading the events, so the engine alone is faster.
  */
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 import { MatchingEngine } from '../control/core/matching/engine.ts';
 import type { Command, Event, Quality, Side } from '../control/core/matching/types.ts';
 import { SeededRandom } from './seeded-random.ts';
@@ -261,13 +262,13 @@ function countTrades(events: readonly Event[]): number {
 
 /**
  * Applies commands until `finished(commands, elapsed_ms)` says so (asked every CHECK_EVERY_COMMANDS),
- * recording each `apply` latency when `latencies_ns` is given.
+ * recording each `apply` latency when `latencies` is given.
  */
 function drive(
   engine: MatchingEngine,
   workload: Workload,
   finished: (commands: number, elapsed_ms: number) => boolean,
-  latencies_ns: Float64Array | null,
+  latencies: LatencyHistogram | null,
 ): RunResult {
   const start = process.hrtime.bigint();
   let commands = 0;
@@ -280,18 +281,12 @@ function drive(
     const before = process.hrtime.bigint();
     const events = engine.apply(command);
     const after = process.hrtime.bigint();
-    if (latencies_ns !== null) latencies_ns[commands] = Number(after - before);
+    latencies?.recordNs(after - before);
     workload.observe(events);
     trades += countTrades(events);
     commands += 1;
   }
   return { commands, trades, elapsed_ns: process.hrtime.bigint() - start };
-}
-
-/** The latency at `fraction` of the sorted sample (nearest rank), in microseconds to 0.01. */
-function percentileMicroseconds(sorted_ns: Float64Array, fraction: number): number {
-  const rank = Math.min(sorted_ns.length - 1, Math.ceil(fraction * sorted_ns.length) - 1);
-  return Math.round(sorted_ns[Math.max(0, rank)]! / 10) / 100;
 }
 
 function main(): void {
@@ -304,20 +299,21 @@ function main(): void {
       (commands >= WARM_UP_COMMANDS && elapsed_ms >= WARM_UP_MS) || commands >= WARM_UP_MAX_COMMANDS,
     null,
   );
-  const latencies_ns = new Float64Array(TIMED_RUN_MAX_COMMANDS + CHECK_EVERY_COMMANDS);
+  const latencies = LatencyHistogram.create();
   const run = drive(
     engine,
     workload,
     (commands, elapsed_ms) => elapsed_ms >= TIMED_RUN_MS || commands >= TIMED_RUN_MAX_COMMANDS,
-    latencies_ns,
+    latencies,
   );
-  const sorted = latencies_ns.subarray(0, run.commands).sort();
   const seconds = Number(run.elapsed_ns) / 1e9;
   const line = {
     bench: 'matching',
     orders_per_s: Math.round(run.commands / seconds),
-    latency_us_p50: percentileMicroseconds(sorted, 0.5),
-    latency_us_p99: percentileMicroseconds(sorted, 0.99),
+    latency_us_p50: latencies.percentileUs(50),
+    latency_us_p90: latencies.percentileUs(90),
+    latency_us_p99: latencies.percentileUs(99),
+    latency_us_max: latencies.percentileUs(100),
     commands: run.commands,
     trades: run.trades,
     destinations: DESTINATIONS,

@@ -35,7 +35,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSipp, stopAllSipp, type SippProcess } from '../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../test/support/market.ts';
 import { startTestSystem, TEST_OPERATOR_TOKEN } from '../test/support/system.ts';
-import { percentile } from './percentile.ts';
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 
 const flag = (name: string, env: string, fallback: string): string =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? process.env[env] ?? fallback;
@@ -299,17 +299,17 @@ async function measure(browser: Browser, proxyUrl: string, source: string, which
     const record = await page.evaluate<PageRecord>('window.__nocBench.stop()');
     const windowMs = Date.now() - windowStart;
     const after = await metrics();
-    const latencies: number[] = [];
+    const latencies = LatencyHistogram.create();
     for (const [key, shownMs] of record.seen) {
       const sent = sentAt.get(key);
-      if (sent !== undefined && shownMs >= sent) latencies.push(shownMs - sent);
+      if (sent !== undefined && shownMs >= sent) latencies.recordMs(shownMs - sent);
     }
-    latencies.sort((a, b) => a - b);
     const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
     return {
       bench: 'noc-page', source, page: which, calls_in_progress: Number(record.summary.split(' ')[0]), carriers: CARRIERS, window_s: round(windowMs / 1000),
-      events_sent: sentAt.size, events_shown: latencies.length,
-      event_to_dom_ms_p50: round(percentile(latencies, 50)), event_to_dom_ms_p99: round(percentile(latencies, 99)), event_to_dom_ms_max: round(latencies.at(-1)),
+      events_sent: sentAt.size, events_shown: latencies.count,
+      event_to_dom_ms_p50: round(latencies.percentileMs(50)), event_to_dom_ms_p90: round(latencies.percentileMs(90)),
+      event_to_dom_ms_p99: round(latencies.percentileMs(99)), event_to_dom_ms_max: round(latencies.percentileMs(100)),
       long_tasks: record.longTasks.length, long_task_ms_total: round(record.longTasks.reduce((sum, value) => sum + value, 0)), long_task_ms_max: round(Math.max(0, ...record.longTasks)),
       fps: round(record.frames / (windowMs / 1000)), main_thread_busy_share: round(delta('TaskDuration') / (windowMs / 1000), 3),
       script_s: round(delta('ScriptDuration'), 2), layout_s: round(delta('LayoutDuration'), 2), style_s: round(delta('RecalcStyleDuration'), 2),

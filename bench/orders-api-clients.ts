@@ -5,6 +5,7 @@
  * up, and records each order's latency. The stream of orders is seeded, so every run asks for the
  * same orders in the same order per client.
  */
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 import { SeededRandom } from './seeded-random.ts';
 
 export interface ClientsInput {
@@ -17,7 +18,9 @@ export interface ClientsInput {
 }
 
 export interface ClientsOutput {
-  readonly latencies_ms: number[];
+  /** The measured orders' latencies, a LatencyHistogram as `encode()` makes it (IPC carries strings, not classes). */
+  readonly latencies: string;
+  readonly orders: number;
   readonly errors: number;
   readonly first_error: string | null;
   readonly elapsed_ms: number;
@@ -57,7 +60,7 @@ async function runClients(input: ClientsInput): Promise<ClientsOutput> {
   const started = performance.now();
   const measureFrom = started + input.warmUpMs;
   const stopAt = measureFrom + input.runMs;
-  const latencies_ms: number[] = [];
+  const latencies = LatencyHistogram.create();
   let errors = 0;
   let first_error: string | null = null;
   const client = async (key: string, index: number) => {
@@ -74,12 +77,12 @@ async function runClients(input: ClientsInput): Promise<ClientsOutput> {
         errors += 1;
         first_error ??= `${response.status} ${text}`;
       } else if (sent >= measureFrom && answered <= stopAt) {
-        latencies_ms.push(answered - sent);
+        latencies.recordMs(answered - sent);
       }
     }
   };
   await Promise.all(input.keys.map((key, index) => client(key, index)));
-  return { latencies_ms, errors, first_error, elapsed_ms: input.runMs };
+  return { latencies: latencies.encode(), orders: latencies.count, errors, first_error, elapsed_ms: input.runMs };
 }
 
 // Started by bench/orders-api.ts with an IPC channel: one input message in, one output message out.

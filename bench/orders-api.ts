@@ -21,7 +21,7 @@ import { createCarrier, createDestination, setCreditLimit } from '../test/suppor
 import { startTestSystem } from '../test/support/system.ts';
 import type { ClientsInput, ClientsOutput } from './orders-api-clients.ts';
 import type { FollowerInput, FollowerReady } from './orders-api-follower.ts';
-import { percentile } from './percentile.ts';
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 
 const CLIENTS = Number(process.argv[2] ?? 16);
 const RUN_MS = Number(process.argv[3] ?? 10) * 1000;
@@ -67,15 +67,18 @@ try {
     clients.once('exit', (code) => reject(new Error(`the clients exited with ${code} before reporting`)));
     clients.send(input);
   });
+  const latencies = LatencyHistogram.decode(output.latencies);
   if (output.errors > 0) console.error(`${output.errors} orders failed; the first: ${output.first_error}`);
   console.log(JSON.stringify({
     bench: 'orders-api',
     mode: MODE,
-    orders_per_s: Math.round((output.latencies_ms.length / output.elapsed_ms) * 1000),
-    latency_ms_p50: percentile(output.latencies_ms, 50),
-    latency_ms_p99: percentile(output.latencies_ms, 99),
+    orders_per_s: Math.round((output.orders / output.elapsed_ms) * 1000),
+    latency_ms_p50: latencies.percentileMs(50),
+    latency_ms_p90: latencies.percentileMs(90),
+    latency_ms_p99: latencies.percentileMs(99),
+    latency_ms_max: latencies.percentileMs(100),
     clients: CLIENTS,
-    orders: output.latencies_ms.length,
+    orders: output.orders,
     orders_stored: await count('orders'),
     trades: await count('trades'),
     errors: output.errors,

@@ -18,7 +18,7 @@ import { startTestSystem } from '../test/support/system.ts';
 import { request } from '../test/support/exchange-api.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../test/support/market.ts';
 import { SipProber, type ProbeAnswer } from '../test/support/sip-prober.ts';
-import { percentile } from './percentile.ts';
+import { LatencyHistogram } from '../common/latency-histogram.ts';
 
 const LARGE = Number(process.argv[2] ?? 1_000_000);
 const ORDERS = Number(process.argv[3] ?? 100_000);
@@ -92,15 +92,17 @@ async function probePhase(size: string, prefixes: number, liveOrders: number, tr
     prober.close();
   }
   const tradesMade = await trades.stop();
-  const times = answers.map((answer) => answer.ms);
+  const sip = LatencyHistogram.create();
+  for (const answer of answers) sip.recordMs(answer.ms);
+  const sipMs = sip.summaryMs();
   const codes: Record<string, number> = {};
   for (const answer of answers) codes[String(answer.code)] = (codes[String(answer.code)] ?? 0) + 1;
-  const decision = running.system.agent.decisionLatency;
-  const p99 = percentile(times, 99);
+  const decision = running.system.agent.decisionLatency.summaryMs();
+  const p99 = sipMs.p99;
   console.log(JSON.stringify({
     bench: 'route-growth', size, prefixes, live_orders: liveOrders, measured: 'SIP probe INVITE → final answer through Kamailio, one at a time',
-    probes: answers.length, codes, sip_ms_p50: percentile(times, 50), sip_ms_p99: p99, sip_ms_max: percentile(times, 100),
-    decision_ms_p50: (decision.percentile(50) ?? 0) / 1000, decision_ms_p99: (decision.percentile(99) ?? 0) / 1000,
+    probes: answers.length, codes, sip_ms_p50: sipMs.p50, sip_ms_p90: sipMs.p90, sip_ms_p99: p99, sip_ms_max: sipMs.max,
+    decision_ms_p50: decision.p50 ?? 0, decision_ms_p90: decision.p90 ?? 0, decision_ms_p99: decision.p99 ?? 0,
     trades_made_meanwhile: tradesMade, phase_s: Math.round((Date.now() - startedAt) / 100) / 10,
   }));
   return p99;

@@ -136,14 +136,12 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const transactions = (await committedTransactions()) - transactionsBefore - 1;
     if (fullStep) steps.push({ rate, path: 'full', ...fullStep });
-    const p50 = running.system.agent.decisionLatency.percentile(50);
-    const p99 = running.system.agent.decisionLatency.percentile(99);
+    const decision = running.system.agent.decisionLatency.summaryMs();
     running.system.agent.decisionLatency.reset();
     const premiumStep = PREMIUM === 'off' || failedTwice('full_premium') ? undefined : await carry(rate, running.sipTarget, BUYER_PORTS.premium, PREMIUM_BUYER_ADDRESS);
     if (premiumStep) steps.push({ rate, path: 'full_premium', ...premiumStep });
     if (premiumStep) await running.system.billing.drain();
-    const premiumP50 = running.system.agent.decisionLatency.percentile(50);
-    const premiumP99 = running.system.agent.decisionLatency.percentile(99);
+    const premiumDecision = running.system.agent.decisionLatency.summaryMs();
     const directStep = direct === undefined || failedTwice('full_direct_media') ? undefined : await carry(rate, direct.sipTarget, BUYER_PORTS.direct);
     if (directStep) steps.push({ rate, path: 'full_direct_media', ...directStep });
     if (direct) await direct.system.billing.drain();
@@ -152,13 +150,14 @@ try {
       bare_ok: bareStep?.ok ?? 'skipped', bare_failed: bareStep?.result.failedCalls ?? null,
       media: MEDIA === 'off' ? 'direct' : 'anchored',
       full_ok: fullStep?.ok ?? 'skipped', full_failed: fullStep?.result.failedCalls ?? null, full_successful: fullStep?.result.successfulCalls ?? null,
-      decision_ms_p50: fullStep && p50 !== undefined ? p50 / 1000 : null, decision_ms_p99: fullStep && p99 !== undefined ? p99 / 1000 : null,
+      decision_ms_p50: fullStep ? decision.p50 : null, decision_ms_p90: fullStep ? decision.p90 : null,
+      decision_ms_p99: fullStep ? decision.p99 : null, decision_ms_max: fullStep ? decision.max : null,
       db_transactions: fullStep ? transactions : null,
       db_transactions_per_call: fullStep ? Math.round((transactions / (rate * STEP_S)) * 1000) / 1000 : null,
       ...(PREMIUM === 'both' ? {
         full_premium_ok: premiumStep?.ok ?? 'skipped', full_premium_failed: premiumStep?.result.failedCalls ?? null,
-        premium_decision_ms_p50: premiumStep && premiumP50 !== undefined ? premiumP50 / 1000 : null,
-        premium_decision_ms_p99: premiumStep && premiumP99 !== undefined ? premiumP99 / 1000 : null,
+        premium_decision_ms_p50: premiumStep ? premiumDecision.p50 : null, premium_decision_ms_p90: premiumStep ? premiumDecision.p90 : null,
+        premium_decision_ms_p99: premiumStep ? premiumDecision.p99 : null, premium_decision_ms_max: premiumStep ? premiumDecision.max : null,
       } : {}),
       ...(direct ? { full_direct_media_ok: directStep?.ok ?? 'skipped', full_direct_media_failed: directStep?.result.failedCalls ?? null } : {}),
     }));

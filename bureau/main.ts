@@ -4,7 +4,7 @@ import { createLogger } from '../common/logger.ts';
 import { startBureauSandbox } from './sandbox.ts';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
 const url = new URL(config.bureauUrl);
 // Alerts are signed with the secret minutex checks them with: without one given, none are sent.
 const alerts = config.bureauWebhookSecretGenerated ? undefined : { url: config.bureauWebhookUrl, secret: config.bureauWebhookSecret };

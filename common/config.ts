@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { LOG_FORMAT_SETTINGS, type LogFormatSetting } from './logger.ts';
 import { parseDecimalToMicros } from './money.ts';
 
 export interface HostPort {
@@ -184,6 +185,8 @@ export interface Config {
   readonly watchListPrefixes: readonly string[];
   /** pino log level. */
   readonly logLevel: string;
+  /** Log lines as JSON, human-readable (pino-pretty), or `auto`: readable on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormatSetting;
 }
 
 export class ConfigError extends Error {
@@ -262,7 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
     bureauWebhookUrl: read('MINUTEX_BUREAU_WEBHOOK_URL', `${apiAddr === undefined ? 'http://127.0.0.1:8080' : defaultAdvertiseUrl(apiAddr)}/bureau/webhooks`, parseHttpUrl),
     bureauWebhookSecret: read('MINUTEX_BUREAU_WEBHOOK_SECRET', randomBytes(32).toString('base64url'), nonEmpty),
     bureauWebhookSecretGenerated: env['MINUTEX_BUREAU_WEBHOOK_SECRET'] === undefined,
-    creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual']) as 'assessment' | 'manual'),
+    creditApproval: read('MINUTEX_CREDIT_APPROVAL', 'assessment', (raw) => oneOf(raw, ['assessment', 'manual'])),
     creditWatchMs: read('MINUTEX_CREDIT_WATCH_MS', '30000', (raw) => parseIntInRange(raw, 100, 3_600_000)),
     creditReassessEveryS: read('MINUTEX_CREDIT_REASSESS_EVERY_S', '86400', (raw) => parseIntInRange(raw, 0, 31_536_000)),
     evapiAddr: read('MINUTEX_EVAPI_ADDR', '127.0.0.1:8448', parseHostPort),
@@ -306,7 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
     trunkPingIntervalS: read('MINUTEX_TRUNK_PING_INTERVAL_S', '10', (raw) => parseIntInRange(raw, 0, 3600)),
     trunkDownAfter: read('MINUTEX_TRUNK_DOWN_AFTER', '3', (raw) => parseIntInRange(raw, 1, 100)),
     trunkUpAfter: read('MINUTEX_TRUNK_UP_AFTER', '2', (raw) => parseIntInRange(raw, 1, 100)),
-    qualityRouting: read('MINUTEX_QUALITY_ROUTING', 'skip', (raw) => oneOf(raw, ['off', 'demote', 'skip']) as 'off' | 'demote' | 'skip'),
+    qualityRouting: read('MINUTEX_QUALITY_ROUTING', 'skip', (raw) => oneOf(raw, ['off', 'demote', 'skip'])),
     qualityMinAttempts: read('MINUTEX_QUALITY_MIN_ATTEMPTS', '30', (raw) => parseIntInRange(raw, 1, 100000)),
     qualityProbePercent: read('MINUTEX_QUALITY_PROBE_PERCENT', '5', (raw) => parseIntInRange(raw, 0, 100)),
     qualityFlushMs: read('MINUTEX_QUALITY_FLUSH_MS', '60000', (raw) => parseIntInRange(raw, 100, 600000)),
@@ -323,6 +326,7 @@ export function loadConfig(env: Env = process.env): Config {
       return prefixes;
     }),
     logLevel: read('MINUTEX_LOG_LEVEL', 'info', (raw) => oneOf(raw, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+    logFormat: read('MINUTEX_LOG_FORMAT', 'auto', (raw) => oneOf(raw, LOG_FORMAT_SETTINGS)),
   };
   if (config.externalSwitch && config.agentSecret === undefined && !problems.some((problem) => problem.startsWith('MINUTEX_AGENT_SECRET'))) {
     problems.push('MINUTEX_AGENT_SECRET must be set with MINUTEX_EXTERNAL_SWITCH=true (the same one rendered into the switch config)');
@@ -404,9 +408,9 @@ function nonEmpty(raw: string): string {
   return raw;
 }
 
-function oneOf(raw: string, allowed: readonly string[]): string {
-  if (!allowed.includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
-  return raw;
+function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
+  return raw as T;
 }
 
 function optional(raw: string | undefined): string | undefined {

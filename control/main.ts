@@ -23,7 +23,7 @@ export async function runUntilSignal(onStarted?: (system: System, config: Config
     }
     throw error;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
   const system = await startSystem(config, log);
   const sandbox = await startLocalSandbox(config, log);
   if (sandbox === null && config.fsnWebhookSecretGenerated) {

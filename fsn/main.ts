@@ -9,7 +9,7 @@ if (config.fsnWebhookSecretGenerated) {
   console.error('MINUTEX_FSN_WEBHOOK_SECRET must be set: the same secret minutex checks the webhooks with');
   process.exit(2);
 }
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, undefined, config.logFormat);
 const url = new URL(config.fsnUrl);
 const sandbox = await startFsnSandbox({
   host: url.hostname, port: Number(url.port || 80), webhookUrl: config.fsnWebhookUrl, webhookSecret: config.fsnWebhookSecret,

@@ -36,6 +36,8 @@ export interface RunningSystem {
 export interface TestSystemOptions {
   /** A database to use (and leave in place on stop), e.g. for a restart against the same data. */
   readonly database?: TestDatabase;
+  /** The control plane and its API alone, no switch started or waited for (with MINUTEX_EXTERNAL_SWITCH=true): tests of the API's clients. */
+  readonly withoutSwitch?: boolean;
 }
 
 export async function startTestSystem(ports: TestPorts, env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<RunningSystem> {
@@ -68,7 +70,7 @@ export async function startTestSystem(ports: TestPorts, env: Record<string, stri
     ...env,
   });
   const system = await startSystem(config, createLogger(config.logLevel));
-  await system.waitForSwitch(15_000);
+  if (options.withoutSwitch !== true) await system.waitForSwitch(15_000);
   const api = async <T>(method: string, url: string, body?: unknown) => {
     const response = await fetch(`${system.apiUrl}${url}`, {
       method,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatTable } from './noc-commands.ts';
+import { formatTable } from './output.ts';
 
 describe('CLI tables', () => {
   it('pads columns to their widest cell and shows missing values as a dash', () => {
