@@ -31,7 +31,7 @@ const RED_BP = 9_000;
 /** @typedef {{ trunk_id: string, state: string, since: string | null }} Trunk */
 /** @typedef {{ carrier_id: string, name: string, currency: string, limit: string, reserved: string, leased: string, available: string, used_bp: number | null }} CreditBuyer */
 
-/** @typedef {{ setData(data: Array<Array<number | null>>): void }} Chart */
+/** @typedef {{ setData(data: Array<Array<number | null>>, resetScales?: boolean): void, setScale(key: string, limits: { min: number, max: number }): void }} Chart */
 /** uPlot, loaded by its own script tag from /vendor/uplot (absent if it failed to load). */
 const uPlot = /** @type {{ uPlot?: new (options: object, data: unknown[], host: HTMLElement) => Chart }} */ (/** @type {unknown} */ (window)).uPlot;
 
@@ -111,7 +111,14 @@ function makeChart(id, title, label) {
   if (!uPlot) return;
   const host = byId(id);
   const width = Math.max(240, host.clientWidth || 300);
-  charts[id] = new uPlot({ title, width, height: 140, scales: { x: { time: true } }, series: [{}, { label, stroke: '#4da3ff', width: 1.5, spanGaps: true }], legend: { show: false } }, [[], []], host);
+  // No point yet (a route not picked, the page's first poll) or one gives uPlot no span, and its
+  // own padding then stretches the time axis over years: show the last five minutes instead.
+  /** @type {(self: unknown, min: number | null, max: number | null) => [number, number]} */
+  const timeRange = (_self, min, max) => {
+    const end = max ?? Date.now() / 1000;
+    return min === null || end - min < 60 ? [end - 300, end + 30] : [min, end];
+  };
+  charts[id] = new uPlot({ title, width, height: 140, scales: { x: { time: true, range: timeRange } }, series: [{}, { label, stroke: '#4da3ff', width: 1.5, spanGaps: true }], legend: { show: false } }, [[], []], host);
 }
 
 function drawLiveCharts() {
@@ -166,18 +173,27 @@ async function refreshRoutes(session) {
   });
 }
 
+/** How far back a picked route's per-minute charts go. */
+const ROUTE_HISTORY_MINUTES = 120;
+
 /** @param {Session} session */
 async function refreshRouteChart(session) {
   if (!pickedRoute) return;
-  const query = new URLSearchParams({ kind: pickedRoute.kind, id: pickedRoute.id, destination_id: pickedRoute.destination_id, minutes: '120' });
+  const query = new URLSearchParams({ kind: pickedRoute.kind, id: pickedRoute.id, destination_id: pickedRoute.destination_id, minutes: String(ROUTE_HISTORY_MINUTES) });
   /** @type {{ minutes: Array<{ minute: string, attempts: number, answered: number, talk_ms: number }> }} */
   const body = await api(session, `/v1/noc/quality/history?${query.toString()}`);
   const t = body.minutes.map((minute) => Date.parse(minute.minute) / 1000);
   const asr = body.minutes.map((minute) => (minute.attempts === 0 ? null : (minute.answered / minute.attempts) * 100));
   const acd = body.minutes.map((minute) => (minute.answered === 0 ? null : minute.talk_ms / minute.answered / 1000));
   byId('route-chart-title').textContent = `${carrierName(pickedRoute.id)} → ${destinationName(pickedRoute.destination_id)}: per minute`;
-  charts['chart-route-asr']?.setData([t, asr]);
-  charts['chart-route-acd']?.setData([t, acd]);
+  // The route's charts always show the two hours asked for, however few minutes had calls.
+  const now_s = Date.now() / 1000;
+  for (const [id, values] of /** @type {const} */ ([['chart-route-asr', asr], ['chart-route-acd', acd]])) {
+    const chart = charts[id];
+    if (!chart) continue;
+    chart.setData([t, values], false);
+    chart.setScale('x', { min: now_s - ROUTE_HISTORY_MINUTES * 60, max: now_s + 30 });
+  }
 }
 
 /** @param {Session} session */
