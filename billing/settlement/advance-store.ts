@@ -21,7 +21,7 @@ import { audit } from '../../control/store/audit.ts';
 import { lockCreditAccountRow, refreshCachedBalances } from '../../control/credit/credit-account-lock.ts';
 import {
   advanceFundingTransaction, advancePayoutTransaction, planAdvance, pledgeRepaymentTransaction, repaymentSplit,
-  type AdvancePlan, type FinancingGrade, type SoldGroup,
+  type AdvanceLine, type AdvancePlan, type FinancingGrade, type SoldGroup,
 } from '../core/financing.ts';
 import { effectiveBalance } from '../core/notes.ts';
 import { nextStatementState, paymentTrigger, type StatementState } from '../core/statement-lifecycle.ts';
@@ -30,17 +30,9 @@ import { latestFinancing } from './deferral-store.ts';
 
 export type AdvanceStatus = 'requested' | 'pending' | 'funded' | 'repaid' | 'refused' | 'failed';
 
-export interface StoredAdvanceLine {
+/** A planned line (billing/core/financing.ts) as stored: numbered, with what the buyers' payments have repaid of it. */
+export interface StoredAdvanceLine extends AdvanceLine {
   readonly line_no: number;
-  readonly seller_statement_id: string;
-  readonly buyer_id: string;
-  readonly buyer_statement_id: string;
-  readonly grade: string;
-  readonly advance_rate_percent: number;
-  readonly advance_fee_bps: number;
-  readonly attributable_micros: bigint;
-  readonly advance_micros: bigint;
-  readonly fee_micros: bigint;
   readonly repaid_micros: bigint;
 }
 
