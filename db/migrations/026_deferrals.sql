@@ -70,8 +70,9 @@ begin
     or new.netting_micros <> old.netting_micros or new.balance_micros <> old.balance_micros
     or new.issued_at is distinct from old.issued_at
     or new.netting_transaction_id is distinct from old.netting_transaction_id
-    or new.deferred_from is distinct from old.deferred_from and not (old.deferred_from is null and new.deferred_from = old.due_date)
-    or new.due_date is distinct from old.due_date and not (old.deferred_from is null and new.deferred_from = old.due_date and new.due_date > old.due_date)
+    -- coalesce: a comparison with a null deferred_from is null, and "x or null" must not let a change through.
+    or new.deferred_from is distinct from old.deferred_from and not coalesce(old.deferred_from is null and new.deferred_from = old.due_date, false)
+    or new.due_date is distinct from old.due_date and not coalesce(old.deferred_from is null and new.deferred_from = old.due_date and new.due_date > old.due_date, false)
   ) then
     raise exception 'statement % is issued: its figures cannot change', old.number using errcode = 'insufficient_privilege';
   end if;
