@@ -1,6 +1,7 @@
 /** Assessments as the API shows them: inputs, points per attribute, reasons and terms, money as decimal strings. */
 import type { Db } from '../../common/db/database.ts';
 import { formatMicros } from '../../common/money.ts';
+import { AMOUNT_TERMS, type OverridableTerm } from '../core/assessment/terms.ts';
 
 interface AssessmentRow {
   id: string;
@@ -23,7 +24,10 @@ interface AssessmentRow {
   premium_bps: number;
   terms: {
     collateral_kinds: string[]; financing: Record<string, number>; operator_override: boolean;
-    computed?: { decision: string; unsecured_limit_micros: string; premium_bps: number };
+    computed?: {
+      decision: string; unsecured_limit_micros: string; premium_bps: number;
+      secured_limit_micros?: string; collateral_required_micros?: string; financing?: Record<string, number>;
+    };
     overrides?: Array<{ id: string; term: string; value: string; reason: string; expires_at: string; actor: string }>;
   };
   applied_limit_micros: bigint;
@@ -66,9 +70,15 @@ function view(row: AssessmentRow) {
     // What the scorecard gave, beside the terms above when operators' overrides changed them.
     computed_terms: row.terms.computed === undefined ? null : {
       decision: row.terms.computed.decision, unsecured_limit: money(BigInt(row.terms.computed.unsecured_limit_micros)), risk_premium_bps: row.terms.computed.premium_bps,
+      // Assessments from before every term could be overridden stored these three only.
+      ...(row.terms.computed.secured_limit_micros === undefined ? {} : {
+        secured_limit: money(BigInt(row.terms.computed.secured_limit_micros)),
+        collateral_required: money(BigInt(row.terms.computed.collateral_required_micros ?? '0')),
+        financing: row.terms.computed.financing,
+      }),
     },
     overrides: (row.terms.overrides ?? []).map((override) => ({
-      ...override, value: override.term === 'unsecured_limit' ? money(BigInt(override.value)) : override.value,
+      ...override, value: AMOUNT_TERMS.has(override.term as OverridableTerm) ? money(BigInt(override.value)) : override.value,
     })),
   };
 }

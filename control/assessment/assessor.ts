@@ -107,7 +107,7 @@ export class Assessor {
       const overrides = await t.any<OverrideRow>(
         `select id, term, value, reason, expires_at, actor from credit_overrides
          where carrier_id = $1 and revoked_at is null and expires_at > now() order by created_at, id`, [carrier_id]);
-      const terms = applyOverrides(computed, overrides);
+      const terms = applyOverrides(computed, overrides, source.collateral_micros);
       const limit_overridden = overrides.some((override) => override.term === 'unsecured_limit') || terms.decision !== computed.decision;
       // A limit an operator typed stands (an override) unless this request hands it back.
       const operator_override = source.limit_source === 'operator' && account.limit_micros > 0n && request.apply_limit !== true;
@@ -133,7 +133,11 @@ export class Assessor {
           terms.collateral_required_micros, terms.premium_bps,
           JSON.stringify({
             collateral_kinds: terms.collateral_kinds, financing: terms.financing, operator_override,
-            computed: { decision: computed.decision, unsecured_limit_micros: computed.unsecured_limit_micros.toString(), premium_bps: computed.premium_bps },
+            computed: {
+              decision: computed.decision, unsecured_limit_micros: computed.unsecured_limit_micros.toString(), premium_bps: computed.premium_bps,
+              secured_limit_micros: computed.secured_limit_micros.toString(), collateral_required_micros: computed.collateral_required_micros.toString(),
+              financing: computed.financing,
+            },
             overrides: overrides.map((override) => ({ ...override, expires_at: override.expires_at.toISOString() })),
           }),
           applied_limit_micros, account.limit_micros]);

@@ -261,6 +261,23 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect((await running.api('DELETE', `/v1/credit-overrides/${refusal.body.id}`)).status).to.equal(404);
     const audits = await db.map(`select action from audit_log where subject = $1 and action like 'credit.override%' order by id`, [`carrier:${borealis.id}`], (row: { action: string }) => row.action);
     expect(audits).to.deep.equal(['credit.override_set', 'credit.override_set', 'credit.override_revoked']);
+
+    // Any term: the secured limit (the collateral required follows) and a financing term, shown beside what the scorecard gave.
+    await running.api('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'secured_limit', value: '150000', reason: 'parent company guarantee', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const financed = await running.api<{ assessment: Assessment & { computed_terms: { secured_limit: string; financing: Record<string, number> } } }>(
+      'POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+        term: 'deferral_days', value: '45', reason: 'seasonal cash cycle', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+    expect(financed.body.assessment.terms).to.include({ secured_limit: '150000.000000', collateral_required: '130000.000000' });
+    expect(financed.body.assessment.computed_terms.secured_limit).to.equal('100000.000000');
+    expect(financed.body.assessment.terms['financing']).to.include({ deferral_days: 45 });
+    expect(financed.body.assessment.computed_terms.financing).to.include({ deferral_days: 15 });
+    const outOfRange = await running.api<{ error: string }>('POST', `/v1/carriers/${borealis.id}/credit-overrides`, {
+      term: 'advance_rate_percent', value: '120', reason: 'typo', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect([outOfRange.status, outOfRange.body.error]).to.deep.equal([400, 'invalid_override']);
   });
 
   it('reassesses when the net position moves by 10,000 or more', async () => {

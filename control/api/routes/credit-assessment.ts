@@ -10,7 +10,7 @@ import type { AssessOutcome, AssessmentTrigger } from '../../assessment/assessor
 import { AssessmentViews } from '../../assessment/assessment-views.ts';
 import { actorOf, carrierScope, requireOperator, requireOwnCarrier } from '../access.ts';
 import { parseDecimalToMicros } from '../../../common/money.ts';
-import { overrideProblem } from '../../core/assessment/terms.ts';
+import { AMOUNT_TERMS, OVERRIDABLE_TERMS, overrideProblem } from '../../core/assessment/terms.ts';
 import { audit } from '../../store/audit.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
@@ -72,8 +72,11 @@ export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: Route
 
 const OverrideBody = Type.Object(
   {
-    term: Type.Union([Type.Literal('unsecured_limit'), Type.Literal('premium_bps'), Type.Literal('decision')]),
-    value: Type.String({ minLength: 1, maxLength: 40, description: 'unsecured_limit: a decimal amount; premium_bps: 0 to 10000; decision: unsecured, secured or refused' }),
+    term: Type.Union(OVERRIDABLE_TERMS.map((term) => Type.Literal(term))),
+    value: Type.String({
+      minLength: 1, maxLength: 40,
+      description: 'unsecured_limit, secured_limit: a decimal amount; premium_bps, deferral_rate_bps_per_year, advance_fee_bps: 0 to 10000; deferral_days: 0 to 365; advance_rate_percent: 0 to 100; decision: unsecured, secured or refused',
+    }),
     reason: Type.String({ minLength: 1, maxLength: 500 }),
     expires_at: Type.String({ format: 'date-time' }),
   },
@@ -104,11 +107,11 @@ export function registerCreditOverrideRoutes(app: FastifyInstance, deps: RouteCo
     const expires_at = new Date(body.expires_at);
     if (!(expires_at.getTime() > Date.now()) || expires_at.getTime() > Date.now() + MAX_OVERRIDE_MS) throw badRequest('invalid_validity', 'expires_at must be in the future, within a year');
     let value = body.value;
-    if (body.term === 'unsecured_limit') {
+    if (AMOUNT_TERMS.has(body.term)) {
       try {
         value = parseDecimalToMicros(body.value).toString();
       } catch {
-        throw badRequest('invalid_amount', 'an unsecured_limit is a decimal amount with at most 6 decimals');
+        throw badRequest('invalid_amount', `a ${body.term} is a decimal amount with at most 6 decimals`);
       }
     }
     const problem = overrideProblem({ term: body.term, value });

@@ -234,4 +234,26 @@ describe('operator overrides of terms', () => {
     expect(overrideProblem({ term: 'decision', value: 'maybe' })).to.be.a('string');
     expect(overrideProblem({ term: 'unsecured_limit', value: '1.5' })).to.be.a('string');
   });
+
+  it('override the secured limit (the collateral required follows, less what is on file) and each financing term, within their ranges', async () => {
+    const { applyOverrides, overrideProblem } = await import('./terms.ts');
+    // Grade B by hand: unsecured 20,000, secured 100,000; 30,000 of collateral on file.
+    const computed = termsFor(card, { score: 600, previous_grade: null, collateral_micros: 30_000_000_000n });
+    expect(computed).to.include({ secured_limit_micros: 100_000_000_000n, collateral_required_micros: 50_000_000_000n });
+    const secured = applyOverrides(computed, [{ term: 'secured_limit', value: '150000000000' }], 30_000_000_000n);
+    // 150,000 − 20,000 − 30,000 = 100,000 to post.
+    expect(secured).to.include({ secured_limit_micros: 150_000_000_000n, collateral_required_micros: 100_000_000_000n });
+    // A higher unsecured limit needs less collateral; never below 0.
+    expect(applyOverrides(computed, [{ term: 'unsecured_limit', value: '90000000000' }], 30_000_000_000n).collateral_required_micros).to.equal(0n);
+    const financed = applyOverrides(computed, [
+      { term: 'deferral_days', value: '45' }, { term: 'deferral_rate_bps_per_year', value: '1200' },
+      { term: 'advance_rate_percent', value: '60' }, { term: 'advance_fee_bps', value: '75' },
+    ], 30_000_000_000n);
+    expect(financed.financing).to.deep.equal({ deferral_days: 45, deferral_rate_bps_per_year: 1200, advance_rate_percent: 60, advance_fee_bps: 75 });
+    expect(financed.collateral_required_micros).to.equal(computed.collateral_required_micros);
+    for (const [term, good, bad] of [['deferral_days', '365', '366'], ['advance_rate_percent', '100', '101'], ['advance_fee_bps', '10000', '10001'], ['deferral_rate_bps_per_year', '0', '-1'], ['secured_limit', '0', '2.5']] as const) {
+      expect(overrideProblem({ term, value: good }), `${term} ${good}`).to.equal(null);
+      expect(overrideProblem({ term, value: bad }), `${term} ${bad}`).to.be.a('string');
+    }
+  });
 });

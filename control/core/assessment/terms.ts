@@ -64,34 +64,65 @@ export function limitToApply(card: Scorecard, current_micros: bigint, terms: Ter
   return difference * 100n >= current_micros * BigInt(card.limit_change_percent) ? computed_micros : current_micros;
 }
 
-export type OverridableTerm = 'unsecured_limit' | 'premium_bps' | 'decision';
+export type OverridableTerm =
+  | 'unsecured_limit' | 'secured_limit' | 'premium_bps' | 'decision'
+  | 'deferral_days' | 'deferral_rate_bps_per_year' | 'advance_rate_percent' | 'advance_fee_bps';
+
+/** Every term an operator may override, in the order a credit manager reads them. */
+export const OVERRIDABLE_TERMS: readonly OverridableTerm[] = [
+  'unsecured_limit', 'secured_limit', 'premium_bps', 'decision', 'deferral_days', 'deferral_rate_bps_per_year', 'advance_rate_percent', 'advance_fee_bps',
+];
+
+/** Terms whose value is an amount (stored as whole micro-units, shown as a decimal). */
+export const AMOUNT_TERMS: ReadonlySet<OverridableTerm> = new Set(['unsecured_limit', 'secured_limit']);
+
+/** The whole-number terms and their ranges. */
+const WHOLE_TERMS: Readonly<Partial<Record<OverridableTerm, readonly [number, number]>>> = {
+  premium_bps: [0, 10_000],
+  deferral_days: [0, 365],
+  deferral_rate_bps_per_year: [0, 10_000],
+  advance_rate_percent: [0, 100],
+  advance_fee_bps: [0, 10_000],
+};
 
 export interface TermOverride {
   readonly term: OverridableTerm;
-  /** unsecured_limit: micro-units as a whole number; premium_bps: basis points; decision: its name. */
+  /** Amounts: micro-units as a whole number; whole-number terms: the number; decision: its name. */
   readonly value: string;
 }
 
 /** Checks an override's value for its term; the reason it is refused, or null when it is good. */
 export function overrideProblem(override: TermOverride): string | null {
-  if (override.term === 'unsecured_limit') return /^(0|[1-9]\d{0,17})$/.test(override.value) ? null : 'an unsecured_limit override is a whole number of micro-units';
-  if (override.term === 'premium_bps') return /^(0|[1-9]\d{0,4})$/.test(override.value) && Number(override.value) <= 10_000 ? null : 'a premium_bps override is 0 to 10000';
-  return ['unsecured', 'secured', 'refused'].includes(override.value) ? null : 'a decision override is unsecured, secured or refused';
+  if (AMOUNT_TERMS.has(override.term)) return /^(0|[1-9]\d{0,17})$/.test(override.value) ? null : `a ${override.term} override is a whole number of micro-units`;
+  const range = WHOLE_TERMS[override.term];
+  if (range !== undefined) {
+    const [min, max] = range;
+    return /^(0|[1-9]\d{0,5})$/.test(override.value) && Number(override.value) >= min && Number(override.value) <= max ? null : `a ${override.term} override is ${min} to ${max}`;
+  }
+  if (override.term === 'decision') return ['unsecured', 'secured', 'refused'].includes(override.value) ? null : 'a decision override is unsecured, secured or refused';
+  return `${String(override.term)} cannot be overridden`;
 }
 
 /**
- * The terms in force: the computed terms with the operators' overrides in force put over them
- * (the latest override of a term wins). A refusal by hand also takes the limits to 0; a decision
- * that lets the carrier buy never raises a limit by itself.
+ * The terms with operators' overrides put over the computed ones (the latest of a term wins). The
+ * collateral required follows the limits as overridden (secured − unsecured − collateral on file);
+ * a refusal takes every limit to 0.
  */
-export function applyOverrides(computed: Terms, overrides: readonly TermOverride[]): Terms {
+export function applyOverrides(computed: Terms, overrides: readonly TermOverride[], collateral_micros = 0n): Terms {
   let terms: Terms = computed;
   for (const override of overrides) {
     if (overrideProblem(override) !== null) throw new RangeError(`override of ${override.term}: ${overrideProblem(override)}`);
-    if (override.term === 'unsecured_limit') terms = { ...terms, unsecured_limit_micros: BigInt(override.value) };
-    else if (override.term === 'premium_bps') terms = { ...terms, premium_bps: Number(override.value) };
-    else terms = { ...terms, decision: override.value as Decision };
+    const value = override.value;
+    switch (override.term) {
+      case 'unsecured_limit': terms = { ...terms, unsecured_limit_micros: BigInt(value) }; break;
+      case 'secured_limit': terms = { ...terms, secured_limit_micros: BigInt(value) }; break;
+      case 'premium_bps': terms = { ...terms, premium_bps: Number(value) }; break;
+      case 'decision': terms = { ...terms, decision: value as Decision }; break;
+      default: terms = { ...terms, financing: { ...terms.financing, [override.term]: Number(value) } };
+    }
   }
   if (terms.decision === 'refused') return { ...terms, unsecured_limit_micros: 0n, secured_limit_micros: 0n, collateral_required_micros: 0n };
-  return terms;
+  if (terms === computed) return terms;
+  const wanted_micros = terms.secured_limit_micros - terms.unsecured_limit_micros - collateral_micros;
+  return { ...terms, collateral_required_micros: wanted_micros > 0n ? wanted_micros : 0n };
 }
