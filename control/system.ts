@@ -242,6 +242,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
       config.exchangeFeePerMinuteMicros, log.child({ part: 'routing' }), Date.now, overdue.blocks);
     // Quality, trunk health, routing controls and alarms: routing reads them from memory.
     const noc = await startNoc({ config, db, calls, snapshots, exchange, rpc: new KamailioRpc(config.jsonrpcAddr, agentSecret), log: log.child({ part: 'noc' }) });
+    noc.metrics.watchMoney(db, { billing, credit });
     stops.push(() => noc.stop());
     decider.useGuard(noc.guard);
     calls.updates.subscribe((update) => {

@@ -1,6 +1,6 @@
 /**
  * Prometheus figures (prom-client) for the NOC's Grafana: calls, route decisions and their
- * latency, the CDR outbox, credit reservations, quality per scope, trunks' health and alarms.
+ * latency, the CDR outbox, billing and credit, quality per scope, trunks' health and alarms.
  * Counters that the code keeps anyway are read at scrape time (collect), so the call path pays
  * nothing for them; the decision latency is a real histogram, observed per decision.
  */
@@ -26,6 +26,12 @@ export interface MetricSources {
   readonly guard: NocRouteGuard;
   readonly commitments: QualityCommitments;
   readonly webhook: AlarmWebhook | undefined;
+}
+
+/** The money side's figures, read at scrape time: billing's batch processor and credit control. */
+export interface MoneySources {
+  readonly billing: { readonly postedTotal: number; readonly quarantinedTotal: number };
+  readonly credit: { readonly followedCalls: number; readonly cutoffs: { subscribe(observer: () => void): unknown } };
 }
 
 /** Scopes exported per seller × destination, at most (the busiest first), to bound label cardinality. */
@@ -122,5 +128,35 @@ export class NocMetrics {
         return decision;
       },
     };
+  }
+
+  /**
+   * Billing's and credit control's figures: CDRs posted and set aside, the backlog waiting to be
+   * rated and posted (a partial index keeps the count cheap), calls credit control follows, calls
+   * cut off for lack of credit, and what calls hold of buyers' credit per currency, in micro-units
+   * (whole numbers, exact in a double below 2^53).
+   */
+  watchMoney(db: Db, money: MoneySources): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'minutex_billing_cdrs_posted', help: 'CDRs rated and posted to the ledger by this node since start', registers, collect() {
+      this.set(money.billing.postedTotal);
+    } });
+    new Gauge({ name: 'minutex_billing_cdrs_quarantined', help: 'CDRs set aside (could not be rated or posted) by this node since start', registers, collect() {
+      this.set(money.billing.quarantinedTotal);
+    } });
+    new Gauge({ name: 'minutex_billing_cdrs_pending', help: 'CDRs waiting to be rated and posted, all nodes', registers, async collect() {
+      this.set(Number((await db.one<{ count: string }>("select count(*)::text as count from cdrs where billing_status = 'pending'")).count));
+    } });
+    new Gauge({ name: 'minutex_credit_calls_followed', help: 'Calls whose credit reservation this node follows', registers, collect() {
+      this.set(money.credit.followedCalls);
+    } });
+    const cutoffs = new Counter({ name: 'minutex_credit_cutoffs_total', help: 'Calls cut off (BYE to both legs) for lack of credit', registers });
+    money.credit.cutoffs.subscribe(() => cutoffs.inc());
+    new Gauge({ name: 'minutex_credit_held_micros', help: 'Buyers\' credit held by calls (reserved and leased), by currency, micro-units', labelNames: ['currency'], registers, async collect() {
+      const rows = await db.any<{ currency: string; held: string }>(
+        'select trim(currency) as currency, sum(reserved_micros + leased_micros)::text as held from credit_accounts group by currency');
+      this.reset();
+      for (const row of rows) this.set({ currency: row.currency }, Number(row.held));
+    } });
   }
 }

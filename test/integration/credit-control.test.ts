@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseDecimalToMicros } from '../../common/money.ts';
 import { runSipp, startSipp, stopAllSipp } from '../../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../support/market.ts';
-import { eventually, startTestSystem, type RunningSystem } from '../support/system.ts';
+import { eventually, startTestSystem, TEST_OPERATOR_TOKEN, type RunningSystem } from '../support/system.ts';
 
 const NUMBER = '33140000000';
 const SELLER_PORT = 5080;
@@ -71,6 +71,9 @@ describe('real-time credit control through the switch', function () {
     const [cdr] = await ratedCdrs(buyer, 1);
     expect(cdr).to.include({ final_sip_code: 200, ended_by: 'switch', final_reason: 'cutoff: insufficient credit' });
     expect(cdr!.duration_ms).to.be.within(4900, 6000);
+    // The NOC's Grafana sees it: one cutoff counted.
+    const metrics = await (await fetch(`${running.system.apiUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } })).text();
+    expect(metrics).to.match(/^minutex_credit_cutoffs_total 1$/m);
     // Charged exactly for the time it ran, on 1/1: ceil(duration) seconds at 0.012000/min, rounded up.
     const billed_s = Math.ceil(cdr!.duration_ms / 1000);
     expect(cdr!.billed_s).to.equal(billed_s);

@@ -264,6 +264,15 @@ describe('the NOC: trunk health, quality in routing, alarms that act', function 
     expect(metrics).to.match(/minutex_route_decision_seconds_bucket/);
     expect(metrics).to.include(`minutex_quality_asr{scope_kind="seller_destination",scope_id="${bad.id}"`);
     expect(metrics).to.match(/minutex_trunk_up\{trunk_id="[^"]+"\} 0/);
+    // Billing's and credit control's figures: once billing has caught up, what this node posted to the ledger is every charged CDR, and nothing waits.
+    await running.system.billing.drain();
+    const money = await (await fetch(`${running.system.apiUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } })).text();
+    const rated = await running.system.db.one<{ count: string }>("select count(*)::text as count from cdrs where billing_status = 'rated' and ledger_transaction_id is not null");
+    expect(Number(rated.count)).to.be.greaterThan(0);
+    expect(money).to.match(new RegExp(`^minutex_billing_cdrs_posted ${rated.count}$`, 'm'));
+    expect(money).to.match(/^minutex_billing_cdrs_pending 0$/m);
+    expect(money).to.match(/^minutex_credit_held_micros\{currency="USD"\} \d+$/m);
+    expect(money).to.match(/^minutex_credit_calls_followed \d+$/m);
   });
 
   it('shows routes, trunks, alarms and charts on the live page, and acknowledges an alarm from it', async () => {
