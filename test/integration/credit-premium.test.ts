@@ -49,6 +49,16 @@ describe('risk premium priced into the buyer\'s rate', function () {
     await placeOrder(running, { carrier_id: buyer.id, side: 'buy', prefix: '3591', price_per_minute: '0.020000', currency: 'USD', increments: '60/60', channels: 10 });
   });
 
+  /** One call from the buyer, refused at setup as the scenario expects; the seller never sees it. */
+  const expectRefusedAtSetup = async (scenario: string, localPort: number) => {
+    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 30_000 }, workDir);
+    await uas.ready;
+    const result = await runSipp({ scenario, localAddress: BUYER_ADDRESS, localPort, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 15_000 }, workDir);
+    const sellerCalls = (await uas.stop()).totalCalls;
+    expect(result.successfulCalls, result.stderr).to.equal(1);
+    expect(sellerCalls, 'the seller never saw the call').to.equal(0);
+  };
+
   after(async () => {
     await stopAllSipp();
     await running?.stop();
@@ -110,12 +120,7 @@ describe('risk premium priced into the buyer\'s rate', function () {
     expect(refused.body.error).to.equal('credit_limit_reached');
     // Its next call too, at once: the credit this node had set aside for its calls (a lease slice
     // taken for the first call) went back to the pool when the limit was lowered.
-    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 30_000 }, workDir);
-    await uas.ready;
-    const call = await runSipp({ scenario: 'uac-call-expect-402.xml', localAddress: BUYER_ADDRESS, localPort: 11573, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 15_000 }, workDir);
-    const sellerCalls = (await uas.stop()).totalCalls;
-    expect(call.successfulCalls, call.stderr).to.equal(1);
-    expect(sellerCalls, 'the seller never saw the call').to.equal(0);
+    await expectRefusedAtSetup('uac-call-expect-402.xml', 11573);
   });
 
   it('refuses the calls of a buyer its reassessment refuses: 403 "credit refused" at setup', async () => {
@@ -126,12 +131,7 @@ describe('risk premium priced into the buyer\'s rate', function () {
     expect(changed.status).to.equal(200);
     const reassessed = await running.api<{ decision: string }>('POST', `/v1/carriers/${buyer.id}/credit-assessment`, { refresh_bureau: true });
     expect(reassessed.body.decision).to.equal('refused');
-    const uas = startSipp({ scenario: 'uas-answer.xml', localAddress: SELLER.address, localPort: SELLER.port, maxRunMs: 30_000 }, workDir);
-    await uas.ready;
-    const result = await runSipp({ scenario: 'uac-call-expect-403.xml', localAddress: BUYER_ADDRESS, localPort: 11572, remote: running.sipTarget, service: NUMBER, calls: 1, maxRunMs: 15_000 }, workDir);
-    const sellerCalls = (await uas.stop()).totalCalls;
-    expect(result.successfulCalls, result.stderr).to.equal(1);
-    expect(sellerCalls, 'the seller never saw the call').to.equal(0);
+    await expectRefusedAtSetup('uac-call-expect-403.xml', 11572);
     const refused = await eventually(async () => (await running.system.db.oneOrNone<{ final_sip_code: number; final_reason: string }>(
       `select final_sip_code, final_reason from cdrs where buyer_id = $1 and final_sip_code = 403`, [buyer.id])) ?? undefined, 10_000, 'the refused call\'s CDR');
     expect(refused.final_reason).to.match(/credit refused/);

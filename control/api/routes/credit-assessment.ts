@@ -3,14 +3,14 @@
  * new assessment at any time, and the carrier or an operator reads the latest one with its
  * inputs, points per attribute, reasons and terms, and the history before it.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AssessOutcome, AssessmentTrigger } from '../../assessment/assessor.ts';
 import { AssessmentViews } from '../../assessment/assessment-views.ts';
 import { actorOf, carrierScope, requireOperator, requireOwnCarrier } from '../access.ts';
 import { parseDecimalToMicros } from '../../../common/money.ts';
-import { AMOUNT_TERMS, OVERRIDABLE_TERMS, overrideProblem } from '../../core/assessment/terms.ts';
+import { AMOUNT_TERMS, overrideProblem, type OverridableTerm } from '../../core/assessment/terms.ts';
 import { audit } from '../../store/audit.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
@@ -72,7 +72,10 @@ export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: Route
 
 const OverrideBody = Type.Object(
   {
-    term: Type.Union(OVERRIDABLE_TERMS.map((term) => Type.Literal(term))),
+    term: Type.Union([
+      Type.Literal('unsecured_limit'), Type.Literal('secured_limit'), Type.Literal('premium_bps'), Type.Literal('decision'),
+      Type.Literal('deferral_days'), Type.Literal('deferral_rate_bps_per_year'), Type.Literal('advance_rate_percent'), Type.Literal('advance_fee_bps'),
+    ]),
     value: Type.String({
       minLength: 1, maxLength: 40,
       description: 'unsecured_limit, secured_limit: a decimal amount; premium_bps, deferral_rate_bps_per_year, advance_fee_bps: 0 to 10000; deferral_days: 0 to 365; advance_rate_percent: 0 to 100; decision: unsecured, secured or refused',
@@ -141,3 +144,8 @@ export function registerCreditOverrideRoutes(app: FastifyInstance, deps: RouteCo
     return { id: request.params.id, status: 'revoked', assessment: await reassess(request, revoked.carrier_id) };
   });
 }
+
+// The schema lists every term an operator may override, no more and no fewer.
+type SchemaTerm = Static<typeof OverrideBody>['term'];
+const termsMatch: [SchemaTerm] extends [OverridableTerm] ? ([OverridableTerm] extends [SchemaTerm] ? true : false) : false = true;
+void termsMatch;

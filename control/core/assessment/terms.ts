@@ -68,11 +68,6 @@ export type OverridableTerm =
   | 'unsecured_limit' | 'secured_limit' | 'premium_bps' | 'decision'
   | 'deferral_days' | 'deferral_rate_bps_per_year' | 'advance_rate_percent' | 'advance_fee_bps';
 
-/** Every term an operator may override, in the order a credit manager reads them. */
-export const OVERRIDABLE_TERMS: readonly OverridableTerm[] = [
-  'unsecured_limit', 'secured_limit', 'premium_bps', 'decision', 'deferral_days', 'deferral_rate_bps_per_year', 'advance_rate_percent', 'advance_fee_bps',
-];
-
 /** Terms whose value is an amount (stored as whole micro-units, shown as a decimal). */
 export const AMOUNT_TERMS: ReadonlySet<OverridableTerm> = new Set(['unsecured_limit', 'secured_limit']);
 
