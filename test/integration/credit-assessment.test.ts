@@ -280,6 +280,26 @@ describe('credit assessment: bureau, scorecard, approval and reassessment', func
     expect([outOfRange.status, outOfRange.body.error]).to.deep.equal([400, 'invalid_override']);
   });
 
+  it('records only the collateral kinds a carrier\'s terms accept (grade E: deposits), unless an operator overrides them', async () => {
+    const gamma = await createCarrier(running, 'Gamma Transit');
+    const applied = await running.api<Assessment>('POST', `/v1/carriers/${gamma.id}/credit-applications`, { bureau_id: 'MXB-100007' });
+    expect(applied.body).to.include({ grade: 'E', decision: 'secured' });
+    expect(applied.body.terms['collateral_kinds']).to.deep.equal(['deposit']);
+    const letter = { kind: 'letter_of_credit', amount: '5000.000000', currency: 'USD', reference: 'LC 42', valid_until: new Date(Date.now() + 90 * 86_400_000).toISOString() };
+    const refused = await running.api<{ error: string }>('POST', `/v1/carriers/${gamma.id}/collateral`, letter);
+    expect([refused.status, refused.body.error]).to.deep.equal([409, 'collateral_kind_not_accepted']);
+    expect(await db.one<{ count: string }>('select count(*)::text as count from collateral where carrier_id = $1', [gamma.id])).to.deep.equal({ count: '0' });
+    const badKinds = await running.api<{ error: string }>('POST', `/v1/carriers/${gamma.id}/credit-overrides`, {
+      term: 'collateral_kinds', value: 'deposit,deposit', reason: 'typo', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect([badKinds.status, badKinds.body.error]).to.deep.equal([400, 'invalid_override']);
+    const widened = await running.api<{ assessment: Assessment }>('POST', `/v1/carriers/${gamma.id}/credit-overrides`, {
+      term: 'collateral_kinds', value: 'deposit,letter_of_credit', reason: 'confirmed LC from a first-class bank', expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(widened.body.assessment.terms['collateral_kinds']).to.deep.equal(['deposit', 'letter_of_credit']);
+    expect((await running.api('POST', `/v1/carriers/${gamma.id}/collateral`, letter)).status).to.equal(201);
+  });
+
   it('reassesses when the net position moves by 10,000 or more', async () => {
     const mover = await createCarrier(running, 'Net Mover');
     expect((await running.api<Assessment>('POST', `/v1/carriers/${mover.id}/credit-applications`, { bureau_id: 'MXB-100002' })).status).to.equal(201);

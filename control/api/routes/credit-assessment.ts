@@ -73,12 +73,12 @@ export function registerCreditAssessmentRoutes(app: FastifyInstance, deps: Route
 const OverrideBody = Type.Object(
   {
     term: Type.Union([
-      Type.Literal('unsecured_limit'), Type.Literal('secured_limit'), Type.Literal('premium_bps'), Type.Literal('decision'),
+      Type.Literal('unsecured_limit'), Type.Literal('secured_limit'), Type.Literal('premium_bps'), Type.Literal('decision'), Type.Literal('collateral_kinds'),
       Type.Literal('deferral_days'), Type.Literal('deferral_rate_bps_per_year'), Type.Literal('advance_rate_percent'), Type.Literal('advance_fee_bps'),
     ]),
     value: Type.String({
       minLength: 1, maxLength: 40,
-      description: 'unsecured_limit, secured_limit: a decimal amount; premium_bps, deferral_rate_bps_per_year, advance_fee_bps: 0 to 10000; deferral_days: 0 to 365; advance_rate_percent: 0 to 100; decision: unsecured, secured or refused',
+      description: 'unsecured_limit, secured_limit: a decimal amount; premium_bps, deferral_rate_bps_per_year, advance_fee_bps: 0 to 10000; deferral_days: 0 to 365; advance_rate_percent: 0 to 100; decision: unsecured, secured or refused; collateral_kinds: deposit, letter_of_credit or both, comma-separated',
     }),
     reason: Type.String({ minLength: 1, maxLength: 500 }),
     expires_at: Type.String({ format: 'date-time' }),

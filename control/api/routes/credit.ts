@@ -81,6 +81,12 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
     const body = request.body;
     const valid_until = body.valid_until === undefined ? null : new Date(body.valid_until);
     if (valid_until !== null && valid_until.getTime() <= Date.now()) throw badRequest('invalid_validity', 'valid_until is in the past');
+    // The kinds the carrier's latest assessment accepts (grade E: deposits only); none assessed: any.
+    const terms = await deps.db.oneOrNone<{ kinds: string[] | null }>(
+      `select terms->'collateral_kinds' as kinds from credit_assessments where carrier_id = $1 order by created_at desc limit 1`, [carrier.id]);
+    if (terms?.kinds && !terms.kinds.includes(body.kind)) {
+      throw new ApiError(409, 'collateral_kind_not_accepted', `this carrier's credit terms accept ${terms.kinds.join(' or ').replaceAll('_', ' ')} only; nothing was recorded`);
+    }
     const { id } = await deps.credits.addCollateral(
       carrier.id,
       { kind: body.kind, currency: currencyOf(body.currency), amount_micros: amountMicros(body.amount, false), reference: body.reference, valid_until },

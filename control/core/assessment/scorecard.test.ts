@@ -251,6 +251,9 @@ describe('operator overrides of terms', () => {
     ], 30_000_000_000n);
     expect(financed.financing).to.deep.equal({ deferral_days: 45, deferral_rate_bps_per_year: 1200, advance_rate_percent: 60, advance_fee_bps: 75 });
     expect(financed.collateral_required_micros).to.equal(computed.collateral_required_micros);
+    expect(applyOverrides(computed, [{ term: 'collateral_kinds', value: 'deposit' }]).collateral_kinds).to.deep.equal(['deposit']);
+    expect(overrideProblem({ term: 'collateral_kinds', value: 'letter_of_credit,deposit' })).to.equal(null);
+    for (const bad of ['', 'cash', 'deposit,deposit', 'deposit,']) expect(overrideProblem({ term: 'collateral_kinds', value: bad }), bad).to.be.a('string');
     for (const [term, good, bad] of [['deferral_days', '365', '366'], ['advance_rate_percent', '100', '101'], ['advance_fee_bps', '10000', '10001'], ['deferral_rate_bps_per_year', '0', '-1'], ['secured_limit', '0', '2.5']] as const) {
       expect(overrideProblem({ term, value: good }), `${term} ${good}`).to.equal(null);
       expect(overrideProblem({ term, value: bad }), `${term} ${bad}`).to.be.a('string');

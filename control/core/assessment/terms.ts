@@ -65,8 +65,18 @@ export function limitToApply(card: Scorecard, current_micros: bigint, terms: Ter
 }
 
 export type OverridableTerm =
-  | 'unsecured_limit' | 'secured_limit' | 'premium_bps' | 'decision'
+  | 'unsecured_limit' | 'secured_limit' | 'premium_bps' | 'decision' | 'collateral_kinds'
   | 'deferral_days' | 'deferral_rate_bps_per_year' | 'advance_rate_percent' | 'advance_fee_bps';
+
+type CollateralKind = Terms['collateral_kinds'][number];
+const COLLATERAL_KINDS: readonly CollateralKind[] = ['deposit', 'letter_of_credit'];
+
+/** A collateral_kinds override's value: kinds separated by commas, each once ("deposit,letter_of_credit"). */
+export function parseCollateralKinds(value: string): CollateralKind[] | null {
+  const kinds = value.split(',');
+  if (kinds.length === 0 || new Set(kinds).size !== kinds.length) return null;
+  return kinds.every((kind) => (COLLATERAL_KINDS as readonly string[]).includes(kind)) ? kinds as CollateralKind[] : null;
+}
 
 /** Terms whose value is an amount (stored as whole micro-units, shown as a decimal). */
 export const AMOUNT_TERMS: ReadonlySet<OverridableTerm> = new Set(['unsecured_limit', 'secured_limit']);
@@ -95,6 +105,7 @@ export function overrideProblem(override: TermOverride): string | null {
     return /^(0|[1-9]\d{0,5})$/.test(override.value) && Number(override.value) >= min && Number(override.value) <= max ? null : `a ${override.term} override is ${min} to ${max}`;
   }
   if (override.term === 'decision') return ['unsecured', 'secured', 'refused'].includes(override.value) ? null : 'a decision override is unsecured, secured or refused';
+  if (override.term === 'collateral_kinds') return parseCollateralKinds(override.value) === null ? 'a collateral_kinds override is deposit, letter_of_credit or both, separated by a comma' : null;
   return `${String(override.term)} cannot be overridden`;
 }
 
@@ -113,6 +124,7 @@ export function applyOverrides(computed: Terms, overrides: readonly TermOverride
       case 'secured_limit': terms = { ...terms, secured_limit_micros: BigInt(value) }; break;
       case 'premium_bps': terms = { ...terms, premium_bps: Number(value) }; break;
       case 'decision': terms = { ...terms, decision: value as Decision }; break;
+      case 'collateral_kinds': terms = { ...terms, collateral_kinds: parseCollateralKinds(value)! }; break;
       default: terms = { ...terms, financing: { ...terms.financing, [override.term]: Number(value) } };
     }
   }
