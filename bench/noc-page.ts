@@ -36,6 +36,7 @@ import { startSipp, stopAllSipp, type SippProcess } from '../sipp/runner.ts';
 import { addTrunk, createCarrier, createDestination, placeOrder, setCreditLimit, type Carrier } from '../test/support/market.ts';
 import { startTestSystem, TEST_OPERATOR_TOKEN } from '../test/support/system.ts';
 import { LatencyHistogram } from '../common/latency-histogram.ts';
+import { sentAt, SyntheticCalls, type StreamCall } from './noc-page-synthetic.ts';
 
 const flag = (name: string, env: string, fallback: string): string =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? process.env[env] ?? fallback;
@@ -57,8 +58,6 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 const SELLER = { address: '127.0.0.92', port: PORT_BASE + 30 };
 const BUYER = { address: '127.0.0.91', port: PORT_BASE + 31 };
 const NUMBER = '34911234567';
-/** A synthetic call is answered this long after its setup, as a real one rings first. */
-const SYNTHETIC_RING_MS = 2_000;
 /** Time for a page to load, read the calls in progress and settle before its window. */
 const PAGE_SETTLE_MS = 3_000;
 const PAGE_LOAD_MAX_MS = 30_000;
@@ -74,87 +73,6 @@ function webDirectory(which: string): string {
   mkdirSync(target, { recursive: true });
   execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${OLD_REV}" control/web | tar -x -C "${target}"`]);
   return path.join(target, 'control/web');
-}
-
-/** A call as the stream sends it to an operator (control/api/views/live-calls.ts). */
-interface StreamCall { call_id: string; buyer_id: string; number: string; destination_id: string; state: string; setup_at: string; answer_at: string | null; seller_id: string | null; legs_tried: number }
-
-/** Call events written to the page, by "Call-ID|state", with when they were written (ms since the epoch). */
-const sentAt = new Map<string, number>();
-
-/** Calls in progress made up here: started at `cps`, answered after a ring, ended after `holdMs`. */
-class SyntheticCalls {
-  private readonly calls = new Map<string, StreamCall>();
-  private readonly clients = new Set<http.ServerResponse>();
-  private next = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly holdMs: number;
-
-  constructor(private readonly count: number, private readonly cps: number, private readonly buyerIds: string[], private readonly sellerIds: string[], private readonly destinationId: string) {
-    this.holdMs = (count / cps) * 1000;
-    // At the start, `count` calls already in progress, their setups spread over one hold.
-    const now = Date.now();
-    for (let index = 0; index < count; index += 1) this.start(now - this.holdMs + (index * this.holdMs) / count, false);
-  }
-
-  private start(setupMs: number, send: boolean): void {
-    const index = this.next++;
-    const call: StreamCall = {
-      call_id: `synthetic-${index}@127.0.0.1`, buyer_id: this.buyerIds[index % this.buyerIds.length]!, number: `3491${String(1_000_000 + (index % 9_000_000))}`,
-      destination_id: this.destinationId, state: 'routing', setup_at: new Date(setupMs).toISOString(), answer_at: null, seller_id: null, legs_tried: 0,
-    };
-    if (Date.now() - setupMs >= SYNTHETIC_RING_MS) Object.assign(call, { state: 'answered', answer_at: new Date(setupMs + SYNTHETIC_RING_MS).toISOString(), seller_id: this.sellerIds[index % this.sellerIds.length]!, legs_tried: 1 });
-    this.calls.set(call.call_id, call);
-    if (send) this.send('call', call);
-  }
-
-  private send(event: string, data: StreamCall | Record<string, unknown>): void {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const client of this.clients) client.write(frame);
-    if (event === 'call') sentAt.set(`${String(data['call_id'])}|${String(data['state'])}`, Date.now());
-  }
-
-  /** Every 50 ms: the calls due to start, be answered and end. */
-  run(): void {
-    let owed = 0;
-    this.timer = setInterval(() => {
-      const now = Date.now();
-      owed += this.cps / 20;
-      for (; owed >= 1; owed -= 1) this.start(now, true);
-      for (const call of [...this.calls.values()]) {
-        const setupMs = Date.parse(call.setup_at);
-        if (call.state === 'routing' && now - setupMs >= SYNTHETIC_RING_MS) {
-          const index = Number(call.call_id.slice('synthetic-'.length, call.call_id.indexOf('@')));
-          Object.assign(call, { state: 'answered', answer_at: new Date(now).toISOString(), seller_id: this.sellerIds[index % this.sellerIds.length]!, legs_tried: 1 });
-          this.send('call', call);
-        } else if (now - setupMs >= this.holdMs) {
-          this.calls.delete(call.call_id);
-          this.send('call', { ...call, state: 'ended' });
-          this.send('cdr', { call_id: call.call_id, final_sip_code: 200, duration_ms: now - Date.parse(call.answer_at ?? call.setup_at), buyer_id: call.buyer_id, seller_id: call.seller_id });
-        }
-      }
-    }, 50);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    for (const client of this.clients) client.end();
-  }
-
-  snapshot(): StreamCall[] {
-    return [...this.calls.values()];
-  }
-
-  attach(response: http.ServerResponse): void {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    response.write(`event: hello\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
-    this.clients.add(response);
-    response.on('close', () => this.clients.delete(response));
-  }
-
-  get size(): number {
-    return this.count;
-  }
 }
 
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };

@@ -20,8 +20,8 @@
  * State lives in memory: the sandbox forgets everything when it stops.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { parseJsonObject, readBody, SandboxHttpError as HttpError, startJsonServer } from '../common/sandbox-http.ts';
 import { signWebhook, SIGNATURE_HEADER } from '../common/webhook-signature.ts';
 import { TEST_COMPANIES, type CompanyReport } from './companies.ts';
 
@@ -51,17 +51,10 @@ export interface RunningBureauSandbox {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 65_536;
 /** Longest delay a test may ask for, in ms. */
 const MAX_DELAY_MS = 60_000;
 /** Fields of a report a test may change. */
 const CHANGEABLE = ['name', 'payment_index', 'delinquency_score', 'years_in_business', 'filings', 'trade_references'] as const;
-
-class HttpError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
-    super(message);
-  }
-}
 
 interface Behaviour {
   delay_ms: number;
@@ -74,33 +67,6 @@ interface Entry {
   report: CompanyReport;
   version: number;
   as_of: string;
-}
-
-function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      try {
-        const body: unknown = raw === '' ? {} : JSON.parse(raw);
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
-        resolve(body as Record<string, unknown>);
-      } catch {
-        reject(new HttpError(400, 'malformed_json', 'the body must be a JSON object'));
-      }
-    });
-    request.on('error', reject);
-  });
 }
 
 function wholeNumber(value: unknown, name: string, min: number, max: number): number {
@@ -201,7 +167,7 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
     if (request.method === 'GET' && pathname === '/v1/test/requests') return [200, { report_requests: requests }];
     if (request.method === 'GET' && pathname === '/v1/test/alerts') return [200, { alerts }];
     if (request.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'not here');
-    const body = await readJson(request);
+    const body = parseJsonObject(await readBody(request));
     const changeMatch = /^\/v1\/test\/companies\/([\w-]{1,64})\/report$/.exec(pathname);
     if (changeMatch !== null) return change(changeMatch[1]!, body);
     if (pathname === '/v1/test/behaviour') return setBehaviour(body);
@@ -215,27 +181,14 @@ export async function startBureauSandbox(options: BureauSandboxOptions): Promise
     throw new HttpError(404, 'not_found', 'not found');
   };
 
-  const server = createServer((request, response) => {
-    handle(request).then(([status, body]) => {
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    }, (error: unknown) => {
-      const known = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error');
-      if (!response.destroyed) response.writeHead(known.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: known.reason, message: known.message }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const server = await startJsonServer(options.host, options.port, handle);
   return {
-    url: `http://${options.host}:${address.port}`,
+    url: server.url,
     async stop() {
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -8,12 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { LOG_FORMAT_SETTINGS, type LogFormatSetting } from './logger.ts';
-import { parseDecimalToMicros } from './money.ts';
+import {
+  defaultAdvertiseUrl, formatHostPort, nonEmpty, oneOf, optional, parseAgentSecret, parseBoolean, parseFee, parseHostPort, parseHttpUrl, parseIntInRange, parseOperatorToken, tlsFiles, type HostPort,
+} from './config-values.ts';
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+export { formatHostPort, parseHostPort, type HostPort };
 
 export interface Config {
   /** Where Kamailio listens for SIP (UDP), e.g. 127.0.0.1:5060. */
@@ -336,83 +335,4 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-export function parseHostPort(raw: string): HostPort {
-  const match = /^([^:\s]+):(\d{1,5})$/.exec(raw);
-  if (!match) throw new Error('expected HOST:PORT');
-  return { host: match[1]!, port: parseIntInRange(match[2]!, 1, 65535) };
-}
-
-function defaultAdvertiseUrl(addr: HostPort): string {
-  const host = addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
-  return `http://${host}:${addr.port}`;
-}
-
-function parseHttpUrl(raw: string): string {
-  const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
-  return raw.replace(/\/+$/, '');
-}
-
-export function formatHostPort(addr: HostPort): string {
-  return `${addr.host}:${addr.port}`;
-}
-
-/** A certificate and key pair of settings: both or neither. */
-function tlsFiles(env: Readonly<Record<string, string | undefined>>, certName: string, keyName: string, problems: string[]): { certFile: string; keyFile: string } | undefined {
-  const certFile = env[certName];
-  const keyFile = env[keyName];
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) {
-    problems.push(`${certName} and ${keyName} go together`);
-    return undefined;
-  }
-  return { certFile, keyFile };
-}
-
-function parseIntInRange(raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new Error('expected a whole number');
-  const value = Number(raw);
-  if (value < min || value > max) throw new Error(`expected ${min}..${max}`);
-  return value;
-}
-
-function parseBoolean(raw: string): boolean {
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error('expected true or false');
-}
-
-function parseOperatorToken(raw: string): string | undefined {
-  if (raw === '') return undefined;
-  if (raw.length < 16) throw new Error('an operator token needs at least 16 characters');
-  return raw;
-}
-
-/** Copied into Kamailio's config as a quoted string, so only URL-safe base64 characters. */
-function parseAgentSecret(raw: string): string | undefined {
-  if (raw === '') return undefined;
-  if (!/^[A-Za-z0-9_-]{24,128}$/.test(raw)) throw new Error('expected 24 to 128 characters among A-Z a-z 0-9 _ -');
-  return raw;
-}
-
-function parseFee(raw: string): bigint {
-  const micros = parseDecimalToMicros(raw);
-  if (micros < 0n) throw new Error('a fee cannot be negative');
-  return micros;
-}
-
-function nonEmpty(raw: string): string {
-  if (raw.trim() === '') throw new Error('must not be empty');
-  return raw;
-}
-
-function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`expected one of ${allowed.join(', ')}`);
-  return raw as T;
-}
-
-function optional(raw: string | undefined): string | undefined {
-  return raw === undefined || raw === '' ? undefined : raw;
 }

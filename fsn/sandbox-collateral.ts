@@ -15,12 +15,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../common/money.ts';
+import { SandboxHttpError } from '../common/sandbox-http.ts';
 
-export class SandboxHttpError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
-    super(message);
-  }
-}
 
 export type Emit = (type: string, data: Record<string, string>, delay_ms: number) => { id: string };
 export type Later = (ms: number, run: () => void) => void;

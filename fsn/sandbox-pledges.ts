@@ -15,7 +15,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatMicros, isCurrencyCode } from '../common/money.ts';
-import { positiveAmount, SandboxHttpError, type Emit, type Later, type MoneyRoute } from './sandbox-collateral.ts';
+import { SandboxHttpError } from '../common/sandbox-http.ts';
+import { positiveAmount, type Emit, type Later, type MoneyRoute } from './sandbox-collateral.ts';
 
 interface PledgedReceivable {
   reference: string;

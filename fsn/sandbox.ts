@@ -22,12 +22,12 @@
  * State lives in memory: the sandbox forgets everything when it stops.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatMicros, isCurrencyCode } from '../common/money.ts';
+import { parseJsonObject, readBody, SandboxHttpError as HttpError, startJsonServer } from '../common/sandbox-http.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../common/webhook-signature.ts';
 import { pledgeSandbox } from './sandbox-pledges.ts';
-import { collateralSandbox, positiveAmount, SandboxHttpError as HttpError, webhookDelay, type MoneyRoute } from './sandbox-collateral.ts';
+import { collateralSandbox, positiveAmount, webhookDelay, type MoneyRoute } from './sandbox-collateral.ts';
 
 export interface SandboxOptions {
   readonly host: string;
@@ -45,8 +45,6 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-/** Largest request body read, in bytes. */
-const MAX_BODY_BYTES = 65_536;
 /** Idempotency keys remembered at most; past it the oldest are forgotten. */
 const MAX_REMEMBERED_KEYS = 100_000;
 /** Events waiting for delivery at most; past it new money movements are refused (503). */
@@ -80,24 +78,6 @@ interface SandboxEvent {
   type: string;
   created: number;
   data: Record<string, string>;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 /** What a collection or a payout asks for: a reference (minutex's statement id), an amount, a currency. */
@@ -250,40 +230,20 @@ export async function startFsnSandbox(options: SandboxOptions): Promise<RunningS
       return [seen.status, JSON.parse(seen.body)];
     }
     if (pending >= MAX_PENDING_DELIVERIES) throw new HttpError(503, 'busy', 'too many webhooks waiting for delivery');
-    let body: unknown;
-    try {
-      body = raw === '' ? {} : JSON.parse(raw);
-    } catch {
-      throw new HttpError(400, 'malformed_json', 'the body is not valid JSON');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_request', 'the body must be a JSON object');
-    const [status, answer] = route[1](route[0]!, body as Record<string, unknown>);
+    const [status, answer] = route[1](route[0]!, parseJsonObject(raw));
     if (idempotent.size >= MAX_REMEMBERED_KEYS) idempotent.delete(idempotent.keys().next().value!);
     idempotent.set(key, { fingerprint, status, body: JSON.stringify(answer) });
     return [status, answer];
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).then(([status, body]) => {
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    }, (error: unknown) => {
-      const known = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error');
-      response.writeHead(known.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: known.reason, message: known.message }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const server = await startJsonServer(options.host, options.port, handle);
   return {
-    url: `http://${options.host}:${address.port}`,
+    url: server.url,
     async stop() {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
