@@ -315,7 +315,7 @@ export async function startSystem(config: Config, log: Logger): Promise<System> 
     // Under assessment-based approval a refused buyer's calls are refused at setup (403 "credit refused").
     credit.setPremiums((buyer_id) => premiums.of(buyer_id), config.creditApproval === 'assessment' ? (buyer_id) => premiums.refused(buyer_id) : undefined);
     // Another node's assessment reaches this one's premiums and refusals at once, not at the next period.
-    snapshots.onCarriersChanged(() => premiums.refresh());
+    snapshots.onCarriersChanged((ids) => premiums.refreshCarriers(ids));
     // After an assessment, every node learns of it (premiums, refusals, and the limit its leases were taken under).
     const assessor = new Assessor(db, scorecards, bureauReports, log.child({ part: 'credit-assessment' }), (carrier_id) => snapshots.changed({ kind: 'carriers', ids: [carrier_id] }));
     const creditWatch = new CreditWatch(db, assessor, { every_ms: config.creditWatchMs, reassess_every_s: config.creditReassessEveryS }, log.child({ part: 'credit-watch' }));
