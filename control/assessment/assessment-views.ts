@@ -85,6 +85,13 @@ function view(row: AssessmentRow) {
 
 export type AssessmentView = ReturnType<typeof view>;
 
+/** The collateral kinds the carrier's latest assessment accepts; null when it was never assessed (any kind). */
+export async function acceptedCollateralKinds(db: Pick<Db, 'oneOrNone'>, carrier_id: string): Promise<string[] | null> {
+  const row = await db.oneOrNone<{ kinds: string[] | null }>(
+    `select terms->'collateral_kinds' as kinds from credit_assessments where carrier_id = $1 order by created_at desc limit 1`, [carrier_id]);
+  return row?.kinds ?? null;
+}
+
 export class AssessmentViews {
   constructor(private readonly db: Db) {}
 

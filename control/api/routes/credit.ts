@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { formatMicros, isCurrencyCode, parseDecimalToMicros } from '../../../common/money.ts';
+import { acceptedCollateralKinds } from '../../assessment/assessment-views.ts';
 import { actorOf, requireOperator, requireOwnCarrier } from '../access.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
@@ -82,10 +83,9 @@ export function registerCreditRoutes(app: FastifyInstance, deps: ApiDependencies
     const valid_until = body.valid_until === undefined ? null : new Date(body.valid_until);
     if (valid_until !== null && valid_until.getTime() <= Date.now()) throw badRequest('invalid_validity', 'valid_until is in the past');
     // The kinds the carrier's latest assessment accepts (grade E: deposits only); none assessed: any.
-    const terms = await deps.db.oneOrNone<{ kinds: string[] | null }>(
-      `select terms->'collateral_kinds' as kinds from credit_assessments where carrier_id = $1 order by created_at desc limit 1`, [carrier.id]);
-    if (terms?.kinds && !terms.kinds.includes(body.kind)) {
-      throw new ApiError(409, 'collateral_kind_not_accepted', `this carrier's credit terms accept ${terms.kinds.join(' or ').replaceAll('_', ' ')} only; nothing was recorded`);
+    const kinds = await acceptedCollateralKinds(deps.db, carrier.id);
+    if (kinds !== null && !kinds.includes(body.kind)) {
+      throw new ApiError(409, 'collateral_kind_not_accepted', `this carrier's credit terms accept ${kinds.join(' or ').replaceAll('_', ' ')} only; nothing was recorded`);
     }
     const { id } = await deps.credits.addCollateral(
       carrier.id,

@@ -10,7 +10,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { SIGNATURE_HEADER, verifyWebhook } from '../../../common/webhook-signature.ts';
 import { FsnClient, FsnError } from '../../../billing/fsn/fsn-client.ts';
 import { applyFsnEvent } from '../../../billing/fsn/fsn-events.ts';
 import { AdvanceStore } from '../../../billing/settlement/advance-store.ts';
@@ -23,13 +22,8 @@ import { formatMicros } from '../../../common/money.ts';
 import { requireOperator } from '../access.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
+import { parseWebhookEvent, registerSignedWebhook } from '../signed-webhook.ts';
 import { IdParams } from '../schemas.ts';
-
-interface WebhookEvent {
-  id?: unknown;
-  type?: unknown;
-  data?: unknown;
-}
 
 export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -72,34 +66,20 @@ export function registerFsnRoutes(app: FastifyInstance, deps: RouteContext): voi
   api.post('/v1/statements/:id/collect', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('collect'));
   api.post('/v1/statements/:id/payout', { schema: { tags: ['settlement'], params: IdParams } }, settleThroughNode('payout'));
 
-  // Its own scope, so that only this route reads JSON as the raw text its signature covers.
-  void app.register((scope, _options, done) => {
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    scope.post('/fsn/webhooks', { schema: { hide: true } }, async (request) => {
-      if (fsn === undefined) throw new ApiError(503, 'fsn_not_configured', 'no financial services node is configured');
-      const raw = typeof request.body === 'string' ? request.body : '';
-      const header = request.headers[SIGNATURE_HEADER];
-      const check = verifyWebhook(fsn.webhookSecret, typeof header === 'string' ? header : undefined, raw, Math.floor(Date.now() / 1000));
-      if (!check.ok) throw new ApiError(400, check.reason, 'the webhook signature does not verify; nothing was changed');
-      let event: WebhookEvent;
-      try {
-        event = JSON.parse(raw) as WebhookEvent;
-      } catch {
-        throw badRequest('malformed_json', 'the body is not valid JSON');
-      }
-      if (typeof event.id !== 'string' || event.id.length === 0 || event.id.length > 200 || typeof event.type !== 'string') {
-        throw badRequest('invalid_event', 'an event needs an id and a type');
-      }
-      const data = typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data) ? event.data as Record<string, unknown> : {};
+  registerSignedWebhook(app, {
+    path: '/fsn/webhooks',
+    secret: fsn?.webhookSecret ?? null,
+    unconfigured: { reason: 'fsn_not_configured', message: 'no financial services node is configured' },
+    async handle(raw, request) {
+      const event = parseWebhookEvent(raw);
       // Only confirmed money is posted: a bounce before confirmation or a failed payout moves nothing.
-      const result = await applyFsnEvent({ id: event.id, type: event.type, data }, payments, collateral, advances);
+      const result = await applyFsnEvent(event, payments, collateral, advances);
       if (result.status === 'invalid') throw badRequest(result.reason, result.message);
       if (result.status === 'refused') throw new ApiError(422, result.reason, `the event cannot be applied: ${result.reason.replaceAll('_', ' ')}; nothing was changed`);
       if (result.status !== 'applied') return { status: result.status };
       // A payment, a reversal or a draw changes what is past due: the policy looks again at once.
       await deps.overdue?.evaluateCarrier(result.carrier_id).catch((error: unknown) => request.log.error({ err: error }, 'overdue evaluation after a webhook failed'));
       return result.statement_status === undefined ? { status: 'applied' } : { status: 'applied', statement_status: result.statement_status };
-    });
-    done();
+    },
   });
 }
