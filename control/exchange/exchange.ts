@@ -173,6 +173,27 @@ export class Exchange {
   }
 
   /**
+   * Cancels every order of a carrier resting on the book, in one serialized step (a suspended
+   * carrier stops trading; a seller's rate deck may hold thousands of orders). Each is audited as
+   * the actor's cancel with the reason; filled orders and their trades stand.
+   */
+  cancelRestingOrdersOf(carrier_id: string, reason: string, actor: string): Promise<{ cancelled: string[] }> {
+    return this.command('cancel-resting-orders', async (batch) => {
+      const ids = await this.db.map(`select id from orders where carrier_id = $1 and status = 'open' order by seq`, [carrier_id], (row: { id: string }) => row.id);
+      const cancelled: string[] = [];
+      for (const order_id of ids) {
+        const events = this.engine.apply({ kind: 'cancel', order_id, now_ms: this.clock() });
+        batch.persistEvents(events);
+        // One that expired on this very command is closed already.
+        if (rejectionOf(events, order_id) !== undefined) continue;
+        batch.audit(actor, 'order.cancel', `order:${order_id}`, { reason });
+        cancelled.push(order_id);
+      }
+      return { cancelled };
+    });
+  }
+
+  /**
    * Amends an open order's price and/or channels; `carrier_id` limits it to that carrier's own
    * orders. Every amend draws a seq: the engine uses it when the amend loses time priority.
    */

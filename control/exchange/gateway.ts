@@ -24,6 +24,7 @@ export interface ExchangeCommands {
   cancel(order_id: string, carrier_id: string | null, actor: string): Promise<CancelOutcome>;
   amend(order_id: string, carrier_id: string | null, changes: AmendChanges, actor: string): Promise<AmendOutcome>;
   replaceRateDeck(carrier_id: string, currency: string, lines: readonly DeckLine[], actor: string): Promise<DeckOutcome>;
+  cancelRestingOrdersOf(carrier_id: string, reason: string, actor: string): Promise<{ cancelled: string[] }>;
   book(destination_id: string, currency: string, max_levels: number): Promise<BookView>;
 }
 
@@ -31,7 +32,7 @@ export interface ExchangeCommands {
 const MAX_TRIES = 4;
 const RETRY_DELAY_MS = 300;
 /** Arguments each command takes. */
-const ARITY: Readonly<Record<string, number>> = { submit: 2, 'submit-group': 1, cancel: 3, amend: 4, 'replace-rate-deck': 4, book: 3 };
+const ARITY: Readonly<Record<string, number>> = { submit: 2, 'submit-group': 1, cancel: 3, 'cancel-resting-orders': 3, amend: 4, 'replace-rate-deck': 4, book: 3 };
 
 export class ExchangeGateway implements ExchangeCommands {
   /** Submits on their way to the leader, grouped (see forwarded-submits.ts). */
@@ -67,6 +68,10 @@ export class ExchangeGateway implements ExchangeCommands {
 
   replaceRateDeck(carrier_id: string, currency: string, lines: readonly DeckLine[], actor: string): Promise<DeckOutcome> {
     return this.route('replace-rate-deck', [carrier_id, currency, lines, actor]);
+  }
+
+  cancelRestingOrdersOf(carrier_id: string, reason: string, actor: string): Promise<{ cancelled: string[] }> {
+    return this.route('cancel-resting-orders', [carrier_id, reason, actor]);
   }
 
   book(destination_id: string, currency: string, max_levels: number): Promise<BookView> {
@@ -121,6 +126,7 @@ export class ExchangeGateway implements ExchangeCommands {
       case 'submit': return this.exchange.submit(a[0]!, a[1]!);
       case 'submit-group': return this.submitGroup(a[0]!);
       case 'cancel': return this.exchange.cancel(a[0]!, a[1]!, a[2]!);
+      case 'cancel-resting-orders': return this.exchange.cancelRestingOrdersOf(a[0]!, a[1]!, a[2]!);
       case 'amend': return this.exchange.amend(a[0]!, a[1]!, a[2]!, a[3]!);
       case 'replace-rate-deck': return this.exchange.replaceRateDeck(a[0]!, a[1]!, a[2]!, a[3]!);
       case 'book': return this.exchange.book(a[0]!, a[1]!, a[2]!);

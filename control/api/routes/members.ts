@@ -75,13 +75,9 @@ export function registerMemberRoutes(app: FastifyInstance, deps: RouteContext): 
     // A suspended carrier stops trading: its orders resting on the book are cancelled (each
     // audited as the operator's), or other carriers' new orders would still trade with them. Its
     // trades stand; routing skips a suspended carrier until it is reinstated.
-    const orders_cancelled: string[] = [];
-    if (request.body.status === 'suspended') {
-      const resting = await deps.db.any<{ id: string }>("select id from orders where carrier_id = $1 and status = 'open' order by created_at", [request.params.id]);
-      for (const { id } of resting) {
-        if ((await deps.exchange.cancel(id, null, actorOf(request))).ok) orders_cancelled.push(id);
-      }
-    }
+    const orders_cancelled = request.body.status === 'suspended'
+      ? (await deps.exchange.cancelRestingOrdersOf(request.params.id, 'carrier suspended', actorOf(request))).cancelled
+      : [];
     return { id: request.params.id, status: request.body.status, orders_cancelled };
   });
 
