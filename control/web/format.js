@@ -62,3 +62,8 @@ export function describe(error) {
   if (error instanceof Error) return error.message;
   return typeof error === 'string' ? error : 'unknown error';
 }
+
+/** Quality figures for the NOC's tables (ratios and durations, never money). */
+export const percent = (/** @type {number | null} */ value) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
+export const seconds = (/** @type {number | null} */ value) => (value === null ? '—' : `${value.toFixed(0)} s`);
+export const pdd = (/** @type {number | null} */ value) => (value === null ? '—' : `${(value / 1000).toFixed(1)} s`);

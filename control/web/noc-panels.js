@@ -9,17 +9,17 @@
  * (200 carriers' credit bars are not made again every two seconds); values reach the page through
  * text nodes only.
  */
-/* global fetch, window, document, console */
+/* global fetch, window, document */
 /** @import { Session } from './session.js' */
 /** @import { KeyedRow } from './frame.js' */
 import { api } from './api.js';
 import { byId, cell, element, showEmpty } from './dom.js';
 import { drawKeyedRows, setClass, setText } from './frame.js';
 import { carrierName, destinationName, state } from './state.js';
+import { makeCharts, pickRoute, refreshOverview, refreshRouteChart } from './noc-charts.js';
+import { pdd, percent, seconds } from './format.js';
 
 const POLL_MS = 2_000;
-/** Points kept per live chart: 30 minutes at one point per poll. */
-const MAX_POINTS = 900;
 const AMBER_BP = 7_500;
 const RED_BP = 9_000;
 
@@ -31,16 +31,6 @@ const RED_BP = 9_000;
 /** @typedef {{ trunk_id: string, state: string, since: string | null }} Trunk */
 /** @typedef {{ carrier_id: string, name: string, currency: string, limit: string, reserved: string, leased: string, available: string, used_bp: number | null }} CreditBuyer */
 
-/** @typedef {{ setData(data: Array<Array<number | null>>, resetScales?: boolean): void, setScale(key: string, limits: { min: number, max: number }): void }} Chart */
-/** uPlot, loaded by its own script tag from /vendor/uplot (absent if it failed to load). */
-const uPlot = /** @type {{ uPlot?: new (options: object, data: unknown[], host: HTMLElement) => Chart }} */ (/** @type {unknown} */ (window)).uPlot;
-
-/** @type {{ t: number[], cps: number[], live: number[], asr: Array<number | null>, acd: Array<number | null> }} */
-const series = { t: [], cps: [], live: [], asr: [], acd: [] };
-/** @type {Record<string, Chart>} */
-const charts = {};
-/** @type {{ kind: string, id: string, destination_id: string } | null} */
-let pickedRoute = null;
 /** Rows kept from one poll to the next, by key, and written in place. */
 const routeRows = /** @type {Map<string, KeyedRow<RouteQuality>>} */ (new Map());
 const creditRows = /** @type {Map<string, KeyedRow<CreditBuyer>>} */ (new Map());
@@ -98,48 +88,6 @@ async function act(question, action) {
   }
 }
 
-const percent = (/** @type {number | null} */ value) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
-const seconds = (/** @type {number | null} */ value) => (value === null ? '—' : `${value.toFixed(0)} s`);
-const pdd = (/** @type {number | null} */ value) => (value === null ? '—' : `${(value / 1000).toFixed(1)} s`);
-
-/**
- * @param {string} id
- * @param {string} title
- * @param {string} label
- */
-function makeChart(id, title, label) {
-  if (!uPlot) return;
-  const host = byId(id);
-  const width = Math.max(240, host.clientWidth || 300);
-  // No point yet (a route not picked, the page's first poll) or one gives uPlot no span, and its
-  // own padding then stretches the time axis over years: show the last five minutes instead.
-  /** @type {(self: unknown, min: number | null, max: number | null) => [number, number]} */
-  const timeRange = (_self, min, max) => {
-    const end = max ?? Date.now() / 1000;
-    return min === null || end - min < 60 ? [end - 300, end + 30] : [min, end];
-  };
-  charts[id] = new uPlot({ title, width, height: 140, scales: { x: { time: true, range: timeRange } }, series: [{}, { label, stroke: '#4da3ff', width: 1.5, spanGaps: true }], legend: { show: false } }, [[], []], host);
-}
-
-function drawLiveCharts() {
-  const pairs = /** @type {const} */ ([['chart-cps', series.cps], ['chart-live', series.live], ['chart-asr', series.asr], ['chart-acd', series.acd]]);
-  for (const [id, values] of pairs) charts[id]?.setData([series.t, values]);
-}
-
-/** @param {Session} session */
-async function refreshOverview(session) {
-  /** @type {{ at: string, concurrent: number, short: Stats }} */
-  const overview = await api(session, '/v1/noc/overview');
-  series.t.push(Date.parse(overview.at) / 1000);
-  series.cps.push(overview.short.cps);
-  series.live.push(overview.concurrent);
-  series.asr.push(overview.short.asr === null ? null : overview.short.asr * 100);
-  series.acd.push(overview.short.acd_s);
-  if (series.t.length > MAX_POINTS) for (const values of Object.values(series)) values.shift();
-  drawLiveCharts();
-  byId('noc-summary').textContent = `5 min: ${overview.short.attempts} attempts, ASR ${percent(overview.short.asr)}, ACD ${seconds(overview.short.acd_s)}, NER ${percent(overview.short.ner)}, PDD ${pdd(overview.short.pdd_ms)} · ${overview.concurrent} live`;
-}
-
 /** @param {Session} session */
 async function refreshRoutes(session) {
   /** @type {{ scopes: RouteQuality[] }} */
@@ -159,8 +107,7 @@ async function refreshRoutes(session) {
     const row = element('tr', { className: 'clickable', title: 'show this route on the route chart' }, [...cells, element('td', {}, [out])]);
     row.addEventListener('click', (event) => {
       if (event.target === out) return;
-      pickedRoute = { kind: 'seller_destination', id: route.id, destination_id: route.destination_id };
-      if (state.session) void refreshRouteChart(state.session);
+      pickRoute({ kind: 'seller_destination', id: route.id, destination_id: route.destination_id });
     });
     return {
       row,
@@ -171,29 +118,6 @@ async function refreshRoutes(session) {
       ]),
     };
   });
-}
-
-/** How far back a picked route's per-minute charts go. */
-const ROUTE_HISTORY_MINUTES = 120;
-
-/** @param {Session} session */
-async function refreshRouteChart(session) {
-  if (!pickedRoute) return;
-  const query = new URLSearchParams({ kind: pickedRoute.kind, id: pickedRoute.id, destination_id: pickedRoute.destination_id, minutes: String(ROUTE_HISTORY_MINUTES) });
-  /** @type {{ minutes: Array<{ minute: string, attempts: number, answered: number, talk_ms: number }> }} */
-  const body = await api(session, `/v1/noc/quality/history?${query.toString()}`);
-  const t = body.minutes.map((minute) => Date.parse(minute.minute) / 1000);
-  const asr = body.minutes.map((minute) => (minute.attempts === 0 ? null : (minute.answered / minute.attempts) * 100));
-  const acd = body.minutes.map((minute) => (minute.answered === 0 ? null : minute.talk_ms / minute.answered / 1000));
-  byId('route-chart-title').textContent = `${carrierName(pickedRoute.id)} → ${destinationName(pickedRoute.destination_id)}: per minute`;
-  // The route's charts always show the two hours asked for, however few minutes had calls.
-  const now_s = Date.now() / 1000;
-  for (const [id, values] of /** @type {const} */ ([['chart-route-asr', asr], ['chart-route-acd', acd]])) {
-    const chart = charts[id];
-    if (!chart) continue;
-    chart.setData([t, values], false);
-    chart.setScale('x', { min: now_s - ROUTE_HISTORY_MINUTES * 60, max: now_s + 30 });
-  }
 }
 
 /** @param {Session} session */
@@ -385,16 +309,7 @@ function buildPanels() {
 
 function main() {
   buildPanels();
-  if (!uPlot) {
-    console.error('uPlot did not load: the NOC charts are off');
-  } else {
-    makeChart('chart-cps', 'Calls per second (5 min)', 'cps');
-    makeChart('chart-live', 'Calls in progress', 'calls');
-    makeChart('chart-asr', 'ASR % (5 min)', 'ASR');
-    makeChart('chart-acd', 'ACD s (5 min)', 'ACD');
-    makeChart('chart-route-asr', 'ASR % per minute', 'ASR');
-    makeChart('chart-route-acd', 'ACD s per minute', 'ACD');
-  }
+  makeCharts();
   wireBlockForm();
   // Polls while a session is signed in; a new session (sign-in again) is picked up at the next tick.
   window.setInterval(() => {
